@@ -1,0 +1,71 @@
+// Package finding holds the results of rules and the report that carries them.
+package finding
+
+// Status is the outcome of one check.
+type Status string
+
+// The statuses a finding can have.
+const (
+	Pass  Status = "PASS"
+	Fail  Status = "FAIL"
+	Skip  Status = "SKIP"
+	Error Status = "ERROR"
+)
+
+// Statuses lists every status in report order.
+var Statuses = []Status{Fail, Error, Pass, Skip}
+
+// Finding is the result of one rule on one resource.
+type Finding struct {
+	RuleID   string   `json:"rule_id"`
+	Title    string   `json:"title"`
+	Status   Status   `json:"status"`
+	Risk     string   `json:"risk"`
+	Message  string   `json:"message"`
+	Resource Resource `json:"resource"`
+	// Location is where the resource is defined, for IaC scans.
+	Location *Location `json:"location,omitempty"`
+	// Behaviors are the cache behaviors the finding concerns.
+	Behaviors []Behavior `json:"behaviors,omitempty"`
+	// Problems lists each distinct thing wrong, one sentence each.
+	Problems []string `json:"problems,omitempty"`
+	// Related names other resources involved (configs, streams, roles, distributions).
+	Related []Resource `json:"related,omitempty"`
+	// Staging is true for a staging distribution.
+	Staging bool `json:"staging,omitempty"`
+	// Suppression is set when the finding was suppressed by the user.
+	Suppression *Suppression `json:"suppression,omitempty"`
+	// Fingerprint identifies the finding across runs.
+	Fingerprint string `json:"fingerprint"`
+}
+
+// Resource names what a finding is about.
+type Resource struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	ARN  string `json:"arn,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// Location is a span of lines in a file.
+type Location struct {
+	File      string `json:"file"`
+	StartLine int    `json:"start_line,omitempty"`
+	EndLine   int    `json:"end_line,omitempty"`
+}
+
+// Behavior is one cache behavior as shown in a finding.
+type Behavior struct {
+	PathPattern          string `json:"path_pattern"`
+	Default              bool   `json:"default"`
+	RealtimeLogConfigARN string `json:"realtime_log_config_arn"`
+	// State is "known", "unknown" (set, resolved at deploy time) or "absent".
+	State    string    `json:"state"`
+	Location *Location `json:"location,omitempty"`
+}
+
+// Suppression records why a finding was not counted.
+type Suppression struct {
+	Reason string `json:"reason"`
+	Source string `json:"source"`
+}

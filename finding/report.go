@@ -1,0 +1,113 @@
+package finding
+
+import (
+	"sort"
+	"time"
+)
+
+// SchemaVersion is the version of the JSON report contract.
+const SchemaVersion = 1
+
+// Report is the whole result of one scan: the JSON contract.
+type Report struct {
+	SchemaVersion int         `json:"schema_version"`
+	Tool          Tool        `json:"tool"`
+	Source        string      `json:"source"`
+	Account       string      `json:"account,omitempty"`
+	StartedAt     time.Time   `json:"started_at"`
+	FinishedAt    time.Time   `json:"finished_at"`
+	Findings      []Finding   `json:"findings"`
+	Errors        []ScanError `json:"errors"`
+	Summary       Summary     `json:"summary"`
+}
+
+// Tool describes cloudassure itself.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	URI     string `json:"uri,omitempty"`
+}
+
+// ScanError is something the scan could not read or check.
+type ScanError struct {
+	Message   string    `json:"message"`
+	Operation string    `json:"operation,omitempty"`
+	Action    string    `json:"action,omitempty"`
+	Code      string    `json:"code,omitempty"`
+	Resource  string    `json:"resource,omitempty"`
+	Location  *Location `json:"location,omitempty"`
+}
+
+// Summary counts findings and API calls.
+type Summary struct {
+	Total         int            `json:"total"`
+	Pass          int            `json:"pass"`
+	Fail          int            `json:"fail"`
+	Skip          int            `json:"skip"`
+	Error         int            `json:"error"`
+	Resources     int            `json:"resources"`
+	APICalls      map[string]int `json:"api_calls,omitempty"`
+	APICallsTotal int            `json:"api_calls_total,omitempty"`
+	DurationMS    int64          `json:"duration_ms"`
+}
+
+// Summarize fills r.Summary's counts from r.Findings; API calls are left alone.
+func (r *Report) Summarize() {
+	s := &r.Summary
+	s.Total, s.Pass, s.Fail, s.Skip, s.Error = 0, 0, 0, 0, 0
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		s.Total++
+		switch f.Status {
+		case Pass:
+			s.Pass++
+		case Fail:
+			s.Fail++
+		case Skip:
+			s.Skip++
+		case Error:
+			s.Error++
+		}
+		seen[f.Resource.Type+"\x00"+f.Resource.ID] = true
+	}
+	s.Resources = len(seen)
+	s.APICallsTotal = 0
+	for _, n := range s.APICalls {
+		s.APICallsTotal += n
+	}
+	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
+		s.DurationMS = r.FinishedAt.Sub(r.StartedAt).Milliseconds()
+	}
+}
+
+// Sort orders findings by rule, resource and status so output is stable.
+func (r *Report) Sort() {
+	sort.SliceStable(r.Findings, func(i, j int) bool {
+		a, b := r.Findings[i], r.Findings[j]
+		if a.Resource.ID != b.Resource.ID {
+			return a.Resource.ID < b.Resource.ID
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		return a.Fingerprint < b.Fingerprint
+	})
+}
+
+// ExitCode is the process exit code the report calls for: 2 when anything
+// could not be read or checked, else 1 when any finding fails, else 0.
+func (r *Report) ExitCode() int {
+	if len(r.Errors) > 0 {
+		return 2
+	}
+	exit := 0
+	for _, f := range r.Findings {
+		switch f.Status {
+		case Error:
+			return 2
+		case Fail:
+			exit = 1
+		}
+	}
+	return exit
+}

@@ -1,0 +1,133 @@
+package model
+
+// Inventory is everything one source read: one account, or one IaC tree.
+type Inventory struct {
+	// Source names what produced the inventory: "aws", "cloudformation", "terraform", "terraform-plan".
+	Source string
+	// Account is the AWS account ID for live sources.
+	Account string
+	// Live is true when the inventory was read from a running account, so
+	// delivery (streams, roles) can be proven.
+	Live bool
+
+	Distributions []*Distribution
+	// Configs are the real-time log configs the source knows, keyed by ARN
+	// (live) or by a reference key chosen by the source (IaC).
+	Configs map[string]*RealtimeLogConfig
+	// ConfigsErr is set when the list of real-time log configs could not be read.
+	ConfigsErr *ReadError
+	// Streams are the Kinesis streams referenced by configs, keyed by ARN.
+	Streams map[string]*Stream
+	// Roles are the IAM roles referenced by configs, keyed by ARN.
+	Roles map[string]*Role
+	// Errors lists what the source could not read, in the order it happened.
+	Errors []*ReadError
+}
+
+// Distribution is a CloudFront distribution (standard or multi-tenant).
+type Distribution struct {
+	ID      string // distribution ID, CloudFormation logical ID, or Terraform address
+	ARN     string
+	Type    string // e.g. "AWS::CloudFront::Distribution" or "aws_cloudfront_distribution"
+	Domain  string
+	Comment string
+	Enabled Value[bool]
+	Staging Value[bool]
+	Range   Range
+	// Behaviors lists the default behavior first, then the ordered ones in order.
+	Behaviors []*Behavior
+}
+
+// Behavior is one cache behavior of a distribution.
+type Behavior struct {
+	// PathPattern is "*" for the default behavior.
+	PathPattern string
+	Default     bool
+	// RealtimeLogConfigARN is the attached config's ARN as written.
+	RealtimeLogConfigARN Value[string]
+	// ConfigRef is the key into Inventory.Configs when the source could resolve
+	// the reference (the ARN for live; the resource for IaC). Empty otherwise.
+	ConfigRef string
+	// DanglingRef is set when the reference names a resource that does not exist
+	// in the scanned code.
+	DanglingRef string
+	Range       Range
+}
+
+// RealtimeLogConfig is a CloudFront real-time log configuration.
+type RealtimeLogConfig struct {
+	ARN          string
+	Name         string
+	SamplingRate Value[int]
+	Fields       Value[[]string]
+	Endpoints    []Endpoint
+	Range        Range
+}
+
+// Endpoint is where a real-time log config delivers records.
+type Endpoint struct {
+	StreamType Value[string]
+	StreamARN  Value[string]
+	RoleARN    Value[string]
+}
+
+// Stream is a Kinesis data stream as looked up by its ARN.
+type Stream struct {
+	ARN    string
+	Found  bool
+	Err    *ReadError // set when the lookup itself failed
+	Status string     // CREATING, DELETING, ACTIVE, UPDATING
+	// Encryption is NONE or KMS; KeyID is the KMS key ID, alias or ARN.
+	Encryption string
+	KeyID      string
+}
+
+// Role is an IAM role with the policies that grant it permissions.
+type Role struct {
+	ARN   string
+	Name  string
+	Found bool
+	Err   *ReadError // set when GetRole failed for another reason than not found
+	// TrustPolicy is the assume-role policy document (JSON).
+	TrustPolicy string
+	// Policies are the inline and attached managed policy documents.
+	Policies []Policy
+	// PoliciesErr is set when the role's policies could not all be read.
+	PoliciesErr *ReadError
+}
+
+// Policy is one permissions policy document attached to a role.
+type Policy struct {
+	Name     string
+	ARN      string // empty for inline policies
+	Document string // JSON
+}
+
+// ReadError records something a source could not read.
+type ReadError struct {
+	// Operation is the API call (e.g. "cloudfront:ListRealtimeLogConfigs") or "parse".
+	Operation string
+	// Action is the IAM action the call needs, when the error is a permission problem.
+	Action   string
+	Resource string
+	Code     string // error code as returned, e.g. AccessDenied
+	Message  string
+	Range    Range
+}
+
+func (e *ReadError) Error() string {
+	s := e.Message
+	if e.Operation != "" {
+		s = e.Operation + ": " + s
+	}
+	if e.Resource != "" {
+		s = e.Resource + ": " + s
+	}
+	if !e.Range.IsZero() {
+		s = e.Range.String() + ": " + s
+	}
+	return s
+}
+
+// DefaultPathPattern is the path pattern shown for the default behavior.
+const DefaultPathPattern = "*"
