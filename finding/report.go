@@ -111,3 +111,14 @@ func (r *Report) ExitCode() int {
 	}
 	return exit
 }
+
+// RuleInfo describes a rule that ran, for reporters that list rules (SARIF).
+type RuleInfo struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Risk        string `json:"risk"`
+	Rationale   string `json:"rationale"`
+	Remediation string `json:"remediation"`
+	HelpURI     string `json:"help_uri,omitempty"`
+}
