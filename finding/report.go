@@ -16,6 +16,7 @@ type Report struct {
 	Account       string      `json:"account,omitempty"`
 	StartedAt     time.Time   `json:"started_at"`
 	FinishedAt    time.Time   `json:"finished_at"`
+	Rules         []RuleInfo  `json:"rules,omitempty"`
 	Findings      []Finding   `json:"findings"`
 	Errors        []ScanError `json:"errors"`
 	Summary       Summary     `json:"summary"`

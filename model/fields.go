@@ -1,0 +1,44 @@
+package model
+
+// realtimeLogFields lists every field CloudFront accepts in a real-time log
+// config, in the order CloudFront writes them to the stream.
+var realtimeLogFields = [...]string{
+	"timestamp", "c-ip", "s-ip", "time-to-first-byte", "sc-status", "sc-bytes",
+	"cs-method", "cs-protocol", "cs-host", "cs-uri-stem", "cs-bytes",
+	"x-edge-location", "x-edge-request-id", "x-host-header", "time-taken",
+	"cs-protocol-version", "c-ip-version", "cs-user-agent", "cs-referer",
+	"cs-cookie", "cs-uri-query", "x-edge-response-result-type",
+	"x-forwarded-for", "ssl-protocol", "ssl-cipher", "x-edge-result-type",
+	"fle-encrypted-fields", "fle-status", "sc-content-type", "sc-content-len",
+	"sc-range-start", "sc-range-end", "c-port", "x-edge-detailed-result-type",
+	"c-country", "cs-accept-encoding", "cs-accept", "cache-behavior-path-pattern",
+	"cs-headers", "cs-header-names", "cs-headers-count",
+	"primary-distribution-id", "primary-distribution-dns-name",
+	"origin-fbl", "origin-lbl", "asn",
+	"cmcd-encoded-bitrate", "cmcd-buffer-length", "cmcd-buffer-starvation",
+	"cmcd-content-id", "cmcd-object-duration", "cmcd-deadline",
+	"cmcd-measured-throughput", "cmcd-next-object-request",
+	"cmcd-next-range-request", "cmcd-object-type", "cmcd-playback-rate",
+	"cmcd-requested-maximum-throughput", "cmcd-streaming-format",
+	"cmcd-session-id", "cmcd-stream-type", "cmcd-startup", "cmcd-top-bitrate",
+	"cmcd-version", "r-host", "sr-reason", "x-edge-mqcs",
+	"distribution-tenant-id", "connection-id",
+}
+
+// RealtimeLogFields returns every field name CloudFront accepts, in the order
+// CloudFront writes them.
+func RealtimeLogFields() []string {
+	out := make([]string, len(realtimeLogFields))
+	copy(out, realtimeLogFields[:])
+	return out
+}
+
+// IsRealtimeLogField reports whether CloudFront accepts name as a real-time log field.
+func IsRealtimeLogField(name string) bool {
+	for _, f := range realtimeLogFields {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
