@@ -1,12 +1,143 @@
 package emulator
 
-import "net/http"
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
 
-// cloudFront emulates the CloudFront 2020-05-31 REST-XML API.
-type cloudFront struct{ s *Server }
+// cloudFront emulates the CloudFront 2020-05-31 REST-XML API: distributions
+// and real-time log configurations.
+type cloudFront struct {
+	s *Server
 
-func newCloudFront(s *Server) *cloudFront { return &cloudFront{s: s} }
+	mu      sync.Mutex
+	dists   map[string]*distribution // by ID
+	order   []*distribution          // live distributions in creation order
+	seq     int64                    // last sequence number handed out
+	seqByID map[string]int64         // every ID ever created, so markers survive deletes
+	rlcs    map[string]*realtimeLogConfig
+}
+
+func newCloudFront(s *Server) *cloudFront {
+	return &cloudFront{
+		s:       s,
+		dists:   map[string]*distribution{},
+		seqByID: map[string]int64{},
+		rlcs:    map[string]*realtimeLogConfig{},
+	}
+}
+
+// cfError is a CloudFront API error with its HTTP status and error code.
+type cfError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *cfError) Error() string { return e.code + ": " + e.msg }
+
+func cfErr(status int, code, format string, args ...any) *cfError {
+	return &cfError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+func cfInvalidArgument(format string, args ...any) *cfError {
+	return cfErr(http.StatusBadRequest, "InvalidArgument", format, args...)
+}
+
+func cfMalformedXML(err error) *cfError {
+	return cfErr(http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema: %v", err)
+}
+
+const cfPathPrefix = "/2020-05-31/"
+
+// cfMaxBody bounds request bodies; CloudFront's own limit is far smaller.
+const cfMaxBody = 4 << 20
 
 func (c *cloudFront) serve(w http.ResponseWriter, r *http.Request, rc *reqContext) {
-	writeCloudFrontError(w, rc, http.StatusNotImplemented, "NotImplemented", "not implemented yet")
+	if err := c.route(w, r, rc); err != nil {
+		writeCloudFrontError(w, rc, err.status, err.code, err.msg)
+	}
 }
+
+// route dispatches on method and path. Handlers write their own successful
+// responses and return the errors for serve to write.
+func (c *cloudFront) route(w http.ResponseWriter, r *http.Request, rc *reqContext) *cfError {
+	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, cfPathPrefix), "/")
+	parts := strings.Split(path, "/")
+	q := r.URL.Query()
+	switch {
+	case path == "distribution" && !q.Has("WithTags"): // ?WithTags is CreateDistributionWithTags
+		switch r.Method {
+		case http.MethodGet:
+			return c.listDistributions(w, q.Get("Marker"), q.Get("MaxItems"))
+		case http.MethodPost:
+			return c.createDistribution(w, r, rc)
+		}
+	case len(parts) == 2 && parts[0] == "distribution":
+		switch r.Method {
+		case http.MethodGet:
+			return c.getDistribution(w, parts[1])
+		case http.MethodDelete:
+			return c.deleteDistribution(w, r, parts[1])
+		}
+	case len(parts) == 3 && parts[0] == "distribution" && parts[2] == "config":
+		switch r.Method {
+		case http.MethodGet:
+			return c.getDistributionConfig(w, parts[1])
+		case http.MethodPut:
+			return c.updateDistribution(w, r, rc, parts[1])
+		}
+	case path == "distributionsByRealtimeLogConfig" && r.Method == http.MethodPost:
+		return c.listDistributionsByRealtimeLogConfig(w, r)
+	case path == "realtime-log-config":
+		switch r.Method {
+		case http.MethodGet:
+			return c.listRealtimeLogConfigs(w, q.Get("Marker"), q.Get("MaxItems"))
+		case http.MethodPost:
+			return c.createRealtimeLogConfig(w, r, rc)
+		case http.MethodPut:
+			return c.updateRealtimeLogConfig(w, r)
+		}
+	case path == "get-realtime-log-config" && r.Method == http.MethodPost:
+		return c.getRealtimeLogConfig(w, r)
+	case path == "delete-realtime-log-config" && r.Method == http.MethodPost:
+		return c.deleteRealtimeLogConfig(w, r)
+	}
+	return cfErr(http.StatusNotImplemented, "NotImplemented",
+		"the cloudassure emulator does not implement %s %s", r.Method, r.URL.Path)
+}
+
+// cfReadBody reads a request body, failing with MissingBody when it is empty.
+func cfReadBody(r *http.Request) ([]byte, *cfError) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, cfMaxBody))
+	if err != nil {
+		return nil, cfMalformedXML(err)
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil, cfErr(http.StatusBadRequest, "MissingBody", "This operation requires a body. Ensure that the body is present and the Content-Type header is set.")
+	}
+	return b, nil
+}
+
+// cfPageSize parses a MaxItems parameter: default and maximum 100.
+func cfPageSize(s string) (int, *cfError) {
+	if s == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, cfInvalidArgument("MaxItems must be a positive integer, got %q.", s)
+	}
+	return min(n, 100), nil
+}
+
+// cfTime formats a timestamp the way CloudFront does.
+func cfTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// newETag returns a fresh version identifier like CloudFront's (E + 13).
+func (c *cloudFront) newETag() string { return "E" + c.s.randomID(upperAlnum, 13) }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,11 +34,8 @@ func startEmulator(t testing.TB, opts Options) (*Server, aws.Config) {
 // CI installs it (Debian package awscli); a pyenv shim may shadow it with v1.
 func awsCLI(t testing.TB) string {
 	t.Helper()
-	for _, p := range []string{"/usr/bin/aws", "/usr/local/bin/aws"} {
-		out, err := exec.Command(p, "--version").CombinedOutput()
-		if err == nil && strings.HasPrefix(string(out), "aws-cli/2") {
-			return p
-		}
+	if p := findCLI(); p != "" {
+		return p
 	}
 	if os.Getenv("CI") != "" {
 		t.Fatal("AWS CLI v2 not found; .ci/run must install the awscli package")
@@ -45,6 +43,17 @@ func awsCLI(t testing.TB) string {
 	t.Skip("AWS CLI v2 not installed")
 	return ""
 }
+
+// findCLI looks for an AWS CLI v2 once per test binary.
+var findCLI = sync.OnceValue(func() string {
+	for _, p := range []string{"/usr/bin/aws", "/usr/local/bin/aws"} {
+		out, err := exec.Command(p, "--version").CombinedOutput()
+		if err == nil && strings.HasPrefix(string(out), "aws-cli/2") {
+			return p
+		}
+	}
+	return ""
+})
 
 // runCLI runs the AWS CLI v2 against the emulator at url and returns stdout.
 // It fails the test when the command fails, unless wantErr is set, in which

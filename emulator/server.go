@@ -143,9 +143,14 @@ func (s *Server) Close() error {
 	if s.httpSrv == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Clients may hold connections that never sent a request; Shutdown would
+	// wait for them, so give in-flight requests a moment and then close.
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	return s.httpSrv.Shutdown(ctx)
+	if err := s.httpSrv.Shutdown(ctx); err != nil {
+		return s.httpSrv.Close()
+	}
+	return nil
 }
 
 // protocol is the wire protocol of a request.

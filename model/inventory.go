@@ -36,6 +36,8 @@ type Distribution struct {
 	Range   Range
 	// Behaviors lists the default behavior first, then the ordered ones in order.
 	Behaviors []*Behavior
+	// Ignores are suppressions written on the resource in its source file.
+	Ignores []Ignore
 }
 
 // Behavior is one cache behavior of a distribution.
@@ -131,3 +133,13 @@ func (e *ReadError) Error() string {
 
 // DefaultPathPattern is the path pattern shown for the default behavior.
 const DefaultPathPattern = "*"
+
+// Ignore is a suppression written next to a resource in its source: an inline
+// `cloudassure:ignore RULE reason` comment or CloudFormation Metadata.
+type Ignore struct {
+	RuleID string
+	Reason string
+	// Source says how it was written: "comment" or "metadata".
+	Source string
+	Range  Range
+}

@@ -186,6 +186,9 @@ func (t *Table) finding(b *bytes.Buffer, f *finding.Finding, idWidth int) {
 	if f.Status == finding.Pass {
 		return
 	}
+	if len(f.Problems) == 1 && strings.Contains(f.Message, f.Problems[0]) {
+		return // the message already says it
+	}
 	for _, p := range f.Problems {
 		t.text(b, pre+"- ", indent+2, p)
 	}

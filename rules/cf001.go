@@ -21,7 +21,8 @@ func cf001() *Rule {
 			"distribution whose default behavior logs but whose /api/* behavior does not is blind on " +
 			"exactly the paths that often matter most. This rule therefore looks at the default behavior " +
 			"and every ordered behavior. (A check that reads only CacheBehaviors misses the default " +
-			"behavior and judges a distribution without ordered behaviors as having nothing to check.)",
+			"behavior, and one that only looks for an empty list of ARNs passes a distribution where " +
+			"a single ordered behavior logs and the others do not.)",
 		Remediation: Remediation{
 			Summary: "Attach a real-time log config (RealtimeLogConfigArn) to the default behavior and to every ordered cache behavior.",
 			Console: "CloudFront console > Distributions > the distribution > Behaviors. For each behavior: Edit > " +

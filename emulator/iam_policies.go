@@ -1,0 +1,399 @@
+package emulator
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// iamPolicy is a managed policy: a customer's own or one of AWS's.
+type iamPolicy struct {
+	name        string
+	path        string
+	id          string
+	arn         string
+	description string
+	created     time.Time
+	updated     time.Time
+	tags        []iamTagXML
+	awsManaged  bool
+
+	versions    []*iamPolicyVersion // oldest first
+	defaultID   string
+	lastVersion int // the highest version number handed out
+	attachments int
+}
+
+type iamPolicyVersion struct {
+	id      string
+	doc     string
+	created time.Time
+}
+
+func (p *iamPolicy) version(id string) *iamPolicyVersion {
+	for _, v := range p.versions {
+		if v.id == id {
+			return v
+		}
+	}
+	return nil
+}
+
+// iamPolicyXML is a Policy as IAM writes it.
+type iamPolicyXML struct {
+	PolicyName                    string
+	PolicyId                      string
+	Arn                           string
+	Path                          string
+	DefaultVersionId              string
+	AttachmentCount               int
+	PermissionsBoundaryUsageCount int
+	IsAttachable                  bool
+	Description                   string `xml:",omitempty"`
+	CreateDate                    string
+	UpdateDate                    string
+	Tags                          *iamMembers[iamTagXML] `xml:",omitempty"`
+}
+
+func (p *iamPolicy) xml() iamPolicyXML {
+	return iamPolicyXML{
+		PolicyName:       p.name,
+		PolicyId:         p.id,
+		Arn:              p.arn,
+		Path:             p.path,
+		DefaultVersionId: p.defaultID,
+		AttachmentCount:  p.attachments,
+		IsAttachable:     true,
+		Description:      p.description,
+		CreateDate:       iamTime(p.created),
+		UpdateDate:       iamTime(p.updated),
+		Tags:             iamTagList(p.tags),
+	}
+}
+
+// iamPolicyVersionXML is a PolicyVersion as IAM writes it.
+type iamPolicyVersionXML struct {
+	Document         string `xml:",omitempty"`
+	VersionId        string
+	IsDefaultVersion bool
+	CreateDate       string
+}
+
+var (
+	iamPolicyARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|\d{12}):policy(/.*/|/)([\w+=,.@-]+)$`)
+	iamVersionIDRe = regexp.MustCompile(`^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$`)
+)
+
+// iamPolicyARN reads and checks the PolicyArn member.
+func iamPolicyARN(p iamParams) (string, *iamError) {
+	arn, err := p.matching("PolicyArn", nil, 20, 2048, true)
+	if err != nil {
+		return "", err
+	}
+	if !iamPolicyARNRe.MatchString(arn) {
+		return "", iamErr("InvalidInput", "ARN %s is not valid.", arn)
+	}
+	return arn, nil
+}
+
+func iamNoSuchPolicy(arn string) *iamError {
+	return iamErr("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
+}
+
+// policy returns a managed policy by ARN; the caller holds i.mu.
+func (i *iamService) policy(arn string, rc *reqContext) (*iamPolicy, *iamError) {
+	m := iamPolicyARNRe.FindStringSubmatch(arn)
+	if m == nil || (m[1] != "aws" && m[1] != rc.account) {
+		return nil, iamNoSuchPolicy(arn)
+	}
+	pol, ok := i.policies[arn]
+	if !ok {
+		return nil, iamNoSuchPolicy(arn)
+	}
+	return pol, nil
+}
+
+// customerPolicy returns a policy the caller may change.
+func (i *iamService) customerPolicy(arn string, rc *reqContext, action string) (*iamPolicy, *iamError) {
+	pol, err := i.policy(arn, rc)
+	if err != nil {
+		return nil, err
+	}
+	if pol.awsManaged {
+		return nil, iamErr("AccessDenied", "User: arn:aws:iam::%s:user/emulator is not authorized to perform: iam:%s on resource: policy %s",
+			rc.account, action, arn)
+	}
+	return pol, nil
+}
+
+func (i *iamService) createPolicy(p iamParams, rc *reqContext) (any, *iamError) {
+	name, err := iamPolicyName(p)
+	if err != nil {
+		return nil, err
+	}
+	path, err := p.matching("Path", iamPolicyPathRe, 1, 512, false)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		path = "/"
+	}
+	description, err := p.matching("Description", nil, 0, 1000, false)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := p.tags()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := iamDocument(p, "PolicyDocument", false)
+	if err != nil {
+		return nil, err
+	}
+	if iamPolicySize(doc) > iamManagedPolicyQuota {
+		return nil, iamErr("LimitExceeded", "Cannot exceed quota for PolicySize: %d", iamManagedPolicyQuota)
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for _, pol := range i.policies {
+		if !pol.awsManaged && strings.EqualFold(pol.name, name) {
+			return nil, iamErr("EntityAlreadyExists", "A policy called %s already exists. Duplicate names are not allowed.", name)
+		}
+	}
+	now := i.s.now()
+	pol := &iamPolicy{
+		name:        name,
+		path:        path,
+		id:          "ANPA" + i.s.randomID(upperAlnum, 17),
+		arn:         "arn:aws:iam::" + rc.account + ":policy" + path + name,
+		description: description,
+		created:     now,
+		updated:     now,
+		tags:        tags,
+		versions:    []*iamPolicyVersion{{id: "v1", doc: doc, created: now}},
+		defaultID:   "v1",
+		lastVersion: 1,
+	}
+	i.policies[pol.arn] = pol
+	out := pol.xml()
+	out.Description = "" // CreatePolicy does not echo the description
+	return struct{ Policy iamPolicyXML }{out}, nil
+}
+
+func (i *iamService) getPolicy(p iamParams, rc *reqContext) (any, *iamError) {
+	arn, err := iamPolicyARN(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	pol, err := i.policy(arn, rc)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Policy iamPolicyXML }{pol.xml()}, nil
+}
+
+// iamVersionID reads and checks the VersionId member.
+func iamVersionID(p iamParams) (string, *iamError) {
+	return p.matching("VersionId", iamVersionIDRe, 1, 128, true)
+}
+
+func (i *iamService) getPolicyVersion(p iamParams, rc *reqContext) (any, *iamError) {
+	arn, err := iamPolicyARN(p)
+	if err != nil {
+		return nil, err
+	}
+	id, err := iamVersionID(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	pol, err := i.policy(arn, rc)
+	if err != nil {
+		return nil, err
+	}
+	v := pol.version(id)
+	if v == nil {
+		return nil, iamErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
+	}
+	return struct{ PolicyVersion iamPolicyVersionXML }{iamPolicyVersionXML{
+		Document:         iamEncodeDocument(v.doc),
+		VersionId:        v.id,
+		IsDefaultVersion: v.id == pol.defaultID,
+		CreateDate:       iamTime(v.created),
+	}}, nil
+}
+
+func (i *iamService) createPolicyVersion(p iamParams, rc *reqContext) (any, *iamError) {
+	arn, err := iamPolicyARN(p)
+	if err != nil {
+		return nil, err
+	}
+	setDefault, err := p.boolean("SetAsDefault")
+	if err != nil {
+		return nil, err
+	}
+	doc, err := iamDocument(p, "PolicyDocument", false)
+	if err != nil {
+		return nil, err
+	}
+	if iamPolicySize(doc) > iamManagedPolicyQuota {
+		return nil, iamErr("LimitExceeded", "Cannot exceed quota for PolicySize: %d", iamManagedPolicyQuota)
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	pol, err := i.customerPolicy(arn, rc, "CreatePolicyVersion")
+	if err != nil {
+		return nil, err
+	}
+	if len(pol.versions) >= iamVersionsPerPolicy {
+		return nil, iamErr("LimitExceeded", "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", iamVersionsPerPolicy)
+	}
+	now := i.s.now()
+	pol.lastVersion++
+	v := &iamPolicyVersion{id: "v" + strconv.Itoa(pol.lastVersion), doc: doc, created: now}
+	pol.versions = append(pol.versions, v)
+	if setDefault {
+		pol.defaultID = v.id
+		pol.updated = now
+	}
+	return struct{ PolicyVersion iamPolicyVersionXML }{iamPolicyVersionXML{
+		VersionId:        v.id,
+		IsDefaultVersion: setDefault,
+		CreateDate:       iamTime(v.created),
+	}}, nil
+}
+
+func (i *iamService) deletePolicyVersion(p iamParams, rc *reqContext) (any, *iamError) {
+	arn, err := iamPolicyARN(p)
+	if err != nil {
+		return nil, err
+	}
+	id, err := iamVersionID(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	pol, err := i.customerPolicy(arn, rc, "DeletePolicyVersion")
+	if err != nil {
+		return nil, err
+	}
+	if id == pol.defaultID {
+		return nil, iamErr("DeleteConflict", "Cannot delete the default version of a policy.")
+	}
+	for n, v := range pol.versions {
+		if v.id == id {
+			pol.versions = append(pol.versions[:n:n], pol.versions[n+1:]...)
+			return nil, nil
+		}
+	}
+	return nil, iamErr("NoSuchEntity", "Policy %s version %s does not exist.", arn, id)
+}
+
+func (i *iamService) deletePolicy(p iamParams, rc *reqContext) (any, *iamError) {
+	arn, err := iamPolicyARN(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	pol, err := i.customerPolicy(arn, rc, "DeletePolicy")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case pol.attachments > 0:
+		return nil, iamErr("DeleteConflict", "Cannot delete a policy attached to entities.")
+	case len(pol.versions) > 1:
+		return nil, iamErr("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+	}
+	delete(i.policies, pol.arn)
+	return nil, nil
+}
+
+// iamAWSManagedPolicies returns the AWS-managed policies the emulator knows.
+// Their documents are trimmed to what matters for Kinesis, CloudFront and
+// IAM; AWS's own ReadOnlyAccess lists every service.
+func iamAWSManagedPolicies() []*iamPolicy {
+	type def struct {
+		name, id, description, doc string
+		created                    time.Time
+	}
+	defs := []def{
+		{
+			name:        "AdministratorAccess",
+			id:          "ANPAIWMBCKSKIEE64ZLYK",
+			description: "Provides full access to AWS services and resources.",
+			doc:         `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
+			created:     time.Date(2015, 2, 6, 18, 39, 46, 0, time.UTC),
+		},
+		{
+			name:        "AmazonKinesisFullAccess",
+			id:          "ANPAIVF32HAMOXCUYRAYE",
+			description: "Provides full access to all streams via the AWS Management Console.",
+			doc:         `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kinesis:*","Resource":"*"}]}`,
+			created:     time.Date(2015, 2, 6, 18, 40, 45, 0, time.UTC),
+		},
+		{
+			name:        "ReadOnlyAccess",
+			id:          "ANPAILL3HVNFSB6DCOWYQ",
+			description: "Provides read-only access to AWS services and resources.",
+			doc: `{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "ReadOnlyActions",
+            "Effect": "Allow",
+            "Action": [
+                "cloudfront:Describe*",
+                "cloudfront:Get*",
+                "cloudfront:List*",
+                "cloudwatch:Describe*",
+                "cloudwatch:Get*",
+                "cloudwatch:List*",
+                "iam:Generate*",
+                "iam:Get*",
+                "iam:List*",
+                "iam:Simulate*",
+                "kinesis:Describe*",
+                "kinesis:Get*",
+                "kinesis:List*",
+                "kms:Describe*",
+                "kms:Get*",
+                "kms:List*",
+                "logs:Describe*",
+                "logs:Get*",
+                "logs:List*",
+                "s3:Get*",
+                "s3:List*",
+                "sts:GetCallerIdentity"
+            ],
+            "Resource": "*"
+        }
+    ]
+}`,
+			created: time.Date(2015, 2, 6, 18, 39, 48, 0, time.UTC),
+		},
+	}
+	out := make([]*iamPolicy, len(defs))
+	for n, d := range defs {
+		out[n] = &iamPolicy{
+			name:        d.name,
+			path:        "/",
+			id:          d.id,
+			arn:         "arn:aws:iam::aws:policy/" + d.name,
+			description: d.description,
+			created:     d.created,
+			updated:     d.created,
+			awsManaged:  true,
+			versions:    []*iamPolicyVersion{{id: "v1", doc: d.doc, created: d.created}},
+			defaultID:   "v1",
+			lastVersion: 1,
+		}
+	}
+	return out
+}

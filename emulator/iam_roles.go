@@ -1,0 +1,430 @@
+package emulator
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// iamRole is a role with its inline policies and attached managed policies.
+// Documents are kept exactly as they were given.
+type iamRole struct {
+	name        string
+	path        string
+	id          string
+	arn         string
+	created     time.Time
+	trust       string
+	description string
+	maxSession  int
+	tags        []iamTagXML
+	inline      map[string]*iamInlinePolicy // by lower-case name
+	attached    []string                    // managed policy ARNs, in attach order
+}
+
+type iamInlinePolicy struct {
+	name string
+	doc  string
+}
+
+var (
+	iamNameRe       = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	iamRolePathRe   = regexp.MustCompile(`^(/|/[\x{21}-\x{7F}]+/)$`)
+	iamPolicyPathRe = regexp.MustCompile(`^((/[A-Za-z0-9.,+@=_-]+)*)/$`)
+	iamPathPrefixRe = regexp.MustCompile(`^/[\x{21}-\x{7F}]*$`)
+	iamDocumentRe   = regexp.MustCompile(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{FF}]+$`)
+)
+
+// iamRoleXML is a Role as IAM writes it. Optional members are omitted when
+// empty; which ones an action fills follows AWS.
+type iamRoleXML struct {
+	Path                     string
+	RoleName                 string
+	RoleId                   string
+	Arn                      string
+	CreateDate               string
+	AssumeRolePolicyDocument string
+	Description              string                 `xml:",omitempty"`
+	MaxSessionDuration       int                    `xml:",omitempty"`
+	Tags                     *iamMembers[iamTagXML] `xml:",omitempty"`
+	RoleLastUsed             *struct{}              `xml:",omitempty"`
+}
+
+// xml fills the members every action returns.
+func (r *iamRole) xml() iamRoleXML {
+	return iamRoleXML{
+		Path:                     r.path,
+		RoleName:                 r.name,
+		RoleId:                   r.id,
+		Arn:                      r.arn,
+		CreateDate:               iamTime(r.created),
+		AssumeRolePolicyDocument: iamEncodeDocument(r.trust),
+		Description:              r.description,
+	}
+}
+
+func iamNoSuchRole(name string) *iamError {
+	return iamErr("NoSuchEntity", "The role with name %s cannot be found.", name)
+}
+
+// role returns a role by name; the caller holds i.mu.
+func (i *iamService) role(name string) (*iamRole, *iamError) {
+	r, ok := i.roles[strings.ToLower(name)]
+	if !ok {
+		return nil, iamNoSuchRole(name)
+	}
+	return r, nil
+}
+
+// iamRoleName reads and checks the RoleName member.
+func iamRoleName(p iamParams) (string, *iamError) {
+	return p.matching("RoleName", iamNameRe, 1, 64, true)
+}
+
+// iamDocument reads and checks a policy document member.
+func iamDocument(p iamParams, member string, trust bool) (string, *iamError) {
+	doc, err := p.matching(member, iamDocumentRe, 1, 131072, true)
+	if err != nil {
+		return "", err
+	}
+	return doc, iamCheckDocument(doc, trust)
+}
+
+func (i *iamService) createRole(p iamParams, rc *reqContext) (any, *iamError) {
+	name, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	path, err := p.matching("Path", iamRolePathRe, 1, 512, false)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		path = "/"
+	}
+	description, err := p.matching("Description", nil, 0, 1000, false)
+	if err != nil {
+		return nil, err
+	}
+	maxSession, err := p.integer("MaxSessionDuration", 3600, 3600, 43200)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := p.tags()
+	if err != nil {
+		return nil, err
+	}
+	trust, err := iamDocument(p, "AssumeRolePolicyDocument", true)
+	if err != nil {
+		return nil, err
+	}
+	if iamPolicySize(trust) > iamTrustPolicyQuota {
+		return nil, iamErr("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", iamTrustPolicyQuota)
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if _, ok := i.roles[strings.ToLower(name)]; ok {
+		return nil, iamErr("EntityAlreadyExists", "Role with name %s already exists.", name)
+	}
+	r := &iamRole{
+		name:        name,
+		path:        path,
+		id:          "AROA" + i.s.randomID(upperAlnum, 17),
+		arn:         "arn:aws:iam::" + rc.account + ":role" + path + name,
+		created:     i.s.now(),
+		trust:       trust,
+		description: description,
+		maxSession:  maxSession,
+		tags:        tags,
+		inline:      map[string]*iamInlinePolicy{},
+	}
+	i.roles[strings.ToLower(name)] = r
+	out := r.xml()
+	out.Tags = iamTagList(r.tags)
+	return struct{ Role iamRoleXML }{out}, nil
+}
+
+func (i *iamService) getRole(p iamParams) (any, *iamError) {
+	name, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(name)
+	if err != nil {
+		return nil, err
+	}
+	out := r.xml()
+	out.MaxSessionDuration = r.maxSession
+	out.Tags = iamTagList(r.tags)
+	out.RoleLastUsed = &struct{}{}
+	return struct{ Role iamRoleXML }{out}, nil
+}
+
+func (i *iamService) deleteRole(p iamParams) (any, *iamError) {
+	name, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(name)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(r.inline) > 0:
+		return nil, iamErr("DeleteConflict", "Cannot delete entity, must delete policies first.")
+	case len(r.attached) > 0:
+		return nil, iamErr("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+	}
+	delete(i.roles, strings.ToLower(r.name))
+	return nil, nil
+}
+
+func (i *iamService) listRoles(p iamParams) (any, *iamError) {
+	prefix, err := p.matching("PathPrefix", iamPathPrefixRe, 1, 512, false)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	var roles []*iamRole
+	for _, r := range i.roles {
+		if strings.HasPrefix(r.path, prefix) {
+			roles = append(roles, r)
+		}
+	}
+	key := func(r *iamRole) string { return strings.ToLower(r.name) }
+	sort.Slice(roles, func(a, b int) bool { return key(roles[a]) < key(roles[b]) })
+	page, marker, truncated, err := iamPage(p, roles, key)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Roles       iamMembers[iamRoleXML]
+		IsTruncated bool
+		Marker      string `xml:",omitempty"`
+	}{IsTruncated: truncated, Marker: marker}
+	for _, r := range page {
+		x := r.xml()
+		x.MaxSessionDuration = r.maxSession
+		out.Roles.Member = append(out.Roles.Member, x)
+	}
+	return out, nil
+}
+
+// iamPolicyName reads and checks the PolicyName member.
+func iamPolicyName(p iamParams) (string, *iamError) {
+	return p.matching("PolicyName", iamNameRe, 1, 128, true)
+}
+
+func (i *iamService) putRolePolicy(p iamParams) (any, *iamError) {
+	roleName, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	policyName, err := iamPolicyName(p)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := iamDocument(p, "PolicyDocument", false)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(roleName)
+	if err != nil {
+		return nil, err
+	}
+	size := iamPolicySize(doc)
+	for k, pol := range r.inline {
+		if k != strings.ToLower(policyName) {
+			size += iamPolicySize(pol.doc)
+		}
+	}
+	if size > iamInlinePolicyQuota {
+		return nil, iamErr("LimitExceeded", "Maximum policy size of %d bytes exceeded for role %s", iamInlinePolicyQuota, r.name)
+	}
+	if pol, ok := r.inline[strings.ToLower(policyName)]; ok {
+		pol.doc = doc // a put replaces the document and keeps the first name's case
+	} else {
+		r.inline[strings.ToLower(policyName)] = &iamInlinePolicy{name: policyName, doc: doc}
+	}
+	return nil, nil
+}
+
+func (i *iamService) inlinePolicy(p iamParams) (*iamRole, *iamInlinePolicy, *iamError) {
+	roleName, err := iamRoleName(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	policyName, err := iamPolicyName(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := i.role(roleName)
+	if err != nil {
+		return nil, nil, err
+	}
+	pol, ok := r.inline[strings.ToLower(policyName)]
+	if !ok {
+		return nil, nil, iamErr("NoSuchEntity", "The role policy with name %s cannot be found.", policyName)
+	}
+	return r, pol, nil
+}
+
+func (i *iamService) getRolePolicy(p iamParams) (any, *iamError) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, pol, err := i.inlinePolicy(p)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		RoleName       string
+		PolicyName     string
+		PolicyDocument string
+	}{r.name, pol.name, iamEncodeDocument(pol.doc)}, nil
+}
+
+func (i *iamService) deleteRolePolicy(p iamParams) (any, *iamError) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, pol, err := i.inlinePolicy(p)
+	if err != nil {
+		return nil, err
+	}
+	delete(r.inline, strings.ToLower(pol.name))
+	return nil, nil
+}
+
+func (i *iamService) listRolePolicies(p iamParams) (any, *iamError) {
+	roleName, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(roleName)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(r.inline))
+	for _, pol := range r.inline {
+		names = append(names, pol.name)
+	}
+	key := strings.ToLower
+	sort.Slice(names, func(a, b int) bool { return key(names[a]) < key(names[b]) })
+	page, marker, truncated, err := iamPage(p, names, key)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		PolicyNames iamMembers[string]
+		IsTruncated bool
+		Marker      string `xml:",omitempty"`
+	}{iamMembers[string]{Member: page}, truncated, marker}, nil
+}
+
+func (i *iamService) attachRolePolicy(p iamParams, rc *reqContext) (any, *iamError) {
+	roleName, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	arn, err := iamPolicyARN(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(roleName)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := i.policy(arn, rc)
+	if err != nil {
+		return nil, iamErr("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
+	}
+	for _, a := range r.attached {
+		if a == pol.arn {
+			return nil, nil // attaching twice changes nothing
+		}
+	}
+	if len(r.attached) >= iamPoliciesPerRole {
+		return nil, iamErr("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", iamPoliciesPerRole)
+	}
+	r.attached = append(r.attached, pol.arn)
+	pol.attachments++
+	return nil, nil
+}
+
+func (i *iamService) detachRolePolicy(p iamParams, rc *reqContext) (any, *iamError) {
+	roleName, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	arn, err := iamPolicyARN(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(roleName)
+	if err != nil {
+		return nil, err
+	}
+	for n, a := range r.attached {
+		if a == arn {
+			r.attached = append(r.attached[:n:n], r.attached[n+1:]...)
+			if pol, ok := i.policies[arn]; ok {
+				pol.attachments--
+			}
+			return nil, nil
+		}
+	}
+	return nil, iamErr("NoSuchEntity", "Policy %s was not found.", arn)
+}
+
+type iamAttachedPolicyXML struct {
+	PolicyName string
+	PolicyArn  string
+}
+
+func (i *iamService) listAttachedRolePolicies(p iamParams) (any, *iamError) {
+	roleName, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	prefix, err := p.matching("PathPrefix", iamPolicyPathRe, 1, 512, false)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(roleName)
+	if err != nil {
+		return nil, err
+	}
+	var attached []iamAttachedPolicyXML
+	for _, arn := range r.attached {
+		pol := i.policies[arn]
+		if strings.HasPrefix(pol.path, prefix) {
+			attached = append(attached, iamAttachedPolicyXML{PolicyName: pol.name, PolicyArn: pol.arn})
+		}
+	}
+	key := func(a iamAttachedPolicyXML) string { return strings.ToLower(a.PolicyName) + "\x00" + a.PolicyArn }
+	sort.Slice(attached, func(a, b int) bool { return key(attached[a]) < key(attached[b]) })
+	page, marker, truncated, err := iamPage(p, attached, key)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		AttachedPolicies iamMembers[iamAttachedPolicyXML]
+		IsTruncated      bool
+		Marker           string `xml:",omitempty"`
+	}{iamMembers[iamAttachedPolicyXML]{Member: page}, truncated, marker}, nil
+}
