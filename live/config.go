@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -17,6 +18,8 @@ type ConfigOptions struct {
 	EndpointURL string // --endpoint-url; empty uses AWS_ENDPOINT_URL and friends
 	// MaxAttempts bounds retries per call; zero uses 8.
 	MaxAttempts int
+	// MaxBackoff caps the wait between retries; zero uses the SDK's 20 s.
+	MaxBackoff time.Duration
 	// Counter, when set, counts every API operation.
 	Counter *CallCounter
 }
@@ -33,7 +36,13 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewAdaptiveMode(func(a *retry.AdaptiveModeOptions) {
-				a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) { s.MaxAttempts = attempts })
+				a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) {
+					s.MaxAttempts = attempts
+					if o.MaxBackoff > 0 {
+						s.MaxBackoff = o.MaxBackoff
+						s.Backoff = retry.NewExponentialJitterBackoff(o.MaxBackoff)
+					}
+				})
 			})
 		}),
 	}

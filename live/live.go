@@ -137,6 +137,9 @@ func (r *reader) listDistributions(ctx context.Context) error {
 			MaxItems: aws.Int32(r.opts.PageSize),
 		})
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // the caller reports the interruption
+			}
 			e := readError("cloudfront:ListDistributions", "", err)
 			r.recordErr(e)
 			return fmt.Errorf("listing CloudFront distributions: %s", e.Message)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/cloudassure/cloudassure/demo"
 	"github.com/cloudassure/cloudassure/emulator"
+	"github.com/cloudassure/cloudassure/finding"
 	"github.com/cloudassure/cloudassure/model"
+	"github.com/cloudassure/cloudassure/rules"
 )
 
 // testConfig returns an SDK config for the endpoint at url, counting calls.
@@ -234,5 +237,71 @@ func TestArnHelpers(t *testing.T) {
 	}
 	if got := decodePolicy("%7B%22a%22%3A1%7D"); got != `{"a":1}` {
 		t.Errorf("decodePolicy = %q", got)
+	}
+}
+
+// TestRulesWithoutConfigAPI runs the rules over an account whose endpoint
+// denies the real-time log config API: CF-001 must still be right, and the
+// delivery and policy checks must say ERROR, naming the call and IAM action.
+func TestRulesWithoutConfigAPI(t *testing.T) {
+	url, cases := seededDemo(t, deny(403, `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>denied</Message></Error><RequestId>x</RequestId></ErrorResponse>`))
+	inv, err := Read(context.Background(), Options{Config: testConfig(url, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := rules.Run(inv, rules.All(), rules.Options{Policy: rules.DefaultPolicy()})
+	want := map[string]string{}
+	for _, c := range cases {
+		want[c.ID] = c.Want["CF-001"]
+	}
+	for _, f := range fs {
+		switch f.RuleID {
+		case "CF-001":
+			if string(f.Status) != want[f.Resource.ID] {
+				t.Errorf("CF-001 %s (%s) = %s, want %s", f.Resource.ID, f.Resource.Name, f.Status, want[f.Resource.ID])
+			}
+		case "CF-002", "CF-003":
+			if f.Status == finding.Pass || f.Status == finding.Fail {
+				t.Errorf("%s %s = %s without the configs", f.RuleID, f.Resource.Name, f.Status)
+			}
+			if f.Status == finding.Error && !strings.Contains(f.Message, "cloudfront:ListRealtimeLogConfigs") {
+				t.Errorf("%s ERROR does not name the call: %q", f.RuleID, f.Message)
+			}
+		}
+	}
+}
+
+// TestReadUnderFaults reads the demo account while the emulator throttles a
+// tenth of the requests and fails another tenth: adaptive retries finish the read,
+// and each operation still counts once.
+func TestReadUnderFaults(t *testing.T) {
+	emu := emulator.New(emulator.Options{Seed: 5})
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	if _, err := demo.Seed(context.Background(), testConfig(srv.URL, nil), emu.AccountID(), emu); err != nil {
+		t.Fatal(err)
+	}
+	emu.SetFaults(emulator.Faults{ThrottleRate: 0.1, ServerErrorRate: 0.1})
+	counter := NewCallCounter()
+	cfg, err := LoadConfig(context.Background(), ConfigOptions{EndpointURL: srv.URL, Counter: counter, MaxAttempts: 20, MaxBackoff: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Credentials = testConfig(srv.URL, nil).Credentials
+	before := emu.Requests()
+	inv, err := Read(context.Background(), Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Errors) != 0 || len(inv.Distributions) != 14 || len(inv.Streams) != 4 || len(inv.Roles) != 6 {
+		t.Fatalf("read under faults: %d errors %v, %d distributions, %d streams, %d roles",
+			len(inv.Errors), inv.Errors, len(inv.Distributions), len(inv.Streams), len(inv.Roles))
+	}
+	requests := emu.Requests() - before
+	if calls := int64(counter.Total()); requests <= calls {
+		t.Errorf("%d requests for %d calls: no retries happened, so the faults were not exercised", requests, calls)
+	}
+	if n := counter.Counts()["cloudfront:ListDistributions"]; n != 1 {
+		t.Errorf("ListDistributions counted %d times; retries must not count", n)
 	}
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/cloudassure/cloudassure/demo"
 	"github.com/cloudassure/cloudassure/emulator"
@@ -247,5 +250,80 @@ func TestRulesAndExplain(t *testing.T) {
 		if !strings.Contains(e.stdout, want) {
 			t.Errorf("explain lacks %q", want)
 		}
+	}
+}
+
+func TestEmulatorCommand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "emulator", "--listen", "127.0.0.1:0", "--demo")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(line) // cloudassure emulator listening on URL (account ID)
+	if len(fields) < 5 || !strings.HasPrefix(fields[4], "http://127.0.0.1:") {
+		t.Fatalf("unexpected first line %q", line)
+	}
+	url := fields[4]
+	r := run(t, []string{"AWS_ENDPOINT_URL=" + url, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}, "scan", "aws", "--format", "json")
+	if rep := decode(t, r.stdout); r.code != 1 || len(rep.Findings) != 42 {
+		t.Errorf("scan of the emulator's demo account: exit %d, %d findings", r.code, len(rep.Findings))
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("emulator did not stop cleanly on interrupt: %v", err)
+	}
+}
+
+// TestInterrupt sends Ctrl-C in the middle of a scan: the scan stops, prints
+// what it read and exits 2.
+func TestInterrupt(t *testing.T) {
+	emu, url, _ := startDemo(t)
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
+	cf := cloudfront.NewFromConfig(cfg)
+	for i := range 300 {
+		dc := demo.DistributionConfig(fmt.Sprintf("more-%d", i), "more", true, "", nil, nil)
+		if _, err := cf.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: dc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emu.SetFaults(emulator.Faults{Latency: 300 * time.Millisecond})
+	before := emu.Requests()
+
+	cmd := exec.Command(binary, "scan", "aws", "--format", "json")
+	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+url, "AWS_ACCESS_KEY_ID=AKID", "AWS_SECRET_ACCESS_KEY=secret",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once the scan has fetched the first page of distributions.
+	deadline := time.Now().Add(30 * time.Second)
+	for emu.Requests()-before < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 {
+		t.Fatalf("interrupted scan: %v, want exit 2", err)
+	}
+	rep := decode(t, out.String())
+	if len(rep.Errors) == 0 || !strings.Contains(rep.Errors[len(rep.Errors)-1].Message, "scan interrupted") {
+		t.Errorf("errors %+v, want a note that the scan was interrupted", rep.Errors)
+	}
+	if len(rep.Findings) == 0 || len(rep.Findings) >= 3*(300+14) {
+		t.Errorf("%d findings: want the part that was read", len(rep.Findings))
 	}
 }
