@@ -5,36 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
-)
 
-// realtimeLogFields lists every field CloudFront accepts in a real-time log
-// config, in the fixed order CloudFront returns (and logs) them.
-var realtimeLogFields = []string{
-	"timestamp", "c-ip", "s-ip", "time-to-first-byte", "sc-status", "sc-bytes",
-	"cs-method", "cs-protocol", "cs-host", "cs-uri-stem", "cs-bytes",
-	"x-edge-location", "x-edge-request-id", "x-host-header", "time-taken",
-	"cs-protocol-version", "c-ip-version", "cs-user-agent", "cs-referer",
-	"cs-cookie", "cs-uri-query", "x-edge-response-result-type",
-	"x-forwarded-for", "ssl-protocol", "ssl-cipher", "x-edge-result-type",
-	"fle-encrypted-fields", "fle-status", "sc-content-type", "sc-content-len",
-	"sc-range-start", "sc-range-end", "c-port", "x-edge-detailed-result-type",
-	"c-country", "cs-accept-encoding", "cs-accept", "cache-behavior-path-pattern",
-	"cs-headers", "cs-header-names", "cs-headers-count",
-	"primary-distribution-id", "primary-distribution-dns-name",
-	"origin-fbl", "origin-lbl", "asn",
-	"cmcd-encoded-bitrate", "cmcd-buffer-length", "cmcd-buffer-starvation",
-	"cmcd-content-id", "cmcd-object-duration", "cmcd-deadline",
-	"cmcd-measured-throughput", "cmcd-next-object-request",
-	"cmcd-next-range-request", "cmcd-object-type", "cmcd-playback-rate",
-	"cmcd-requested-maximum-throughput", "cmcd-streaming-format",
-	"cmcd-session-id", "cmcd-stream-type", "cmcd-startup", "cmcd-top-bitrate",
-	"cmcd-version", "r-host", "sr-reason", "x-edge-mqcs",
-	"distribution-tenant-id", "connection-id",
-}
+	"github.com/cloudassure/cloudassure/model"
+)
 
 var (
 	cfRoleARNRe   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
@@ -122,13 +98,13 @@ func (req *realtimeLogConfigRequest) settings() (*realtimeLogConfig, *cfError) {
 	seen := map[string]bool{}
 	for _, f := range req.Fields.Fields {
 		f = strings.TrimSpace(f)
-		if !slices.Contains(realtimeLogFields, f) {
+		if !model.IsRealtimeLogField(f) {
 			return nil, cfInvalidArgument("The field %q is not a valid real-time log field.", f)
 		}
 		seen[f] = true
 	}
 	var fields []string
-	for _, f := range realtimeLogFields {
+	for _, f := range model.RealtimeLogFields() {
 		if seen[f] {
 			fields = append(fields, f)
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/model"
 )
 
 func TestRealtimeLogConfigLifecycle(t *testing.T) {
@@ -129,12 +131,12 @@ func TestRealtimeLogConfigValidation(t *testing.T) {
 		})
 	}
 	// Every field CloudFront knows is accepted and comes back in its order.
-	arn := createRealtimeLogConfig(t, c, "all", realtimeLogFields...)
+	arn := createRealtimeLogConfig(t, c, "all", model.RealtimeLogFields()...)
 	got, err := c.GetRealtimeLogConfig(context.Background(), &cloudfront.GetRealtimeLogConfigInput{ARN: aws.String(arn)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(realtimeLogFields, got.RealtimeLogConfig.Fields); diff != "" {
+	if diff := cmp.Diff(model.RealtimeLogFields(), got.RealtimeLogConfig.Fields); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 }
