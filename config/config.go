@@ -21,6 +21,8 @@ const DefaultFile = ".cloudassure.yaml"
 type File struct {
 	// Policy is the real-time logging policy CF-003 enforces.
 	Policy rules.Policy `yaml:"policy"`
+	// Ignore lists the findings the team has accepted, each with a reason.
+	Ignore []Ignore `yaml:"ignore"`
 	// Path is where the file was read from; empty for defaults.
 	Path string `yaml:"-"`
 }
@@ -57,6 +59,7 @@ func Parse(name string, data []byte) (*File, error) {
 			MinSamplingRate *int     `yaml:"min_sampling_rate"`
 			RequiredFields  []string `yaml:"required_fields"`
 		} `yaml:"policy"`
+		Ignore []Ignore `yaml:"ignore"`
 	}
 	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("config %s: %w", name, err)
@@ -70,5 +73,11 @@ func Parse(name string, data []byte) (*File, error) {
 	if err := f.Policy.Validate(); err != nil {
 		return nil, fmt.Errorf("config %s: policy: %w", name, err)
 	}
+	for i := range raw.Ignore {
+		if err := raw.Ignore[i].validate(); err != nil {
+			return nil, fmt.Errorf("config %s: ignore entry %d: %w", name, i+1, err)
+		}
+	}
+	f.Ignore = raw.Ignore
 	return f, nil
 }

@@ -309,19 +309,30 @@ func (r *reader) endpoints(attached []string) (streams, roles []string) {
 
 // lookupStreams describes each stream once, in its own region.
 func (r *reader) lookupStreams(ctx context.Context, arns []string) error {
+	return r.each(ctx, "streams", arns, func(ctx context.Context, arn string) {
+		st := r.describeStream(ctx, arn)
+		r.mu.Lock()
+		r.inv.Streams[arn] = st
+		r.mu.Unlock()
+	})
+}
+
+// each runs look up for every ARN, Concurrency at a time, reporting progress
+// under stage. It returns ctx's error once all have finished.
+func (r *reader) each(ctx context.Context, stage string, arns []string, lookup func(context.Context, string)) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.Concurrency)
-	var done int
-	r.progress("streams", 0, len(arns))
+	var mu sync.Mutex
+	done := 0
+	r.progress(stage, 0, len(arns))
 	for _, arn := range arns {
 		g.Go(func() error {
-			st := r.describeStream(gctx, arn)
-			r.mu.Lock()
-			r.inv.Streams[arn] = st
+			lookup(gctx, arn)
+			mu.Lock()
 			done++
 			n := done
-			r.mu.Unlock()
-			r.progress("streams", n, len(arns))
+			mu.Unlock()
+			r.progress(stage, n, len(arns))
 			return nil
 		})
 	}
@@ -369,24 +380,12 @@ func (r *reader) kinesis(region string) *kinesis.Client {
 
 // lookupRoles reads each role's trust policy and permission policies once.
 func (r *reader) lookupRoles(ctx context.Context, arns []string) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(r.opts.Concurrency)
-	var done int
-	r.progress("roles", 0, len(arns))
-	for _, arn := range arns {
-		g.Go(func() error {
-			role := r.readRole(gctx, arn)
-			r.mu.Lock()
-			r.inv.Roles[arn] = role
-			done++
-			n := done
-			r.mu.Unlock()
-			r.progress("roles", n, len(arns))
-			return nil
-		})
-	}
-	_ = g.Wait()
-	return ctx.Err()
+	return r.each(ctx, "roles", arns, func(ctx context.Context, arn string) {
+		role := r.readRole(ctx, arn)
+		r.mu.Lock()
+		r.inv.Roles[arn] = role
+		r.mu.Unlock()
+	})
 }
 
 func (r *reader) readRole(ctx context.Context, arn string) *model.Role {
