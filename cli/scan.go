@@ -14,14 +14,15 @@ import (
 	"github.com/cloudassure/cloudassure/live"
 	"github.com/cloudassure/cloudassure/model"
 	"github.com/cloudassure/cloudassure/rules"
+	"github.com/cloudassure/cloudassure/suppress"
 )
 
 func newScanCmd(ios *IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scan",
-		Short: "Scan a live AWS account",
+		Short: "Scan a live AWS account or infrastructure as code",
 	}
-	cmd.AddCommand(newScanAWSCmd(ios))
+	cmd.AddCommand(newScanAWSCmd(ios), newScanIaCCmd(ios))
 	return cmd
 }
 
@@ -126,7 +127,7 @@ func auditLive(ctx context.Context, ios *IO, opts live.Options, counter *live.Ca
 	started := time.Now().UTC()
 	inv, readErr := live.Read(ctx, opts)
 	prog.Done()
-	rep := newReport(inv, rs, rules.Options{Policy: pol.Policy, IncludeDisabled: includeDisabled})
+	rep := newReport(ios, inv, rs, pol, includeDisabled)
 	rep.StartedAt, rep.FinishedAt = started, time.Now().UTC()
 	if readErr != nil {
 		msg := readErr.Error()
@@ -143,8 +144,10 @@ func auditLive(ctx context.Context, ios *IO, opts live.Options, counter *live.Ca
 	return rep
 }
 
-// newReport runs rs over inv and wraps the findings in a report.
-func newReport(inv *model.Inventory, rs []*rules.Rule, opts rules.Options) *finding.Report {
+// newReport runs rs over inv, applies the team's suppressions and wraps the
+// findings in a report. Expired ignore entries are reported on stderr.
+func newReport(ios *IO, inv *model.Inventory, rs []*rules.Rule, cfg *config.File, includeDisabled bool) *finding.Report {
+	opts := rules.Options{Policy: cfg.Policy, IncludeDisabled: includeDisabled}
 	rep := &finding.Report{
 		SchemaVersion: finding.SchemaVersion,
 		Tool:          finding.Tool{Name: "cloudassure", Version: Version(), URI: "https://github.com/cloudassure/cloudassure"},
@@ -156,11 +159,15 @@ func newReport(inv *model.Inventory, rs []*rules.Rule, opts rules.Options) *find
 	if rep.Findings == nil {
 		rep.Findings = []finding.Finding{}
 	}
+	for _, ig := range suppress.Apply(rep.Findings, inv, cfg.Ignore, time.Now()) {
+		fmt.Fprintf(ios.Err, "cloudassure: %s: the ignore entry for %s (%q) expired on %s and no longer applies\n",
+			cfg.Path, ig.Rule, ig.Reason, ig.Expires)
+	}
 	for _, r := range rs {
 		rep.Rules = append(rep.Rules, r.Info())
 	}
 	for _, e := range inv.Errors {
-		se := finding.ScanError{Message: e.Error(), Operation: e.Operation, Action: e.Action, Code: e.Code, Resource: e.Resource}
+		se := finding.ScanError{Message: e.Message, Operation: e.Operation, Action: e.Action, Code: e.Code, Resource: e.Resource}
 		if !e.Range.IsZero() {
 			se.Location = &finding.Location{File: e.Range.File, StartLine: e.Range.StartLine, EndLine: e.Range.EndLine}
 		}
@@ -168,4 +175,8 @@ func newReport(inv *model.Inventory, rs []*rules.Rule, opts rules.Options) *find
 	}
 	rep.Sort()
 	return rep
+}
+
+func scanErrorf(format string, args ...any) finding.ScanError {
+	return finding.ScanError{Message: fmt.Sprintf(format, args...)}
 }

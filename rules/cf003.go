@@ -53,6 +53,11 @@ func checkCF003(r *Rule, inv *model.Inventory, d *model.Distribution, opts Optio
 	}
 	keys, uses := attachedConfigs(d)
 	if len(keys) == 0 {
+		for _, b := range d.Behaviors {
+			if model.IsSet(b.RealtimeLogConfigARN) && b.DanglingRef == "" {
+				return r.newFinding(d, finding.Skip, "the attached real-time log config comes from outside the scanned code (a parameter, import or variable), so its settings cannot be checked here")
+			}
+		}
 		return r.newFinding(d, finding.Skip, "no real-time log config is attached (CF-001 reports the gap)")
 	}
 	if inv.ConfigsErr != nil {

@@ -51,3 +51,18 @@ func TestCF003NoConfig(t *testing.T) {
 		t.Errorf("distribution without configs: %s, want SKIP", fs[0].Status)
 	}
 }
+
+// TestCF003ResolvedReference checks that a config attached through a
+// reference resolved only at deploy time (IaC) is still held to the policy.
+func TestCF003ResolvedReference(t *testing.T) {
+	inv := exampleInventory(exampleDistribution("Site", true, ""))
+	inv.Live = false
+	b := inv.Distributions[0].Behaviors[0]
+	b.RealtimeLogConfigARN = model.UnknownValue[string](model.Origin{})
+	b.ConfigRef = "template.yaml#Logs"
+	inv.Configs["template.yaml#Logs"] = exampleConfig(5, DefaultPolicy().RequiredFields...)
+	fs := cf003().Check(inv, Options{Policy: DefaultPolicy()})
+	if fs[0].Status != finding.Fail {
+		t.Errorf("got %s %q, want FAIL", fs[0].Status, fs[0].Message)
+	}
+}

@@ -152,7 +152,7 @@ func (r *Rule) newFinding(d *model.Distribution, status finding.Status, msg stri
 	if !d.Range.IsZero() {
 		f.Location = location(d.Range)
 	}
-	f.Fingerprint = fingerprint(r.ID, f.Resource.Type, f.Resource.ID)
+	f.Fingerprint = fingerprint(r.ID, f.Resource.Type, f.Resource.ID, d.Range.File)
 	return f
 }
 
@@ -217,11 +217,11 @@ func attachedConfigs(d *model.Distribution) ([]string, map[string][]*model.Behav
 	var order []string
 	uses := map[string][]*model.Behavior{}
 	for _, b := range d.Behaviors {
-		if b.RealtimeLogConfigARN.State != model.Known || b.RealtimeLogConfigARN.V == "" {
-			continue
-		}
-		key := b.ConfigRef
+		key := b.ConfigRef // resolved by the source, whether the ARN is known yet or not
 		if key == "" {
+			if b.RealtimeLogConfigARN.State != model.Known || b.RealtimeLogConfigARN.V == "" {
+				continue
+			}
 			key = b.RealtimeLogConfigARN.V
 		}
 		if _, ok := uses[key]; !ok {

@@ -54,6 +54,12 @@ type result struct {
 // user's AWS configuration.
 func run(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	return runIn(t, "", env, args...)
+}
+
+// runIn is run with the working directory dir ("" for a fresh empty one).
+func runIn(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
@@ -64,6 +70,9 @@ func run(t *testing.T, env []string, args ...string) result {
 		"AWS_EC2_METADATA_DISABLED=true",
 	}, env...)
 	cmd.Dir = home
+	if dir != "" {
+		cmd.Dir = dir
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
