@@ -67,6 +67,7 @@ func NewRoot(ios *IO) *cobra.Command {
 		newRulesCmd(ios),
 		newExplainCmd(ios),
 		newEmulatorCmd(ios),
+		newFixCmd(ios),
 	)
 	return root
 }
