@@ -187,6 +187,8 @@ func (i *iamService) dispatch(action string, p iamParams, rc *reqContext) (any, 
 		return i.deleteRole(p)
 	case "ListRoles":
 		return i.listRoles(p)
+	case "UpdateAssumeRolePolicy":
+		return i.updateAssumeRolePolicy(p)
 	case "PutRolePolicy":
 		return i.putRolePolicy(p)
 	case "GetRolePolicy":

@@ -221,6 +221,30 @@ func iamPolicyName(p iamParams) (string, *iamError) {
 	return p.matching("PolicyName", iamNameRe, 1, 128, true)
 }
 
+// updateAssumeRolePolicy replaces a role's trust policy. Like IAM it takes
+// the document as PolicyDocument and answers with an empty result.
+func (i *iamService) updateAssumeRolePolicy(p iamParams) (any, *iamError) {
+	roleName, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	trust, err := iamDocument(p, "PolicyDocument", true)
+	if err != nil {
+		return nil, err
+	}
+	if iamPolicySize(trust) > iamTrustPolicyQuota {
+		return nil, iamErr("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", iamTrustPolicyQuota)
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(roleName)
+	if err != nil {
+		return nil, err
+	}
+	r.trust = trust
+	return nil, nil
+}
+
 func (i *iamService) putRolePolicy(p iamParams) (any, *iamError) {
 	roleName, err := iamRoleName(p)
 	if err != nil {

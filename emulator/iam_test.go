@@ -611,3 +611,37 @@ func TestIAMThrottling(t *testing.T) {
 		t.Errorf("the SDK does not see %v as throttling", err)
 	}
 }
+
+func TestIAMUpdateAssumeRolePolicy(t *testing.T) {
+	ctx := context.Background()
+	_, c := iamTestClient(t, Options{})
+	iamCreateRole(t, c, "Delivery")
+	other := strings.Replace(iamTestTrust, "cloudfront.amazonaws.com", "lambda.amazonaws.com", 1)
+
+	if _, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("delivery"), PolicyDocument: aws.String(other)}); err != nil {
+		t.Fatalf("UpdateAssumeRolePolicy: %v", err)
+	}
+	got, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("Delivery")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc := iamDecode(t, got.Role.AssumeRolePolicyDocument); doc != other {
+		t.Errorf("trust policy after update = %q, want %q", doc, other)
+	}
+
+	for _, tc := range []struct {
+		name string
+		in   *iam.UpdateAssumeRolePolicyInput
+		want func(testing.TB, error)
+	}{
+		{"unknown role", &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("nobody"), PolicyDocument: aws.String(iamTestTrust)},
+			func(t testing.TB, err error) { kinWantErr[*types.NoSuchEntityException](t, err) }},
+		{"not JSON", &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("Delivery"), PolicyDocument: aws.String("{")},
+			func(t testing.TB, err error) { kinWantErr[*types.MalformedPolicyDocumentException](t, err) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.UpdateAssumeRolePolicy(ctx, tc.in)
+			tc.want(t, err)
+		})
+	}
+}
