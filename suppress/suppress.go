@@ -19,7 +19,7 @@ func Apply(fs []finding.Finding, inv *model.Inventory, ignores []config.Ignore, 
 	inline := map[string][]model.Ignore{}
 	for _, d := range inv.Distributions {
 		if len(d.Ignores) > 0 {
-			inline[key(d.Type, d.ID)] = d.Ignores
+			inline[key(d.Type, d.ID, d.Range.File)] = d.Ignores
 		}
 	}
 	var active, expired []config.Ignore
@@ -32,13 +32,13 @@ func Apply(fs []finding.Finding, inv *model.Inventory, ignores []config.Ignore, 
 	}
 	for i := range fs {
 		f := &fs[i]
-		if s := inlineMatch(inline[key(f.Resource.Type, f.Resource.ID)], f.RuleID); s != nil {
-			suppressFinding(f, s)
-			continue
-		}
 		file := ""
 		if f.Location != nil {
 			file = f.Location.File
+		}
+		if s := inlineMatch(inline[key(f.Resource.Type, f.Resource.ID, file)], f.RuleID); s != nil {
+			suppressFinding(f, s)
+			continue
 		}
 		for _, ig := range active {
 			if ig.Matches(f.RuleID, f.Resource.ID, file) {
@@ -80,4 +80,6 @@ func suppressFinding(f *finding.Finding, s *finding.Suppression) {
 	f.Suppression = s
 }
 
-func key(typ, id string) string { return typ + "\x00" + id }
+// key names a resource: logical IDs and addresses repeat across files, so
+// the file is part of it (empty for live resources).
+func key(typ, id, file string) string { return typ + "\x00" + id + "\x00" + file }

@@ -12,7 +12,7 @@ import (
 
 func TestApply(t *testing.T) {
 	inv := &model.Inventory{Distributions: []*model.Distribution{
-		{ID: "Legacy", Type: "AWS::CloudFront::Distribution", Ignores: []model.Ignore{{RuleID: "CF-001", Reason: "retired soon", Source: "comment", Range: model.Range{File: "cdn.yaml", StartLine: 4}}}},
+		{ID: "Legacy", Type: "AWS::CloudFront::Distribution", Range: model.Range{File: "cdn.yaml", StartLine: 3}, Ignores: []model.Ignore{{RuleID: "CF-001", Reason: "retired soon", Source: "comment", Range: model.Range{File: "cdn.yaml", StartLine: 4}}}},
 		{ID: "Shop", Type: "AWS::CloudFront::Distribution"},
 	}}
 	mk := func(rule, id, file string) finding.Finding {
@@ -50,5 +50,26 @@ func TestApply(t *testing.T) {
 		if w.reason != "" && (f.Suppression == nil || f.Suppression.Reason != w.reason || f.Suppression.Source != w.source || !strings.HasPrefix(f.Message, "suppressed (fail): ")) {
 			t.Errorf("finding %d: %+v %q", i, f.Suppression, f.Message)
 		}
+	}
+}
+
+// TestInlineIgnoreStaysInItsFile: two templates may use the same logical ID;
+// a comment in one must not suppress the finding of the other.
+func TestInlineIgnoreStaysInItsFile(t *testing.T) {
+	const typ = "AWS::CloudFront::Distribution"
+	inv := &model.Inventory{Distributions: []*model.Distribution{
+		{ID: "CDN", Type: typ, Range: model.Range{File: "a/cdn.yaml", StartLine: 3}, Ignores: []model.Ignore{{RuleID: "CF-001", Reason: "preview", Source: "comment"}}},
+		{ID: "CDN", Type: typ, Range: model.Range{File: "b/cdn.yaml", StartLine: 3}},
+	}}
+	fs := []finding.Finding{
+		{RuleID: "CF-001", Status: finding.Fail, Resource: finding.Resource{Type: typ, ID: "CDN"}, Location: &finding.Location{File: "a/cdn.yaml", StartLine: 3}},
+		{RuleID: "CF-001", Status: finding.Fail, Resource: finding.Resource{Type: typ, ID: "CDN"}, Location: &finding.Location{File: "b/cdn.yaml", StartLine: 3}},
+	}
+	Apply(fs, inv, nil, time.Now())
+	if fs[0].Status != finding.Skip {
+		t.Errorf("a/cdn.yaml: %s, want SKIP", fs[0].Status)
+	}
+	if fs[1].Status != finding.Fail || fs[1].Suppression != nil {
+		t.Errorf("b/cdn.yaml: %s %+v, want FAIL unsuppressed", fs[1].Status, fs[1].Suppression)
 	}
 }
