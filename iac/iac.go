@@ -97,7 +97,17 @@ func Read(ctx context.Context, opts Options) (*model.Inventory, error) {
 	}
 	dropShadowedModules(tf)
 	merge(inv, tf)
-	sources := terraformSources(tf)
+	tfByAddress := map[string]*model.Distribution{}
+	for _, d := range tf.Distributions {
+		tfByAddress[d.ID] = d
+	}
+	sources := func(addr string) (model.Range, bool) {
+		d, ok := tfByAddress[addr]
+		if !ok {
+			return model.Range{}, false
+		}
+		return d.Range, true
+	}
 
 	// Then templates and plans, all cores at once.
 	parts := make([]*model.Inventory, len(files))
@@ -116,12 +126,43 @@ func Read(ctx context.Context, opts Options) (*model.Inventory, error) {
 	if err := g.Wait(); err != nil {
 		return inv, err
 	}
+	planned := map[*model.Distribution]bool{}
 	for _, p := range parts {
-		if p != nil {
-			merge(inv, p)
+		if p == nil {
+			continue
 		}
+		if p.Source == tfplan.Source {
+			takeOverSources(p, tfByAddress, planned)
+		}
+		merge(inv, p)
+	}
+	if len(planned) > 0 {
+		kept := inv.Distributions[:0]
+		for _, d := range inv.Distributions {
+			if !planned[d] {
+				kept = append(kept, d)
+			}
+		}
+		inv.Distributions = kept
 	}
 	return inv, ctx.Err()
+}
+
+// takeOverSources handles a plan scanned together with the .tf files it was
+// made from: both describe the same resources, and the plan knows their
+// resolved values. Each planned distribution keeps the inline ignores of its
+// source, and the source is marked in planned so it is judged only once.
+func takeOverSources(plan *model.Inventory, tfByAddress map[string]*model.Distribution, planned map[*model.Distribution]bool) {
+	for _, d := range plan.Distributions {
+		src, ok := tfByAddress[tfplan.ResourceAddress(d.ID)]
+		if !ok {
+			continue
+		}
+		if len(d.Ignores) == 0 {
+			d.Ignores = src.Ignores
+		}
+		planned[src] = true
+	}
 }
 
 type reader struct {
@@ -307,17 +348,4 @@ func dropShadowedModules(inv *model.Inventory) {
 		kept = append(kept, d)
 	}
 	inv.Distributions = kept
-}
-
-// terraformSources maps Terraform resource addresses to where they are
-// written, for plan findings.
-func terraformSources(inv *model.Inventory) func(string) (model.Range, bool) {
-	m := map[string]model.Range{}
-	for _, d := range inv.Distributions {
-		m[d.ID] = d.Range
-	}
-	return func(addr string) (model.Range, bool) {
-		r, ok := m[addr]
-		return r, ok
-	}
 }

@@ -227,3 +227,7 @@ func (r *reader) configKey(addr string) string {
 	}
 	return r.alias[stripKeys(addr)]
 }
+
+// ResourceAddress returns addr without its instance keys, as the resource is
+// written in its .tf file: module.cdn["a"].aws_x.this[0] → module.cdn.aws_x.this.
+func ResourceAddress(addr string) string { return stripKeys(addr) }

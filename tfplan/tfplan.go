@@ -45,6 +45,9 @@ const (
 
 var bom = []byte("\xef\xbb\xbf")
 
+// Source is the Source of the inventories this package reads.
+const Source = "terraform-plan"
+
 // Detect reports whether data looks like Terraform plan JSON: a JSON object
 // with "format_version" and "planned_values" or "resource_changes".
 func Detect(data []byte) bool {
@@ -69,7 +72,7 @@ func Read(name string, data []byte, sources func(address string) (model.Range, b
 	}
 	r := &reader{name: name, data: data, plan: &plan, sources: sources,
 		configByARN: map[string]string{}, alias: map[string]string{},
-		inv: &model.Inventory{Source: "terraform-plan", Configs: map[string]*model.RealtimeLogConfig{}}}
+		inv: &model.Inventory{Source: Source, Configs: map[string]*model.RealtimeLogConfig{}}}
 	r.read()
 	return r.inv, nil
 }
