@@ -161,68 +161,55 @@ func asString(v cty.Value) (s string, state model.State) {
 }
 
 // boolValue reads a bool attribute: missing and null are absent.
-func boolValue(a *hclsyntax.Attribute, ctx *hcl.EvalContext, block hcl.Range) (val model.Value[bool]) {
-	if a == nil {
-		return model.AbsentValue[bool](origin(block))
-	}
-	o := origin(a.SrcRange)
-	defer func() {
-		if recover() != nil {
-			val = model.UnknownValue[bool](o)
-		}
-	}()
-	v, _ := evalExpr(a.Expr, ctx).UnmarkDeep()
-	switch {
-	case !v.IsKnown():
-		return model.UnknownValue[bool](o)
-	case v.IsNull():
-		return model.AbsentValue[bool](o)
-	}
-	c, err := convert.Convert(v, cty.Bool)
-	if err != nil || !c.IsKnown() {
-		return model.UnknownValue[bool](o)
-	}
-	if c.IsNull() {
-		return model.AbsentValue[bool](o)
-	}
-	return model.KnownValue(c.True(), o)
+func boolValue(a *hclsyntax.Attribute, ctx *hcl.EvalContext, block hcl.Range) model.Value[bool] {
+	return scalarValue(a, ctx, block, cty.Bool, func(c cty.Value) (bool, bool) { return c.True(), true })
 }
 
 // intValue reads a whole-number attribute: missing and null are absent; a
 // fraction is unknown (Terraform would reject it).
-func intValue(a *hclsyntax.Attribute, ctx *hcl.EvalContext, block hcl.Range) (val model.Value[int]) {
+func intValue(a *hclsyntax.Attribute, ctx *hcl.EvalContext, block hcl.Range) model.Value[int] {
+	return scalarValue(a, ctx, block, cty.Number, func(c cty.Value) (int, bool) {
+		bf := c.AsBigFloat()
+		if !bf.IsInt() {
+			return 0, false
+		}
+		n, acc := bf.Int64()
+		return int(n), acc == 0 && n == int64(int(n))
+	})
+}
+
+// scalarValue evaluates a, converts it to ty and extracts it with get:
+// missing and null are absent; what cannot be evaluated, converted or
+// extracted is unknown (set, at a value not known here).
+func scalarValue[T any](a *hclsyntax.Attribute, ctx *hcl.EvalContext, block hcl.Range, ty cty.Type, get func(cty.Value) (T, bool)) (val model.Value[T]) {
 	if a == nil {
-		return model.AbsentValue[int](origin(block))
+		return model.AbsentValue[T](origin(block))
 	}
 	o := origin(a.SrcRange)
 	defer func() {
 		if recover() != nil {
-			val = model.UnknownValue[int](o)
+			val = model.UnknownValue[T](o)
 		}
 	}()
 	v, _ := evalExpr(a.Expr, ctx).UnmarkDeep()
 	switch {
 	case !v.IsKnown():
-		return model.UnknownValue[int](o)
+		return model.UnknownValue[T](o)
 	case v.IsNull():
-		return model.AbsentValue[int](o)
+		return model.AbsentValue[T](o)
 	}
-	c, err := convert.Convert(v, cty.Number)
+	c, err := convert.Convert(v, ty)
 	if err != nil || !c.IsKnown() {
-		return model.UnknownValue[int](o)
+		return model.UnknownValue[T](o)
 	}
 	if c.IsNull() {
-		return model.AbsentValue[int](o)
+		return model.AbsentValue[T](o)
 	}
-	bf := c.AsBigFloat()
-	if !bf.IsInt() {
-		return model.UnknownValue[int](o)
+	x, ok := get(c)
+	if !ok {
+		return model.UnknownValue[T](o)
 	}
-	n, acc := bf.Int64()
-	if acc != 0 || n != int64(int(n)) {
-		return model.UnknownValue[int](o)
-	}
-	return model.KnownValue(int(n), o)
+	return model.KnownValue(x, o)
 }
 
 // stringsValue reads a list or set of strings: missing and null are absent;
