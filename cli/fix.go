@@ -25,6 +25,7 @@ func newFixCmd(ios *IO) *cobra.Command {
 		Short: "Turn on real-time logging where it is missing: plan first, then apply",
 	}
 	cmd.AddCommand(newFixAWSCmd(ios, nil))
+	cmd.AddCommand(newFixIaCCmd(ios, nil))
 	return cmd
 }
 

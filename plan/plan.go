@@ -113,6 +113,12 @@ type Change struct {
 	Distribution *Distribution      `json:"distribution,omitempty"`
 	// Patch is the unified diff an iac apply applies to Resource.File.
 	Patch string `json:"patch,omitempty"`
+	// SHA256 is the hex SHA-256 of Resource.File as it was when the plan
+	// was made: an iac apply refuses a file that has changed since.
+	SHA256 string `json:"sha256,omitempty"`
+	// Error says what could not be done for Resource.File (the file is
+	// left as it is when Action is None).
+	Error string `json:"error,omitempty"`
 }
 
 // Stream is the Kinesis data stream a plan creates or reuses.

@@ -1,0 +1,8 @@
+resource "aws_cloudfront_distribution" "web" {
+  enabled = true
+
+  default_cache_behavior {
+    target_origin_id       = "web"
+    viewer_protocol_policy = "allow-all"
+  }
+}

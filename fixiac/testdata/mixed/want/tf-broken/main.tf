@@ -1,0 +1,6 @@
+resource "aws_cloudfront_distribution" "web" {
+  enabled = true
+  default_cache_behavior {
+    target_origin_id = "web"
+  }
+}
