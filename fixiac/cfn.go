@@ -164,8 +164,8 @@ func readErrorText(err error) string {
 		if re.Resource != "" {
 			s = re.Resource + ": " + s
 		}
-		if re.Range.StartLine > 0 {
-			s = fmt.Sprintf("line %d: %s", re.Range.StartLine, s)
+		if l := fmt.Sprintf("line %d:", re.Range.StartLine); re.Range.StartLine > 0 && !strings.Contains(s, l) {
+			s = l + " " + s
 		}
 		return s
 	}
