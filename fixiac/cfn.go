@@ -87,7 +87,7 @@ func fixTemplate(name string, data []byte, o *Options) []plan.Change {
 		}
 		tg := t.target(j)
 		problems = append(problems, tg.unfixable...)
-		if len(tg.fix) > 0 {
+		if len(tg.fixed) > 0 {
 			targets = append(targets, tg)
 		}
 	}
@@ -99,7 +99,6 @@ func fixTemplate(name string, data []byte, o *Options) []plan.Change {
 	var ops []cfnOp
 	var diff, parts []string
 	for _, tg := range targets {
-		var names []string
 		for _, b := range tg.fix {
 			ops = append(ops, cfnOp{m: b.m, k: b.k, v: b.v, pairs: []pair{{keyConfigARN, ref}}, depth: 8})
 			from := ""
@@ -107,9 +106,8 @@ func fixTemplate(name string, data []byte, o *Options) []plan.Change {
 				from = " " + valueText(b.v)
 			}
 			diff = append(diff, fmt.Sprintf("~ %s behavior %s: %s%s → %s", tg.id, b.name, keyConfigARN, from, refText(ref)))
-			names = append(names, b.name)
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s real-time logs (%s)", tg.id, gainText(len(tg.fix), tg.total), strings.Join(names, ", ")))
+		parts = append(parts, fmt.Sprintf("%s: %s real-time logs (%s)", tg.id, gainText(len(tg.fixed), tg.total), strings.Join(tg.fixed, ", ")))
 	}
 	ops = append(ops, extra...)
 	diff = append(diff, extraDiff...)
@@ -181,6 +179,9 @@ type template struct {
 	params    *yaml.Node // the value of Parameters, when the key is there
 	configs   []*cfnResource
 	taken     map[string]bool // logical IDs of parameters and resources
+	// fixing are the behavior mappings already patched: one mapping can
+	// be several behaviors through YAML aliases.
+	fixing map[*yaml.Node]bool
 }
 
 type cfnResource struct {
@@ -191,7 +192,7 @@ type cfnResource struct {
 }
 
 func indexTemplate(top *yaml.Node) *template {
-	t := &template{top: top, res: map[string]*cfnResource{}, taken: map[string]bool{}}
+	t := &template{top: top, res: map[string]*cfnResource{}, taken: map[string]bool{}, fixing: map[*yaml.Node]bool{}}
 	t.paramsKey, t.params = lookup(top, "Parameters")
 	t.params = deref(t.params)
 	if t.params != nil && t.params.Kind == yaml.MappingNode {
@@ -324,10 +325,14 @@ func (t *template) target(j judged) *target {
 		}
 		k, v := lookup(m, keyConfigARN)
 		switch {
+		case t.fixing[m]:
+			tg.fixed = append(tg.fixed, name) // the same mapping, patched once
 		case k == nil:
+			t.fixing[m] = true
 			tg.fix = append(tg.fix, behaviorFix{name: name, m: m})
 			tg.fixed = append(tg.fixed, name)
 		case emptyValue(v):
+			t.fixing[m] = true
 			tg.fix = append(tg.fix, behaviorFix{name: name, m: m, k: k, v: v})
 			tg.fixed = append(tg.fixed, name)
 		default:
@@ -447,6 +452,9 @@ func verifyTemplate(name string, doc cfnDoc, ops []cfnOp, bom, patched []byte, b
 	}
 	if path, ok := sameTree(want, got, ""); !ok {
 		return fmt.Errorf("the patched template differs from the original at %s by more than the additions", path)
+	}
+	if n, m := duplicateKeys(got, 0), duplicateKeys(want, 0); n > m {
+		return fmt.Errorf("the patched template repeats a key")
 	}
 	full := append(append([]byte(nil), bom...), patched...)
 	inv, err := cloudformation.Read(name, full)
@@ -572,6 +580,29 @@ func sameNode(a, b *yaml.Node, path string, depth int) (string, bool) {
 		return path, true
 	}
 	return path, true
+}
+
+// duplicateKeys counts the keys repeated in the mappings of n (the
+// original may repeat keys already; a patch must not add any).
+func duplicateKeys(n *yaml.Node, depth int) int {
+	if n == nil || depth > maxTreeDepth || n.Kind == yaml.AliasNode {
+		return 0
+	}
+	count := 0
+	if n.Kind == yaml.MappingNode {
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := scalarKey(n.Content[i])
+			if seen[k] {
+				count++
+			}
+			seen[k] = true
+		}
+	}
+	for _, c := range n.Content {
+		count += duplicateKeys(c, depth+1)
+	}
+	return count
 }
 
 // scalarKey is what a scalar means: its resolved tag and canonical value.
