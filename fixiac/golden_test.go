@@ -52,6 +52,7 @@ var goldenCases = []struct {
 	{name: "create-tf", opts: Options{CreateResources: true}},
 	{name: "tf-dynamic"},
 	{name: "tf-multitenant"},
+	{name: "tf-crlf"},
 	{name: "tf-variables"},
 	{name: "tf-module-call"},
 	{name: "mixed", left: []string{"broken.yaml", "dangling.yaml", "tf-broken/main.tf", "tf-broken/other.tf"},
