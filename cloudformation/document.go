@@ -270,7 +270,9 @@ func (d *document) nodeEnds(n *yaml.Node, limit int, inFlow bool) int {
 	default:
 		end = max(end, d.trim(limit, n.Line))
 	}
-	d.ends[n] = end
+	if end != n.Line {
+		d.ends[n] = end // end(n) is n.Line when n has no entry
+	}
 	return end
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -14,11 +15,22 @@ import (
 // parseJSON builds a YAML node tree from JSON with encoding/json's token
 // stream, so that JSON keeps JSON's rules (escapes such as \/, long keys) and
 // every node its start and end lines. yaml.v3 alone rejects some valid JSON.
+// Only objects and arrays get an entry in d.ends: a JSON scalar cannot span
+// lines (strings hold no raw line breaks), so it ends on the line it starts.
 func (d *document) parseJSON() (*yaml.Node, error) {
 	dec := json.NewDecoder(bytes.NewReader(d.src))
 	dec.UseNumber()
 	var stack []*yaml.Node
 	var root *yaml.Node
+	var slab []yaml.Node // nodes are allocated 64 at a time
+	// Tokens come in order, so their lines are found by moving forward.
+	cur := 1
+	lineAt := func(off int) int {
+		for cur < len(d.starts) && d.starts[cur] <= off {
+			cur++
+		}
+		return cur
+	}
 	for {
 		prev := int(dec.InputOffset())
 		tok, err := dec.Token()
@@ -35,15 +47,21 @@ func (d *document) parseJSON() (*yaml.Node, error) {
 			return nil, d.jsonError(errors.New("unexpected data after the top-level value"), d.tokenStart(prev))
 		}
 		start := d.tokenStart(prev)
-		line := d.lineOf(start)
+		line := lineAt(start)
 		col := start - d.starts[line-1] + 1
 		if delim, ok := tok.(json.Delim); ok && (delim == '}' || delim == ']') {
 			top := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			d.ends[top] = line
+			if line != top.Line {
+				d.ends[top] = line
+			}
 			continue
 		}
-		n := &yaml.Node{Line: line, Column: col}
+		if len(slab) == cap(slab) {
+			slab = make([]yaml.Node, 0, 64)
+		}
+		slab = append(slab, yaml.Node{Line: line, Column: col})
+		n := &slab[len(slab)-1]
 		switch v := tok.(type) {
 		case json.Delim:
 			n.Style = yaml.FlowStyle
@@ -60,12 +78,9 @@ func (d *document) parseJSON() (*yaml.Node, error) {
 				n.Tag = "!!float"
 			}
 		case bool:
-			n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!bool", fmt.Sprint(v)
+			n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!bool", strconv.FormatBool(v)
 		case nil:
 			n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!null", "null"
-		}
-		if n.Kind == yaml.ScalarNode {
-			d.ends[n] = d.lineOf(int(dec.InputOffset()) - 1)
 		}
 		if len(stack) == 0 {
 			root = n

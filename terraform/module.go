@@ -51,9 +51,6 @@ type srcFile struct {
 	src      []byte
 	body     *hclsyntax.Body
 	override bool
-	comments []comment
-	byEnd    map[int][]int // comment indexes by last line
-	code     map[int]bool  // lines holding something other than comments
 }
 
 // decl is a top-level block (resource, data, module, variable, output),
@@ -169,9 +166,7 @@ func (r *reader) parseFile(p string) *srcFile {
 	if !ok {
 		return nil
 	}
-	f := &srcFile{name: name, src: src, body: body, override: isOverride(filepath.Base(p))}
-	f.indexComments()
-	return f
+	return &srcFile{name: name, src: src, body: body, override: isOverride(filepath.Base(p))}
 }
 
 // addDiags records each error diagnostic as a parse error.
@@ -249,17 +244,14 @@ func (m *module) scanReferences() {
 		}
 	}
 	for _, f := range m.files {
-		hclsyntax.VisitAll(f.body, func(n hclsyntax.Node) hcl.Diagnostics {
-			if e, ok := n.(*hclsyntax.ScopeTraversalExpr); ok {
-				root := e.Traversal.RootName()
-				m.roots[root] = true
-				if root == TypeRealtimeLogConfig {
-					if name, ok := attrStep(e.Traversal, 1); ok {
-						referenced[name] = true
-					}
+		walkTraversals(f.body, func(e *hclsyntax.ScopeTraversalExpr) {
+			root := e.Traversal.RootName()
+			m.roots[root] = true
+			if root == TypeRealtimeLogConfig {
+				if name, ok := attrStep(e.Traversal, 1); ok {
+					referenced[name] = true
 				}
 			}
-			return nil
 		})
 	}
 	for name := range referenced {
@@ -283,6 +275,95 @@ func (m *module) scanReferences() {
 				}
 			}
 		}
+	}
+}
+
+// walkTraversals calls f for every scope traversal (var.x, local.y, ...)
+// under n, in the order hclsyntax.VisitAll visits them, without VisitAll's
+// allocations at every node. Node types it does not know are handed to
+// VisitAll.
+func walkTraversals(n hclsyntax.Node, f func(*hclsyntax.ScopeTraversalExpr)) {
+	switch n := n.(type) {
+	case nil:
+	case *hclsyntax.ScopeTraversalExpr:
+		f(n)
+	case *hclsyntax.Body:
+		if n == nil {
+			return
+		}
+		walkTraversals(n.Attributes, f)
+		walkTraversals(n.Blocks, f)
+	case hclsyntax.Attributes:
+		// VisitAll ranges over the map too: the order is the map's.
+		for _, a := range n {
+			walkTraversals(a, f)
+		}
+	case *hclsyntax.Attribute:
+		walkTraversals(n.Expr, f)
+	case hclsyntax.Blocks:
+		for _, b := range n {
+			walkTraversals(b, f)
+		}
+	case *hclsyntax.Block:
+		walkTraversals(n.Body, f)
+	case *hclsyntax.LiteralValueExpr, *hclsyntax.AnonSymbolExpr, *hclsyntax.ExprSyntaxError:
+	case *hclsyntax.TemplateExpr:
+		for _, p := range n.Parts {
+			walkTraversals(p, f)
+		}
+	case *hclsyntax.TemplateWrapExpr:
+		walkTraversals(n.Wrapped, f)
+	case *hclsyntax.TemplateJoinExpr:
+		walkTraversals(n.Tuple, f)
+	case *hclsyntax.FunctionCallExpr:
+		for _, a := range n.Args {
+			walkTraversals(a, f)
+		}
+	case *hclsyntax.TupleConsExpr:
+		for _, e := range n.Exprs {
+			walkTraversals(e, f)
+		}
+	case *hclsyntax.ObjectConsExpr:
+		for _, it := range n.Items {
+			walkTraversals(it.KeyExpr, f)
+			walkTraversals(it.ValueExpr, f)
+		}
+	case *hclsyntax.ObjectConsKeyExpr:
+		// A bare name as a key is a literal, not a reference.
+		if hcl.ExprAsKeyword(n.Wrapped) == "" {
+			walkTraversals(n.Wrapped, f)
+		}
+	case *hclsyntax.ConditionalExpr:
+		walkTraversals(n.Condition, f)
+		walkTraversals(n.TrueResult, f)
+		walkTraversals(n.FalseResult, f)
+	case *hclsyntax.BinaryOpExpr:
+		walkTraversals(n.LHS, f)
+		walkTraversals(n.RHS, f)
+	case *hclsyntax.UnaryOpExpr:
+		walkTraversals(n.Val, f)
+	case *hclsyntax.ParenthesesExpr:
+		walkTraversals(n.Expression, f)
+	case *hclsyntax.RelativeTraversalExpr:
+		walkTraversals(n.Source, f)
+	case *hclsyntax.IndexExpr:
+		walkTraversals(n.Collection, f)
+		walkTraversals(n.Key, f)
+	case *hclsyntax.SplatExpr:
+		walkTraversals(n.Source, f)
+		walkTraversals(n.Each, f)
+	case *hclsyntax.ForExpr:
+		walkTraversals(n.CollExpr, f)
+		walkTraversals(n.KeyExpr, f)
+		walkTraversals(n.ValExpr, f)
+		walkTraversals(n.CondExpr, f)
+	default:
+		hclsyntax.VisitAll(n, func(n hclsyntax.Node) hcl.Diagnostics {
+			if e, ok := n.(*hclsyntax.ScopeTraversalExpr); ok {
+				f(e)
+			}
+			return nil
+		})
 	}
 }
 

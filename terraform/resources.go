@@ -63,7 +63,7 @@ func (m *module) readDistribution(d *decl, ctx *hcl.EvalContext, addr string) *m
 	for _, in := range m.expand(d.body.blocks(ordered), ctx) {
 		dist.Behaviors = append(dist.Behaviors, in.behavior(false))
 	}
-	dist.Ignores = d.file.ignores(rng.Start.Line, rng.End.Line)
+	dist.Ignores = d.file.ignores(d.block)
 	return dist
 }
 
