@@ -35,7 +35,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -142,9 +141,9 @@ func MakePlan(ctx context.Context, o Options) (*plan.Plan, error) {
 		return nil, err
 	}
 	p := &plan.Plan{Version: plan.Version, Kind: plan.KindIaC, CreatedAt: o.Now().UTC(), Changes: []plan.Change{}}
-	files, tfDirs, missing := discover(o.Paths, o.Exclude)
-	for _, m := range missing {
-		p.Changes = append(p.Changes, errorChange(m.path, m.err.Error()))
+	files, tfDirs, unreadable := iac.Discover(o.Paths, o.Exclude)
+	for _, e := range unreadable {
+		p.Changes = append(p.Changes, errorChange(e.Range.File, e.Message))
 	}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
@@ -281,90 +280,3 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// missingPath is a path given that cannot be read.
-type missingPath struct {
-	path string
-	err  error
-}
-
-// discover walks the paths as iac.Read does and returns the JSON and YAML
-// files and the directories holding .tf files, each sorted.
-func discover(paths, exclude []string) (files, tfDirs []string, missing []missingPath) {
-	skipDirs := iac.DefaultExcludes()
-	seenFile, seenDir := map[string]bool{}, map[string]bool{}
-	excluded := func(p string, isDir bool) bool {
-		if isDir {
-			for _, d := range skipDirs {
-				if filepath.Base(p) == d {
-					return true
-				}
-			}
-		}
-		for _, g := range exclude {
-			if config.Glob(g, filepath.ToSlash(p)) {
-				return true
-			}
-		}
-		return false
-	}
-	add := func(p string) {
-		p = filepath.Clean(p)
-		switch strings.ToLower(filepath.Ext(p)) {
-		case ".tf":
-			if d := filepath.Dir(p); !seenDir[d] {
-				seenDir[d] = true
-				tfDirs = append(tfDirs, d)
-			}
-		case ".json", ".yaml", ".yml", ".template":
-			if !seenFile[p] {
-				seenFile[p] = true
-				files = append(files, p)
-			}
-		}
-	}
-	for _, root := range paths {
-		info, err := os.Stat(root)
-		if err != nil {
-			missing = append(missing, missingPath{root, errors.New(readErrText(err))})
-			continue
-		}
-		if !info.IsDir() {
-			if info.Size() > iac.MaxFileSize {
-				missing = append(missing, missingPath{root, fmt.Errorf("file is larger than the %d MiB cloudassure reads", iac.MaxFileSize>>20)})
-				continue
-			}
-			add(root)
-			continue
-		}
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				missing = append(missing, missingPath{p, errors.New(readErrText(err))})
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if p != root && excluded(p, d.IsDir()) {
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() || !d.Type().IsRegular() {
-				return nil
-			}
-			if info, err := d.Info(); err == nil && info.Size() > iac.MaxFileSize {
-				missing = append(missing, missingPath{p, fmt.Errorf("file is larger than the %d MiB cloudassure reads", iac.MaxFileSize>>20)})
-				return nil
-			}
-			add(p)
-			return nil
-		})
-		if err != nil {
-			missing = append(missing, missingPath{root, err})
-		}
-	}
-	sort.Strings(files)
-	sort.Strings(tfDirs)
-	return files, tfDirs, missing
-}

@@ -54,7 +54,7 @@ func Read(ctx context.Context, opts Options) (*model.Inventory, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	files, tfDirs, errs := discover(opts)
+	files, tfDirs, errs := Discover(opts.Paths, opts.Exclude)
 	inv := &model.Inventory{
 		Source:  "iac",
 		Configs: map[string]*model.RealtimeLogConfig{},
@@ -226,7 +226,12 @@ func asReadError(err error, file string) *model.ReadError {
 
 // discover walks the paths and returns the candidate JSON/YAML files and the
 // directories holding .tf files, in a stable order.
-func discover(opts Options) (files, tfDirs []string, errs []*model.ReadError) {
+// Discover lists what Read reads under paths, skipping the default excluded
+// directories and what matches exclude: the JSON and YAML files (templates
+// and plans are told apart by content later) and the directories holding
+// .tf files, each sorted. Paths that cannot be read, and files too large, are
+// returned as errors.
+func Discover(paths, exclude []string) (files, tfDirs []string, errs []*model.ReadError) {
 	seenFile, seenDir := map[string]bool{}, map[string]bool{}
 	excluded := func(p string, isDir bool) bool {
 		if isDir {
@@ -236,7 +241,7 @@ func discover(opts Options) (files, tfDirs []string, errs []*model.ReadError) {
 				}
 			}
 		}
-		for _, g := range opts.Exclude {
+		for _, g := range exclude {
 			if config.Glob(g, filepath.ToSlash(p)) {
 				return true
 			}
@@ -259,10 +264,10 @@ func discover(opts Options) (files, tfDirs []string, errs []*model.ReadError) {
 			}
 		}
 	}
-	for _, root := range opts.Paths {
+	for _, root := range paths {
 		info, err := os.Stat(root)
 		if err != nil {
-			errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: root}, Message: err.Error()})
+			errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: root}, Message: pathErrText(err)})
 			continue
 		}
 		if !info.IsDir() {
@@ -275,7 +280,7 @@ func discover(opts Options) (files, tfDirs []string, errs []*model.ReadError) {
 		}
 		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: p}, Message: err.Error()})
+				errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: p}, Message: pathErrText(err)})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -298,12 +303,22 @@ func discover(opts Options) (files, tfDirs []string, errs []*model.ReadError) {
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: root}, Message: err.Error()})
+			errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: root}, Message: pathErrText(err)})
 		}
 	}
 	sort.Strings(files)
 	sort.Strings(tfDirs)
 	return files, tfDirs, errs
+}
+
+// pathErrText says what went wrong with a file without repeating its name,
+// which the error's location already gives.
+func pathErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 func tooLarge(p string, size int64) *model.ReadError {
