@@ -279,4 +279,3 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
-
