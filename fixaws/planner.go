@@ -203,7 +203,7 @@ func (p *planner) destination(ctx context.Context) (string, []plan.Change, error
 	}
 	arn := p.configARN(p.o.ConfigName)
 	cfg := &plan.RealtimeLogConfig{
-		Name: p.o.ConfigName, ARN: arn, SamplingRate: p.o.SamplingRate, Fields: sortedFields(p.o.Fields),
+		Name: p.o.ConfigName, ARN: arn, SamplingRate: p.o.SamplingRate, Fields: model.SortedFields(p.o.Fields),
 		StreamARN: stream.Stream.ARN, RoleARN: role.Role.ARN,
 	}
 	create := plan.Change{
@@ -266,28 +266,12 @@ func (p *planner) configDifferences(c *cftypes.RealtimeLogConfig) []string {
 	}
 	if len(missing) > 0 {
 		out = append(out, "lacks fields "+strings.Join(missing, ", "))
-	} else if len(c.Fields) != len(sortedFields(p.o.Fields)) {
+	} else if len(c.Fields) != len(model.SortedFields(p.o.Fields)) {
 		out = append(out, fmt.Sprintf("%d fields, not %d", len(c.Fields), len(p.o.Fields)))
 	}
 	for _, ep := range c.EndPoints {
 		if k := ep.KinesisStreamConfig; k != nil && aws.ToString(k.StreamARN) != p.streamARN() {
 			out = append(out, "stream "+lastSegment(aws.ToString(k.StreamARN)))
-		}
-	}
-	return out
-}
-
-// sortedFields returns the distinct fields in CloudFront's own order, the
-// order the API returns them in.
-func sortedFields(fields []string) []string {
-	want := map[string]bool{}
-	for _, f := range fields {
-		want[f] = true
-	}
-	var out []string
-	for _, f := range model.RealtimeLogFields() {
-		if want[f] {
-			out = append(out, f)
 		}
 	}
 	return out

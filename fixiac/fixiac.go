@@ -113,23 +113,8 @@ func (o Options) withDefaults() (Options, error) {
 			return o, fmt.Errorf("CloudFront has no real-time log field named %q", f)
 		}
 	}
-	o.Fields = sortedFields(o.Fields)
+	o.Fields = model.SortedFields(o.Fields)
 	return o, nil
-}
-
-// sortedFields returns fields without duplicates, in CloudFront's order.
-func sortedFields(fields []string) []string {
-	want := map[string]bool{}
-	for _, f := range fields {
-		want[f] = true
-	}
-	var out []string
-	for _, f := range model.RealtimeLogFields() {
-		if want[f] {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // MakePlan reads every file under o.Paths and plans the patches. Problems

@@ -42,3 +42,19 @@ func IsRealtimeLogField(name string) bool {
 	}
 	return false
 }
+
+// SortedFields returns the distinct names of fields in CloudFront's own order,
+// the order its API returns them in; names CloudFront does not know are left out.
+func SortedFields(fields []string) []string {
+	want := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		want[f] = true
+	}
+	var out []string
+	for _, f := range realtimeLogFields {
+		if want[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
