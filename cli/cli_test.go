@@ -46,6 +46,7 @@ func TestProgress(t *testing.T) {
 	off := newProgress(&b, false)
 	off.Update(live.Progress{Stage: "distributions", Done: 100, Total: -1})
 	off.Message("x")
+	off.Count("reading files", 1, 2)
 	off.Done()
 	if b.Len() != 0 {
 		t.Errorf("progress written when not on a terminal: %q", b.String())
@@ -57,6 +58,18 @@ func TestProgress(t *testing.T) {
 	s := b.String()
 	if !strings.Contains(s, "reading distributions… 0") || !strings.Contains(s, "checking streams… 2/2") || !strings.HasSuffix(s, "\r\x1b[K") {
 		t.Errorf("progress output %q", s)
+	}
+
+	// Count shows the first step and the last one, and skips what comes
+	// within 50 ms of the line before.
+	b.Reset()
+	counter := newProgress(&b, true)
+	for i := 1; i <= 1000; i++ {
+		counter.Count("reading files", i, 1000)
+	}
+	s = b.String()
+	if !strings.Contains(s, "reading files… 1/1000") || !strings.Contains(s, "reading files… 1000/1000") || strings.Count(s, "\r") > 100 {
+		t.Errorf("counter wrote %d updates: %.200q", strings.Count(s, "\r"), s)
 	}
 }
 

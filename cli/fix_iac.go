@@ -123,7 +123,7 @@ func (o *fixIaCOptions) validate() error {
 }
 
 func (o *fixIaCOptions) run(cmd *cobra.Command, ios *IO) error {
-	p, err := o.loadOrMakePlan(cmd)
+	p, err := o.loadOrMakePlan(cmd, ios)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (o *fixIaCOptions) run(cmd *cobra.Command, ios *IO) error {
 	return nil
 }
 
-func (o *fixIaCOptions) loadOrMakePlan(cmd *cobra.Command) (*plan.Plan, error) {
+func (o *fixIaCOptions) loadOrMakePlan(cmd *cobra.Command, ios *IO) (*plan.Plan, error) {
 	if o.planIn != "" {
 		p, err := plan.Load(o.planIn)
 		if err != nil {
@@ -200,9 +200,12 @@ func (o *fixIaCOptions) loadOrMakePlan(cmd *cobra.Command) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	prog := newProgress(ios.Err, ios.ErrTTY)
+	defer prog.Done()
 	return fixiac.MakePlan(cmd.Context(), fixiac.Options{
 		Paths: o.paths, Exclude: o.exclude, CreateResources: o.createResources, IncludeDisabled: o.includeDisabled,
 		Policy: cfg.Policy, SamplingRate: o.samplingRate, Fields: o.fields, Ignores: cfg.Ignore, Now: o.now,
+		Progress: func(done, total int) { prog.Count("planning", done, total) },
 	})
 }
 

@@ -59,6 +59,24 @@ func (p *progress) Message(text string) {
 	p.shown = true
 }
 
+// Count shows "label… done/total" with a spinner, at most every 50 ms but
+// for the last step.
+func (p *progress) Count(label string, done, total int) {
+	if p == nil || !p.enabled {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.last) < 50*time.Millisecond && done != total {
+		return
+	}
+	p.last = now
+	p.frame = (p.frame + 1) % len(spinnerFrames)
+	fmt.Fprintf(p.w, "\r\033[K%s %s… %d/%d", spinnerFrames[p.frame], label, done, total)
+	p.shown = true
+}
+
 // Done clears the progress line.
 func (p *progress) Done() {
 	if p == nil || !p.enabled {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -34,11 +33,9 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 			prog := newProgress(ios.Err, ios.ErrTTY)
 			started := time.Now().UTC()
 			inv, readErr := iac.Read(cmd.Context(), iac.Options{
-				Paths:   args,
-				Exclude: exclude,
-				Progress: func(done, total int) {
-					prog.Message(fmt.Sprintf("%s reading files… %d/%d", spinnerFrames[done%len(spinnerFrames)], done, total))
-				},
+				Paths:    args,
+				Exclude:  exclude,
+				Progress: func(done, total int) { prog.Count("reading files", done, total) },
 			})
 			prog.Done()
 			rep := newReport(ios, inv, rs, cfg, checks.includeDisabled)

@@ -266,3 +266,28 @@ func TestSameTree(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressCountsEveryStep: each file and each module's read and patch
+// is one step, and the last report is total of total.
+func TestProgressCountsEveryStep(t *testing.T) {
+	var steps [][2]int
+	_, err := MakePlan(context.Background(), Options{
+		Paths:    []string{filepath.Join("testdata", "mixed", "input")},
+		Progress: func(done, total int) { steps = append(steps, [2]int{done, total}) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) == 0 {
+		t.Fatal("no progress reported")
+	}
+	total := steps[0][1]
+	for i, s := range steps {
+		if s != [2]int{i + 1, total} {
+			t.Fatalf("step %d reported %v, want %d of %d", i, s, i+1, total)
+		}
+	}
+	if len(steps) != total {
+		t.Errorf("%d steps reported, total says %d", len(steps), total)
+	}
+}

@@ -83,6 +83,9 @@ type Options struct {
 	Ignores []config.Ignore
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// Progress, when set, is told how many of the files and Terraform
+	// module steps (a read, then a patch, per module) are done.
+	Progress func(done, total int)
 }
 
 // withDefaults fills in the defaults and checks the options.
@@ -130,13 +133,21 @@ func MakePlan(ctx context.Context, o Options) (*plan.Plan, error) {
 	for _, e := range unreadable {
 		p.Changes = append(p.Changes, errorChange(e.Range.File, e.Message))
 	}
+	total, done := len(files)+2*len(tfDirs), 0
+	step := func() {
+		done++
+		if o.Progress != nil {
+			o.Progress(done, total)
+		}
+	}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		p.Changes = append(p.Changes, fixFile(f, &o)...)
+		step()
 	}
-	changes, err := fixModules(ctx, tfDirs, &o)
+	changes, err := fixModules(ctx, tfDirs, &o, step)
 	if err != nil {
 		return nil, err
 	}

@@ -151,7 +151,7 @@ type moduleRead struct {
 // fixModules plans the patches of the Terraform module directories. A
 // module that a scanned root module calls is judged as that call makes it
 // (its inputs), the way scan iac judges it; one nobody calls, on its own.
-func fixModules(ctx context.Context, dirs []string, o *Options) ([]plan.Change, error) {
+func fixModules(ctx context.Context, dirs []string, o *Options, step func()) ([]plan.Change, error) {
 	inSet := map[string]bool{}
 	for _, d := range dirs {
 		inSet[d] = true
@@ -170,6 +170,7 @@ func fixModules(ctx context.Context, dirs []string, o *Options) ([]plan.Change, 
 			r.judged = judge(r.inv, o)
 		}
 		reads[d] = r
+		step()
 		for _, j := range r.judged {
 			if !strings.HasPrefix(j.d.ID, "module.") {
 				continue
@@ -190,6 +191,7 @@ func fixModules(ctx context.Context, dirs []string, o *Options) ([]plan.Change, 
 			return nil, err
 		}
 		out = append(out, fixModule(d, reads[d], calledIn[d], o)...)
+		step()
 	}
 	return out, nil
 }
