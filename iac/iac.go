@@ -48,6 +48,22 @@ type Options struct {
 // Read reads every file under opts.Paths. Unreadable and unparsable files are
 // recorded in the inventory's Errors; the rest is still read.
 func Read(ctx context.Context, opts Options) (*model.Inventory, error) {
+	inv := &model.Inventory{
+		Source:  "iac",
+		Configs: map[string]*model.RealtimeLogConfig{},
+		Streams: map[string]*model.Stream{},
+		Roles:   map[string]*model.Role{},
+	}
+	// Files are read in parallel; errors are reported in file order.
+	defer func() {
+		sort.SliceStable(inv.Errors, func(i, j int) bool {
+			a, b := inv.Errors[i].Range, inv.Errors[j].Range
+			if a.File != b.File {
+				return a.File < b.File
+			}
+			return a.StartLine < b.StartLine
+		})
+	}()
 	if len(opts.Paths) == 0 {
 		opts.Paths = []string{"."}
 	}
@@ -55,13 +71,7 @@ func Read(ctx context.Context, opts Options) (*model.Inventory, error) {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	files, tfDirs, errs := Discover(opts.Paths, opts.Exclude)
-	inv := &model.Inventory{
-		Source:  "iac",
-		Configs: map[string]*model.RealtimeLogConfig{},
-		Streams: map[string]*model.Stream{},
-		Roles:   map[string]*model.Role{},
-		Errors:  errs,
-	}
+	inv.Errors = errs
 	r := &reader{inv: inv, opts: opts, total: len(files) + len(tfDirs)}
 
 	// Terraform modules first: plans map their addresses back to .tf lines.
