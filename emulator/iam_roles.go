@@ -91,6 +91,19 @@ func iamDocument(p iamParams, member string, trust bool) (string, *iamError) {
 	return doc, iamCheckDocument(doc, trust)
 }
 
+// iamTrustDocument reads a role's trust policy from member: a valid
+// document within the trust policy quota.
+func iamTrustDocument(p iamParams, member string) (string, *iamError) {
+	trust, err := iamDocument(p, member, true)
+	if err != nil {
+		return "", err
+	}
+	if iamPolicySize(trust) > iamTrustPolicyQuota {
+		return "", iamErr("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", iamTrustPolicyQuota)
+	}
+	return trust, nil
+}
+
 func (i *iamService) createRole(p iamParams, rc *reqContext) (any, *iamError) {
 	name, err := iamRoleName(p)
 	if err != nil {
@@ -115,12 +128,9 @@ func (i *iamService) createRole(p iamParams, rc *reqContext) (any, *iamError) {
 	if err != nil {
 		return nil, err
 	}
-	trust, err := iamDocument(p, "AssumeRolePolicyDocument", true)
+	trust, err := iamTrustDocument(p, "AssumeRolePolicyDocument")
 	if err != nil {
 		return nil, err
-	}
-	if iamPolicySize(trust) > iamTrustPolicyQuota {
-		return nil, iamErr("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", iamTrustPolicyQuota)
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -228,12 +238,9 @@ func (i *iamService) updateAssumeRolePolicy(p iamParams) (any, *iamError) {
 	if err != nil {
 		return nil, err
 	}
-	trust, err := iamDocument(p, "PolicyDocument", true)
+	trust, err := iamTrustDocument(p, "PolicyDocument")
 	if err != nil {
 		return nil, err
-	}
-	if iamPolicySize(trust) > iamTrustPolicyQuota {
-		return nil, iamErr("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", iamTrustPolicyQuota)
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
