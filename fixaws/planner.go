@@ -137,16 +137,8 @@ func (p *planner) defaults() {
 // validate checks the options before any call is made.
 func (p *planner) validate() error {
 	o := p.o
-	if o.SamplingRate < 1 || o.SamplingRate > 100 {
-		return fmt.Errorf("sampling rate must be a whole number from 1 to 100, got %d", o.SamplingRate)
-	}
-	if len(o.Fields) == 0 {
-		return errors.New("a real-time log config needs at least one field")
-	}
-	for _, f := range o.Fields {
-		if !model.IsRealtimeLogField(f) {
-			return fmt.Errorf("CloudFront has no real-time log field named %q", f)
-		}
+	if err := model.CheckConfigSettings(o.SamplingRate, o.Fields); err != nil {
+		return err
 	}
 	if o.Shards < 0 {
 		return fmt.Errorf("--shards must be 0 (on-demand) or more, got %d", o.Shards)

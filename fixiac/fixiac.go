@@ -105,16 +105,8 @@ func (o Options) withDefaults() (Options, error) {
 	if len(o.Fields) == 0 {
 		o.Fields = o.Policy.RequiredFields
 	}
-	if o.SamplingRate < 1 || o.SamplingRate > 100 {
-		return o, fmt.Errorf("sampling rate must be a whole number from 1 to 100, got %d", o.SamplingRate)
-	}
-	if len(o.Fields) == 0 {
-		return o, errors.New("a real-time log config needs at least one field")
-	}
-	for _, f := range o.Fields {
-		if !model.IsRealtimeLogField(f) {
-			return o, fmt.Errorf("CloudFront has no real-time log field named %q", f)
-		}
+	if err := model.CheckConfigSettings(o.SamplingRate, o.Fields); err != nil {
+		return o, err
 	}
 	o.Fields = model.SortedFields(o.Fields)
 	return o, nil

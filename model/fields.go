@@ -1,5 +1,10 @@
 package model
 
+import (
+	"errors"
+	"fmt"
+)
+
 // realtimeLogFields lists every field CloudFront accepts in a real-time log
 // config, in the order CloudFront writes them to the stream.
 var realtimeLogFields = [...]string{
@@ -57,4 +62,21 @@ func SortedFields(fields []string) []string {
 		}
 	}
 	return out
+}
+
+// CheckConfigSettings checks a real-time log config's sampling rate and
+// fields as CloudFront does when the config is created.
+func CheckConfigSettings(samplingRate int, fields []string) error {
+	if samplingRate < 1 || samplingRate > 100 {
+		return fmt.Errorf("sampling rate must be a whole number from 1 to 100, got %d", samplingRate)
+	}
+	if len(fields) == 0 {
+		return errors.New("a real-time log config needs at least one field")
+	}
+	for _, f := range fields {
+		if !IsRealtimeLogField(f) {
+			return fmt.Errorf("CloudFront has no real-time log field named %q", f)
+		}
+	}
+	return nil
 }

@@ -28,3 +28,22 @@ func TestSortedFields(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckConfigSettings(t *testing.T) {
+	for _, tc := range []struct {
+		rate   int
+		fields []string
+		ok     bool
+	}{
+		{100, []string{"timestamp"}, true},
+		{1, []string{"timestamp", "c-ip"}, true},
+		{0, []string{"timestamp"}, false},
+		{101, []string{"timestamp"}, false},
+		{50, nil, false},
+		{50, []string{"timestamp", "c_ip"}, false},
+	} {
+		if err := CheckConfigSettings(tc.rate, tc.fields); (err == nil) != tc.ok {
+			t.Errorf("CheckConfigSettings(%d, %q) = %v, want ok=%v", tc.rate, tc.fields, err, tc.ok)
+		}
+	}
+}
