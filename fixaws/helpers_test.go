@@ -40,6 +40,7 @@ func sdkConfig(url string, counter *live.CallCounter) aws.Config {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		BaseEndpoint: aws.String(url),
+		HTTPClient:   live.BufferRequestBodies(nil), // as live.LoadConfig has it
 	}
 	if counter != nil {
 		cfg.APIOptions = append(cfg.APIOptions, counter.Attach)

@@ -65,5 +65,6 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	cfg.HTTPClient = BufferRequestBodies(cfg.HTTPClient)
 	return cfg, nil
 }
