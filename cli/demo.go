@@ -74,6 +74,7 @@ func emulatorConfig(url string, counter *live.CallCounter) aws.Config {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIADEMO", "demo-secret", ""),
 		BaseEndpoint: aws.String(url),
+		HTTPClient:   live.BufferRequestBodies(nil),
 	}
 	if counter != nil {
 		cfg.APIOptions = append(cfg.APIOptions, counter.Attach)

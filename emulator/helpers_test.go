@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/cloudassure/cloudassure/live"
 )
 
 // startEmulator starts an emulator on loopback and returns it with an SDK
@@ -26,6 +28,9 @@ func startEmulator(t testing.TB, opts Options) (*Server, aws.Config) {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint: aws.String(url),
+		// As cloudassure's own clients: immune to the SDK closing request
+		// bodies early (see live.BufferRequestBodies).
+		HTTPClient: live.BufferRequestBodies(nil),
 	}
 	return s, cfg
 }

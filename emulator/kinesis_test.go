@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/live"
 )
 
 // kinTestClock is a settable clock for Options.Now.
@@ -61,7 +63,7 @@ func kinTestEmulator(t testing.TB, opts Options) (*Server, aws.Config) {
 	s, cfg := startEmulator(t, opts)
 	cfg.RetryMaxAttempts = 1
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	cfg.HTTPClient = &http.Client{Transport: tr}
+	cfg.HTTPClient = live.BufferRequestBodies(&http.Client{Transport: tr})
 	t.Cleanup(tr.CloseIdleConnections) // runs before startEmulator's Close
 	return s, cfg
 }

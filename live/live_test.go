@@ -26,6 +26,7 @@ func testConfig(url string, counter *CallCounter) aws.Config {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		BaseEndpoint: aws.String(url),
+		HTTPClient:   BufferRequestBodies(nil),
 	}
 	if counter != nil {
 		cfg.APIOptions = append(cfg.APIOptions, counter.Attach)

@@ -19,6 +19,7 @@ import (
 	"github.com/cloudassure/cloudassure/demo"
 	"github.com/cloudassure/cloudassure/emulator"
 	"github.com/cloudassure/cloudassure/finding"
+	"github.com/cloudassure/cloudassure/live"
 )
 
 // TestFixAWS runs the built binary against the demo account: the plan, the
@@ -120,7 +121,7 @@ func TestFixAWS(t *testing.T) {
 // done, exit 2.
 func TestFixAWSInterrupt(t *testing.T) {
 	emu, url, _ := startDemo(t)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url),
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: live.BufferRequestBodies(nil),
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
 	cf := cloudfront.NewFromConfig(cfg)
 	for i := range 60 {

@@ -21,6 +21,7 @@ import (
 	"github.com/cloudassure/cloudassure/demo"
 	"github.com/cloudassure/cloudassure/emulator"
 	"github.com/cloudassure/cloudassure/finding"
+	"github.com/cloudassure/cloudassure/live"
 )
 
 // binary is the cloudassure binary built once for the end-to-end tests.
@@ -103,7 +104,7 @@ func startDemo(t *testing.T) (*emulator.Server, string, []*demo.Case) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url),
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: live.BufferRequestBodies(nil),
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
 	cases, err := demo.Seed(context.Background(), cfg, emu.AccountID(), emu)
 	if err != nil {
@@ -297,7 +298,7 @@ func TestEmulatorCommand(t *testing.T) {
 // what it read and exits 2.
 func TestInterrupt(t *testing.T) {
 	emu, url, _ := startDemo(t)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url),
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: live.BufferRequestBodies(nil),
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
 	cf := cloudfront.NewFromConfig(cfg)
 	for i := range 300 {
