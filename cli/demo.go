@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/spf13/cobra"
 
 	"github.com/cloudassure/cloudassure/demo"
@@ -44,14 +42,14 @@ func newDemoCmd(ios *IO) *cobra.Command {
 			defer emu.Close()
 			prog := newProgress(ios.Err, ios.ErrTTY)
 			prog.Message("starting the demo account on " + url + "…")
-			seedCfg := emulatorConfig(url, nil)
+			seedCfg := live.EndpointConfig(url, nil)
 			if _, err := demo.Seed(ctx, seedCfg, emu.AccountID(), emu); err != nil {
 				prog.Done()
 				return err
 			}
 			prog.Done()
 			counter := live.NewCallCounter()
-			rep := auditLive(ctx, ios, live.Options{Config: emulatorConfig(url, counter)}, counter, pol, rs, checks.includeDisabled)
+			rep := auditLive(ctx, ios, live.Options{Config: live.EndpointConfig(url, counter)}, counter, pol, rs, checks.includeDisabled)
 			if err := out.write(ios, rep); err != nil {
 				return err
 			}
@@ -65,19 +63,4 @@ func newDemoCmd(ios *IO) *cobra.Command {
 	checks.register(cmd)
 	cmd.Flags().BoolVar(&wantExit, "exit-code", false, "exit 1 when a finding fails, as scan aws does")
 	return cmd
-}
-
-// emulatorConfig is an SDK configuration that sends every call to the
-// emulator at url with static demo credentials.
-func emulatorConfig(url string, counter *live.CallCounter) aws.Config {
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIADEMO", "demo-secret", ""),
-		BaseEndpoint: aws.String(url),
-		HTTPClient:   live.BufferRequestBodies(nil),
-	}
-	if counter != nil {
-		cfg.APIOptions = append(cfg.APIOptions, counter.Attach)
-	}
-	return cfg
 }

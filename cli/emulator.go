@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/demo"
 	"github.com/cloudassure/cloudassure/emulator"
+	"github.com/cloudassure/cloudassure/live"
 )
 
 func newEmulatorCmd(ios *IO) *cobra.Command {
@@ -34,7 +35,7 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 			defer emu.Close()
 			if seedDemo {
 				ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
-				_, err := demo.Seed(ctx, emulatorConfig(url, nil), emu.AccountID(), emu)
+				_, err := demo.Seed(ctx, live.EndpointConfig(url, nil), emu.AccountID(), emu)
 				cancel()
 				if err != nil {
 					return err

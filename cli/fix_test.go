@@ -18,6 +18,7 @@ import (
 	"github.com/cloudassure/cloudassure/demo"
 	"github.com/cloudassure/cloudassure/emulator"
 	"github.com/cloudassure/cloudassure/fixaws"
+	"github.com/cloudassure/cloudassure/live"
 	"github.com/cloudassure/cloudassure/plan"
 )
 
@@ -32,7 +33,7 @@ func fixAccount(t *testing.T, wrap func(http.Handler) http.Handler) (*emulator.S
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	cases, err := demo.Seed(context.Background(), emulatorConfig(srv.URL, nil), emu.AccountID(), emu)
+	cases, err := demo.Seed(context.Background(), live.EndpointConfig(srv.URL, nil), emu.AccountID(), emu)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestFixAWSPlanThenApply(t *testing.T) {
 func TestFixAWSConfirmation(t *testing.T) {
 	emu, url, ids := fixAccount(t, nil)
 	backups := t.TempDir()
-	cf := cloudfront.NewFromConfig(emulatorConfig(url, nil))
+	cf := cloudfront.NewFromConfig(live.EndpointConfig(url, nil))
 	logs := func() bool {
 		out, err := cf.GetDistributionConfig(context.Background(), &cloudfront.GetDistributionConfigInput{Id: aws.String(ids["missing everywhere"])})
 		if err != nil {
@@ -205,7 +206,7 @@ func TestFixAWSUndo(t *testing.T) {
 		t.Fatalf("backups %v", files)
 	}
 	// Changed since the fix: refused, then forced.
-	cf := cloudfront.NewFromConfig(emulatorConfig(url, nil))
+	cf := cloudfront.NewFromConfig(live.EndpointConfig(url, nil))
 	got, err := cf.GetDistributionConfig(context.Background(), &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/cloudassure/cloudassure/live"
 )
@@ -24,15 +23,7 @@ func startEmulator(t testing.TB, opts Options) (*Server, aws.Config) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		BaseEndpoint: aws.String(url),
-		// As cloudassure's own clients: immune to the SDK closing request
-		// bodies early (see live.BufferRequestBodies).
-		HTTPClient: live.BufferRequestBodies(nil),
-	}
-	return s, cfg
+	return s, live.EndpointConfig(url, nil)
 }
 
 // awsCLI returns the path of an AWS CLI v2, or skips the test when there is none.

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/emulator"
+	"github.com/cloudassure/cloudassure/live"
 )
 
 // fixTwo creates two random full distributions that need a fix, fixes
@@ -53,7 +54,7 @@ func fixTwo(t *testing.T, cfg aws.Config, dir string) ([]string, map[string]*cft
 
 func TestUndo(t *testing.T) {
 	_, url := testEmulator(t, emulator.Options{})
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	cf := cloudfront.NewFromConfig(cfg)
 	dir := t.TempDir()
 	ids, before, rep := fixTwo(t, cfg, dir)
@@ -166,7 +167,7 @@ func TestBackupWrittenBeforeUpdate(t *testing.T) {
 	h := &backupChecker{next: emu, dir: dir}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	cfg := sdkConfig(srv.URL, nil)
+	cfg := live.EndpointConfig(srv.URL, nil)
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func BenchmarkFix1000(b *testing.B) {
 				seedMany(b, url, n, fmt.Sprintf("bench-%d", i))
 				emu.SetFaults(emulator.Faults{Latency: 20 * time.Millisecond})
 				counter := live.NewCallCounter()
-				cfg := sdkConfig(url, counter)
+				cfg := live.EndpointConfig(url, counter)
 				o := testApplyOptions(cfg, b.TempDir())
 				o.Concurrency = conc
 				b.StartTimer()

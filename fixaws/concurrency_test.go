@@ -84,14 +84,14 @@ func (h *foreignTrigger) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestConcurrentForeignUpdates(t *testing.T) {
 	emu, rawURL := testEmulator(t, emulator.Options{})
 	ids := seedMany(t, rawURL, 200, "busy")
-	h := &foreignTrigger{emu: emu, foreign: cloudfront.NewFromConfig(sdkConfig(rawURL, nil)), targets: map[string]string{}, started: map[string]bool{}}
+	h := &foreignTrigger{emu: emu, foreign: cloudfront.NewFromConfig(live.EndpointConfig(rawURL, nil)), targets: map[string]string{}, started: map[string]bool{}}
 	r := rand.New(rand.NewSource(42))
 	for _, i := range r.Perm(len(ids))[:80] {
 		h.targets[ids[i]] = fmt.Sprintf("changed by another tool %d", i)
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	cfg := sdkConfig(srv.URL, nil)
+	cfg := live.EndpointConfig(srv.URL, nil)
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -155,11 +155,11 @@ func (h *interferer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestPreconditionFailedRetries(t *testing.T) {
 	emu, rawURL := testEmulator(t, emulator.Options{})
 	ids := seedMany(t, rawURL, 3, "race")
-	h := &interferer{emu: emu, foreign: cloudfront.NewFromConfig(sdkConfig(rawURL, nil)), id: ids[1]}
+	h := &interferer{emu: emu, foreign: cloudfront.NewFromConfig(live.EndpointConfig(rawURL, nil)), id: ids[1]}
 	h.times.Store(2)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	cfg := sdkConfig(srv.URL, nil)
+	cfg := live.EndpointConfig(srv.URL, nil)
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func TestFaults(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{Seed: 11})
 	ids := seedMany(t, url, 30, "faulty")
 	// The destination is set up first, without faults, with one distribution.
-	cfg0 := sdkConfig(url, nil)
+	cfg0 := live.EndpointConfig(url, nil)
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg0, Distributions: ids[:1]})
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +288,7 @@ func TestFaults(t *testing.T) {
 func TestInterrupt(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{})
 	ids := seedMany(t, url, 40, "stop")
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -331,7 +331,7 @@ func TestRoleTrustUpdate(t *testing.T) {
 	emu, _ := testEmulator(t, emulator.Options{})
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
-	cfg := sdkConfig(srv.URL, nil)
+	cfg := live.EndpointConfig(srv.URL, nil)
 	lambdaTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	if _, err := iam.NewFromConfig(cfg).CreateRole(context.Background(), &iam.CreateRoleInput{
 		RoleName: aws.String(DefaultRoleName), AssumeRolePolicyDocument: aws.String(lambdaTrust)}); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/emulator"
+	"github.com/cloudassure/cloudassure/live"
 )
 
 // pick returns one of the values at random.
@@ -268,7 +269,7 @@ func blank(c *cftypes.DistributionConfig, patterns map[string]bool) {
 // comes back exactly as it was, except for the ARNs that were added.
 func TestRoundTripFidelity(t *testing.T) {
 	_, url := testEmulator(t, emulator.Options{})
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	cf := cloudfront.NewFromConfig(cfg)
 	ctx := context.Background()
 	// Two configs the random behaviors may already log to.

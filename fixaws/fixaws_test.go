@@ -58,7 +58,7 @@ func TestPlanDemo(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{})
 	ids := caseIDs(seedDemo(t, emu, url))
 	var stages []string
-	p, err := MakePlan(context.Background(), PlanOptions{Config: sdkConfig(url, nil), Progress: func(pr Progress) {
+	p, err := MakePlan(context.Background(), PlanOptions{Config: live.EndpointConfig(url, nil), Progress: func(pr Progress) {
 		if len(stages) == 0 || stages[len(stages)-1] != pr.Stage {
 			stages = append(stages, pr.Stage)
 		}
@@ -162,7 +162,7 @@ func TestApplyDemo(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{})
 	cases := seedDemo(t, emu, url)
 	ids := caseIDs(cases)
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	s0, r0, c0 := resourceCounts(t, cfg)
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
 	if err != nil {
@@ -218,7 +218,7 @@ func TestApplyDemo(t *testing.T) {
 
 	// A second run finds everything in place: it plans nothing and creates nothing.
 	counter := live.NewCallCounter()
-	cfg2 := sdkConfig(url, counter)
+	cfg2 := live.EndpointConfig(url, counter)
 	p2, err := MakePlan(context.Background(), PlanOptions{Config: cfg2})
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +248,7 @@ func TestApplyDemo(t *testing.T) {
 func TestReuseByConfigName(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{})
 	ids := caseIDs(seedDemo(t, emu, url))
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	s0, r0, c0 := resourceCounts(t, cfg)
 	mainARN := "arn:aws:cloudfront::" + account + ":realtime-log-config/main"
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg, ConfigName: "main"})
@@ -296,7 +296,7 @@ func TestReuseByConfigName(t *testing.T) {
 func TestReplaceExisting(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{})
 	ids := caseIDs(seedDemo(t, emu, url))
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	mainARN := "arn:aws:cloudfront::" + account + ":realtime-log-config/main"
 	id := ids["missing on one ordered behavior"] // default and /api/* log to main, /static/* to nothing
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg, Distributions: []string{id}})
@@ -331,7 +331,7 @@ func TestReplaceExisting(t *testing.T) {
 func TestDistributionFilterAndDisabled(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{})
 	ids := caseIDs(seedDemo(t, emu, url))
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	only := []string{ids["missing everywhere"], ids["disabled"]}
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg, Distributions: only})
 	if err != nil {
@@ -377,7 +377,7 @@ func TestDistributionFilterAndDisabled(t *testing.T) {
 func TestSavedPlanReverifies(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{})
 	ids := caseIDs(seedDemo(t, emu, url))
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -434,7 +434,7 @@ func TestSavedPlanReverifies(t *testing.T) {
 func TestRoleLeastPrivilege(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{})
 	_ = emu
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	ctx := context.Background()
 	ic := iam.NewFromConfig(cfg)
 	if _, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(DefaultRoleName), Path: aws.String(RolePath),
@@ -502,7 +502,7 @@ func TestDeliveryPolicyKeys(t *testing.T) {
 func TestWaits(t *testing.T) {
 	_, url := testEmulator(t, emulator.Options{StreamActivationDelay: 150 * time.Millisecond, DeployDelay: 300 * time.Millisecond})
 	ids := seedMany(t, url, 3, "wait")
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -546,7 +546,7 @@ func TestWaits(t *testing.T) {
 func TestStaleSavedPlan(t *testing.T) {
 	_, url := testEmulator(t, emulator.Options{})
 	seedMany(t, url, 3, "stale")
-	cfg := sdkConfig(url, nil)
+	cfg := live.EndpointConfig(url, nil)
 	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -590,7 +590,7 @@ func TestNamedLookups(t *testing.T) {
 	plans := map[int]*plan.Plan{}
 	for _, n := range []int{2, 12} {
 		counter := live.NewCallCounter()
-		p, err := MakePlan(context.Background(), PlanOptions{Config: sdkConfig(url, counter), Distributions: append(ids[:n:n], ids[0])})
+		p, err := MakePlan(context.Background(), PlanOptions{Config: live.EndpointConfig(url, counter), Distributions: append(ids[:n:n], ids[0])})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -624,7 +624,7 @@ func TestNamedLookups(t *testing.T) {
 func TestNothingToAttach(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{})
 	ids := caseIDs(seedDemo(t, emu, url))
-	p, err := MakePlan(context.Background(), PlanOptions{Config: sdkConfig(url, nil), Distributions: []string{ids["compliant: every behavior logs"], ids["disabled"]}})
+	p, err := MakePlan(context.Background(), PlanOptions{Config: live.EndpointConfig(url, nil), Distributions: []string{ids["compliant: every behavior logs"], ids["disabled"]}})
 	if err != nil {
 		t.Fatal(err)
 	}

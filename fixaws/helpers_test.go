@@ -33,21 +33,6 @@ func testEmulator(t testing.TB, opts emulator.Options) (*emulator.Server, string
 	return emu, srv.URL
 }
 
-// sdkConfig points the SDK at url with static credentials, counting calls
-// when counter is set.
-func sdkConfig(url string, counter *live.CallCounter) aws.Config {
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		BaseEndpoint: aws.String(url),
-		HTTPClient:   live.BufferRequestBodies(nil), // as live.LoadConfig has it
-	}
-	if counter != nil {
-		cfg.APIOptions = append(cfg.APIOptions, counter.Attach)
-	}
-	return cfg
-}
-
 // retryingConfig is sdkConfig with live.LoadConfig's adaptive retryer and a
 // short backoff, as the CLI has it.
 func retryingConfig(t testing.TB, url string, counter *live.CallCounter, attempts int) aws.Config {
@@ -67,7 +52,7 @@ func retryingConfig(t testing.TB, url string, counter *live.CallCounter, attempt
 // seedDemo fills the emulator with the demo account.
 func seedDemo(t testing.TB, emu *emulator.Server, url string) []*demo.Case {
 	t.Helper()
-	cases, err := demo.Seed(context.Background(), sdkConfig(url, nil), emu.AccountID(), emu)
+	cases, err := demo.Seed(context.Background(), live.EndpointConfig(url, nil), emu.AccountID(), emu)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +63,7 @@ func seedDemo(t testing.TB, emu *emulator.Server, url string) []*demo.Case {
 // ordered behaviors and no real-time logs, and returns their IDs.
 func seedMany(t testing.TB, url string, n int, prefix string) []string {
 	t.Helper()
-	cf := cloudfront.NewFromConfig(sdkConfig(url, nil))
+	cf := cloudfront.NewFromConfig(live.EndpointConfig(url, nil))
 	ids := make([]string, n)
 	g, ctx := errgroup.WithContext(context.Background())
 	g.SetLimit(16)

@@ -37,7 +37,7 @@ func benchAccount(b *testing.B, n int, latency time.Duration) string {
 	emu := emulator.New(emulator.Options{Seed: 3})
 	srv := httptest.NewServer(emu)
 	b.Cleanup(srv.Close)
-	cf := cloudfront.NewFromConfig(testConfig(srv.URL, nil))
+	cf := cloudfront.NewFromConfig(EndpointConfig(srv.URL, nil))
 	ctx := context.Background()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
@@ -65,7 +65,7 @@ func BenchmarkScan(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		counter := NewCallCounter()
-		inv, err := Read(context.Background(), Options{Config: testConfig(url, counter)})
+		inv, err := Read(context.Background(), Options{Config: EndpointConfig(url, counter)})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func BenchmarkScanBaselineNPlus1(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		counter := NewCallCounter()
-		cf := cloudfront.NewFromConfig(testConfig(url, counter))
+		cf := cloudfront.NewFromConfig(EndpointConfig(url, counter))
 		ctx := context.Background()
 		var ids []string
 		p := cloudfront.NewListDistributionsPaginator(cf, &cloudfront.ListDistributionsInput{MaxItems: aws.Int32(100)})

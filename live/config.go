@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -67,4 +68,21 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 	}
 	cfg.HTTPClient = BufferRequestBodies(cfg.HTTPClient)
 	return cfg, nil
+}
+
+// EndpointConfig is an SDK configuration that sends every call to the
+// endpoint at url (the emulator) with static placeholder credentials and
+// none of the shared configuration, counting calls when counter is set.
+// The demo and the tests use it; audits of real accounts use LoadConfig.
+func EndpointConfig(url string, counter *CallCounter) aws.Config {
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIADEMO", "demo-secret", ""),
+		BaseEndpoint: aws.String(url),
+		HTTPClient:   BufferRequestBodies(nil),
+	}
+	if counter != nil {
+		cfg.APIOptions = append(cfg.APIOptions, counter.Attach)
+	}
+	return cfg
 }

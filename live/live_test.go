@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/cloudassure/cloudassure/demo"
@@ -19,20 +17,6 @@ import (
 	"github.com/cloudassure/cloudassure/model"
 	"github.com/cloudassure/cloudassure/rules"
 )
-
-// testConfig returns an SDK config for the endpoint at url, counting calls.
-func testConfig(url string, counter *CallCounter) aws.Config {
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		BaseEndpoint: aws.String(url),
-		HTTPClient:   BufferRequestBodies(nil),
-	}
-	if counter != nil {
-		cfg.APIOptions = append(cfg.APIOptions, counter.Attach)
-	}
-	return cfg
-}
 
 // seededDemo starts an emulator with the demo account behind handler wrap
 // (nil for none) and returns its URL and cases.
@@ -48,7 +32,7 @@ func seededDemo(t *testing.T, wrap func(http.Handler) http.Handler) (string, []*
 	// Seed through the bare emulator, so the wrapper only affects the scan.
 	bare := httptest.NewServer(emu)
 	defer bare.Close()
-	cases, err := demo.Seed(context.Background(), testConfig(bare.URL, nil), emu.AccountID(), emu)
+	cases, err := demo.Seed(context.Background(), EndpointConfig(bare.URL, nil), emu.AccountID(), emu)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +42,7 @@ func seededDemo(t *testing.T, wrap func(http.Handler) http.Handler) (string, []*
 func TestReadDemo(t *testing.T) {
 	url, cases := seededDemo(t, nil)
 	counter := NewCallCounter()
-	inv, err := Read(context.Background(), Options{Config: testConfig(url, counter)})
+	inv, err := Read(context.Background(), Options{Config: EndpointConfig(url, counter)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +121,7 @@ func TestReadPagination(t *testing.T) {
 	emu := emulator.New(emulator.Options{Seed: 2})
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
-	cf := cloudfront.NewFromConfig(testConfig(srv.URL, nil))
+	cf := cloudfront.NewFromConfig(EndpointConfig(srv.URL, nil))
 	for i := range 250 {
 		cfg := demo.DistributionConfig(fmt.Sprintf("ref-%d", i), fmt.Sprintf("d%d", i), true, "", []string{"/a/*"}, []string{""})
 		if _, err := cf.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: cfg}); err != nil {
@@ -145,7 +129,7 @@ func TestReadPagination(t *testing.T) {
 		}
 	}
 	counter := NewCallCounter()
-	inv, err := Read(context.Background(), Options{Config: testConfig(srv.URL, counter)})
+	inv, err := Read(context.Background(), Options{Config: EndpointConfig(srv.URL, counter)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +182,7 @@ func TestReadConfigsUnavailable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			url, cases := seededDemo(t, deny(tt.status, tt.body))
-			inv, err := Read(context.Background(), Options{Config: testConfig(url, nil)})
+			inv, err := Read(context.Background(), Options{Config: EndpointConfig(url, nil)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -220,7 +204,7 @@ func TestReadCancelled(t *testing.T) {
 	url, _ := seededDemo(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	inv, err := Read(ctx, Options{Config: testConfig(url, nil)})
+	inv, err := Read(ctx, Options{Config: EndpointConfig(url, nil)})
 	if err == nil || inv == nil {
 		t.Fatalf("cancelled read: inv %v err %v", inv, err)
 	}
@@ -246,7 +230,7 @@ func TestArnHelpers(t *testing.T) {
 // delivery and policy checks must say ERROR, naming the call and IAM action.
 func TestRulesWithoutConfigAPI(t *testing.T) {
 	url, cases := seededDemo(t, deny(403, `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>denied</Message></Error><RequestId>x</RequestId></ErrorResponse>`))
-	inv, err := Read(context.Background(), Options{Config: testConfig(url, nil)})
+	inv, err := Read(context.Background(), Options{Config: EndpointConfig(url, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +263,7 @@ func TestReadUnderFaults(t *testing.T) {
 	emu := emulator.New(emulator.Options{Seed: 5})
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
-	if _, err := demo.Seed(context.Background(), testConfig(srv.URL, nil), emu.AccountID(), emu); err != nil {
+	if _, err := demo.Seed(context.Background(), EndpointConfig(srv.URL, nil), emu.AccountID(), emu); err != nil {
 		t.Fatal(err)
 	}
 	emu.SetFaults(emulator.Faults{ThrottleRate: 0.1, ServerErrorRate: 0.1})
@@ -288,7 +272,7 @@ func TestReadUnderFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Credentials = testConfig(srv.URL, nil).Credentials
+	cfg.Credentials = EndpointConfig(srv.URL, nil).Credentials
 	before := emu.Requests()
 	inv, err := Read(context.Background(), Options{Config: cfg})
 	if err != nil {

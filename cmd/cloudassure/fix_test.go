@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/cloudassure/cloudassure/demo"
@@ -121,8 +119,7 @@ func TestFixAWS(t *testing.T) {
 // done, exit 2.
 func TestFixAWSInterrupt(t *testing.T) {
 	emu, url, _ := startDemo(t)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: live.BufferRequestBodies(nil),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
+	cfg := live.EndpointConfig(url, nil)
 	cf := cloudfront.NewFromConfig(cfg)
 	for i := range 60 {
 		dc := demo.DistributionConfig(fmt.Sprintf("stop-%d", i), "stop", true, "", []string{"/a/*"}, []string{""})

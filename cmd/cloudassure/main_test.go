@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/cloudassure/cloudassure/demo"
@@ -104,8 +102,7 @@ func startDemo(t *testing.T) (*emulator.Server, string, []*demo.Case) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: live.BufferRequestBodies(nil),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
+	cfg := live.EndpointConfig(url, nil)
 	cases, err := demo.Seed(context.Background(), cfg, emu.AccountID(), emu)
 	if err != nil {
 		t.Fatal(err)
@@ -298,8 +295,7 @@ func TestEmulatorCommand(t *testing.T) {
 // what it read and exits 2.
 func TestInterrupt(t *testing.T) {
 	emu, url, _ := startDemo(t)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: live.BufferRequestBodies(nil),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
+	cfg := live.EndpointConfig(url, nil)
 	cf := cloudfront.NewFromConfig(cfg)
 	for i := range 300 {
 		dc := demo.DistributionConfig(fmt.Sprintf("more-%d", i), "more", true, "", nil, nil)
