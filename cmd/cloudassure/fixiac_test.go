@@ -23,7 +23,7 @@ func fixIaCTree(t *testing.T) string {
 		"tf-module-call/input": "tf/root",
 		"tf-variables/input":   "tf/vars",
 	} {
-		src := filepath.Join("..", "..", "fixiac", "testdata", from)
+		src := filepath.Join("..", "..", "internal", "fix", "fixiac", "testdata", from)
 		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudassure/cloudassure/finding"
+	"github.com/cloudassure/cloudassure/internal/finding"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // .git directory holding a template that must never be scanned.
 func copyTree(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join("..", "..", "iac", "testdata", "tree")
+	src := filepath.Join("..", "..", "internal", "source", "iac", "testdata", "tree")
 	dst := t.TempDir()
 	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil {

@@ -7,7 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/cloudassure/cloudassure/cli"
+	"github.com/cloudassure/cloudassure/internal/cli"
 )
 
 func main() {

@@ -16,10 +16,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
-	"github.com/cloudassure/cloudassure/demo"
-	"github.com/cloudassure/cloudassure/emulator"
-	"github.com/cloudassure/cloudassure/finding"
-	"github.com/cloudassure/cloudassure/live"
+	"github.com/cloudassure/cloudassure/internal/demo"
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
 // binary is the cloudassure binary built once for the end-to-end tests.

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cloudassure/cloudassure/internal/demo"
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/source/live"
+)
+
+func newEmulatorCmd(ios *IO) *cobra.Command {
+	var (
+		listen   string
+		seedDemo bool
+		account  string
+		opts     emulator.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "emulator",
+		Short: "Serve the AWS API emulator (CloudFront, Kinesis, IAM, STS) until interrupted",
+		Long: "Serve cloudassure's AWS API emulator so that the AWS CLI, the SDKs and cloudassure itself can\n" +
+			"be tried offline: point them at it with --endpoint-url or AWS_ENDPOINT_URL and any credentials.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.AccountID = account
+			emu := emulator.New(opts)
+			url, err := emu.Start(listen)
+			if err != nil {
+				return err
+			}
+			defer emu.Close()
+			if seedDemo {
+				ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
+				_, err := demo.Seed(ctx, live.EndpointConfig(url, nil), emu.AccountID(), emu)
+				cancel()
+				if err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(ios.Out, "cloudassure emulator listening on %s (account %s)\n", url, emu.AccountID())
+			fmt.Fprintf(ios.Out, "  export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n", url)
+			if seedDemo {
+				fmt.Fprintln(ios.Out, "  seeded with the demo account; try: cloudassure scan aws")
+			}
+			fmt.Fprintln(ios.Out, "Press Ctrl-C to stop.")
+			<-cmd.Context().Done()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "address to listen on")
+	cmd.Flags().BoolVar(&seedDemo, "demo", false, "fill the emulator with the demo account")
+	cmd.Flags().StringVar(&account, "account", emulator.DefaultAccountID, "AWS account ID the emulator serves")
+	cmd.Flags().DurationVar(&opts.Faults.Latency, "latency", 0, "add this latency to every request")
+	cmd.Flags().Float64Var(&opts.Faults.ThrottleRate, "throttle-rate", 0, "fraction of requests answered with a throttling error (0-1)")
+	cmd.Flags().Float64Var(&opts.Faults.ServerErrorRate, "error-rate", 0, "fraction of requests answered with a 5xx error (0-1)")
+	cmd.Flags().DurationVar(&opts.StreamActivationDelay, "stream-delay", 0, "how long new Kinesis streams stay CREATING")
+	cmd.Flags().DurationVar(&opts.DeployDelay, "deploy-delay", 0, "how long changed distributions stay InProgress")
+	return cmd
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cloudassure/cloudassure/internal/source/iac"
+)
+
+func newScanIaCCmd(ios *IO) *cobra.Command {
+	var (
+		out     outputFlags
+		checks  checkFlags
+		exclude []string
+	)
+	cmd := &cobra.Command{
+		Use:   "iac [PATH...]",
+		Short: "Scan CloudFormation, Terraform and Terraform plan JSON before it is deployed",
+		Long: "Scan infrastructure as code under each PATH (default: the working directory): CloudFormation\n" +
+			"templates in JSON or YAML (recognised by content, wherever they are), Terraform modules (*.tf)\n" +
+			"and Terraform plan JSON (terraform show -json). Files that cannot be parsed are reported and the\n" +
+			"scan goes on. Directories " + strings.Join(iac.DefaultExcludes(), ", ") + " are skipped.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			cfg, rs, err := checks.load()
+			if err != nil {
+				return err
+			}
+			prog := newProgress(ios.Err, ios.ErrTTY)
+			started := time.Now().UTC()
+			inv, readErr := iac.Read(cmd.Context(), iac.Options{
+				Paths:    args,
+				Exclude:  exclude,
+				Progress: func(done, total int) { prog.Count("reading files", done, total) },
+			})
+			prog.Done()
+			rep := newReport(ios, inv, rs, cfg, checks.includeDisabled)
+			rep.StartedAt, rep.FinishedAt = started, time.Now().UTC()
+			if readErr != nil {
+				rep.Errors = append(rep.Errors, scanErrorf("scan interrupted: %v; the report covers only what was read", readErr))
+			}
+			rep.Summarize()
+			if err := out.write(ios, rep); err != nil {
+				return err
+			}
+			return exitCode(rep.ExitCode())
+		},
+	}
+	out.register(cmd)
+	checks.register(cmd)
+	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "skip files and directories matching these globs (\"**\" crosses directories)")
+	return cmd
+}

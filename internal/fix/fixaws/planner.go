@@ -1,0 +1,609 @@
+package fixaws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/rules"
+)
+
+// PlanOptions say what a plan is to achieve.
+type PlanOptions struct {
+	// Config is the SDK configuration; its region is the stream's region.
+	Config aws.Config
+
+	// ConfigARN names an existing real-time log config to attach. When it
+	// is empty, the config called ConfigName is reused if it exists, and
+	// created together with its stream and role if it does not.
+	ConfigARN  string
+	ConfigName string // default DefaultConfigName
+	StreamName string // default DefaultStreamName
+	// Shards makes a provisioned stream with that many shards; 0 is on-demand.
+	Shards int
+	// NoEncryption creates the stream without server-side encryption
+	// (default: the AWS managed key alias/aws/kinesis).
+	NoEncryption bool
+	RoleName     string // default DefaultRoleName
+	// SamplingRate and Fields of a created config; defaults from Policy.
+	SamplingRate int
+	Fields       []string
+	// Policy is the team policy (CF-003) the defaults come from; zero means
+	// rules.DefaultPolicy().
+	Policy rules.Policy
+
+	// Distributions limits the plan to these distribution IDs; empty means
+	// every distribution that fails CF-001.
+	Distributions []string
+	// ReplaceExisting also replaces a different config already attached to
+	// a behavior; by default such behaviors are left as they are.
+	ReplaceExisting bool
+	// IncludeDisabled fixes disabled distributions too.
+	IncludeDisabled bool
+
+	Progress func(Progress)
+	// Now stamps the plan; nil means time.Now.
+	Now func() time.Time
+}
+
+// MakePlan reads the account and plans the fix. It makes no change.
+func MakePlan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
+	p := &planner{o: o, cf: cloudfront.NewFromConfig(o.Config), iam: iam.NewFromConfig(o.Config)}
+	p.defaults()
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	id, err := callerIdentity(ctx, o.Config)
+	if err != nil {
+		return nil, err
+	}
+	p.id = id
+	region := o.Config.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	p.region = region
+	p.kin = kinesis.NewFromConfig(o.Config, func(ko *kinesis.Options) { ko.Region = region })
+	out := &plan.Plan{
+		Version: plan.Version, Kind: plan.KindAWS, Account: id.account, Region: region,
+		CreatedAt: nowFunc(o.Now)().UTC().Truncate(time.Second),
+	}
+	configARN, dest, err := p.destination(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dists, err := p.distributions(ctx, configARN)
+	if err != nil {
+		return nil, err
+	}
+	// Without a distribution to attach it to, nothing is created or changed
+	// for the destination either.
+	needed := false
+	for _, c := range dists {
+		needed = needed || c.Action == plan.Update
+	}
+	for _, c := range dest {
+		if needed || c.Action == plan.Reuse {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	out.Changes = append(out.Changes, dists...)
+	return out, nil
+}
+
+type planner struct {
+	o      PlanOptions
+	id     identity
+	region string
+	cf     *cloudfront.Client
+	iam    *iam.Client
+	kin    *kinesis.Client
+}
+
+func (p *planner) defaults() {
+	o := &p.o
+	if o.ConfigName == "" {
+		o.ConfigName = DefaultConfigName
+	}
+	if o.StreamName == "" {
+		o.StreamName = DefaultStreamName
+	}
+	if o.RoleName == "" {
+		o.RoleName = DefaultRoleName
+	}
+	if o.Policy.MinSamplingRate == 0 && o.Policy.RequiredFields == nil {
+		o.Policy = rules.DefaultPolicy()
+	}
+	if o.SamplingRate == 0 {
+		o.SamplingRate = o.Policy.MinSamplingRate
+	}
+	if len(o.Fields) == 0 {
+		o.Fields = o.Policy.RequiredFields
+	}
+}
+
+// validate checks the options before any call is made.
+func (p *planner) validate() error {
+	o := p.o
+	if err := model.CheckConfigSettings(o.SamplingRate, o.Fields); err != nil {
+		return err
+	}
+	if o.Shards < 0 {
+		return fmt.Errorf("--shards must be 0 (on-demand) or more, got %d", o.Shards)
+	}
+	return nil
+}
+
+func (p *planner) progress(stage string, done, total int) {
+	if p.o.Progress != nil {
+		p.o.Progress(Progress{Stage: stage, Done: done, Total: total})
+	}
+}
+
+func (p *planner) configARN(name string) string {
+	return fmt.Sprintf("arn:%s:cloudfront::%s:realtime-log-config/%s", p.id.partition, p.id.account, name)
+}
+
+func (p *planner) streamARN() string {
+	return fmt.Sprintf("arn:%s:kinesis:%s:%s:stream/%s", p.id.partition, p.region, p.id.account, p.o.StreamName)
+}
+
+// destination plans the real-time log config the behaviors get, with its
+// stream and role when the config has to be created.
+func (p *planner) destination(ctx context.Context) (string, []plan.Change, error) {
+	p.progress("destination", 0, -1)
+	if p.o.ConfigARN != "" {
+		c, err := p.getConfig(ctx, &cloudfront.GetRealtimeLogConfigInput{ARN: aws.String(p.o.ConfigARN)})
+		if err != nil {
+			return "", nil, err
+		}
+		if c == nil {
+			return "", nil, fmt.Errorf("real-time log config %s does not exist", p.o.ConfigARN)
+		}
+		return aws.ToString(c.ARN), []plan.Change{reuseConfig(c, "given with --config-arn; used as it is")}, nil
+	}
+	c, err := p.getConfig(ctx, &cloudfront.GetRealtimeLogConfigInput{Name: aws.String(p.o.ConfigName)})
+	if err != nil {
+		return "", nil, err
+	}
+	if c != nil {
+		note := "exists; reused as it is"
+		if diffs := p.configDifferences(c); len(diffs) > 0 {
+			note = "exists with other settings (" + strings.Join(diffs, "; ") + "); reused as it is"
+		}
+		return aws.ToString(c.ARN), []plan.Change{reuseConfig(c, note)}, nil
+	}
+	stream, err := p.planStream(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	role, err := p.planRole(ctx, stream.Stream)
+	if err != nil {
+		return "", nil, err
+	}
+	arn := p.configARN(p.o.ConfigName)
+	cfg := &plan.RealtimeLogConfig{
+		Name: p.o.ConfigName, ARN: arn, SamplingRate: p.o.SamplingRate, Fields: model.SortedFields(p.o.Fields),
+		StreamARN: stream.Stream.ARN, RoleARN: role.Role.ARN,
+	}
+	create := plan.Change{
+		Action:   plan.Create,
+		Resource: plan.Resource{Type: plan.TypeConfig, ID: cfg.Name, ARN: arn},
+		Summary: fmt.Sprintf("sampling %d %%, %d fields (%s), to stream %s through role %s",
+			cfg.SamplingRate, len(cfg.Fields), strings.Join(cfg.Fields, ", "), stream.Stream.Name, role.Role.Name),
+		Config: cfg,
+	}
+	return arn, []plan.Change{stream, role, create}, nil
+}
+
+// getConfig returns the config, or nil when it does not exist.
+func (p *planner) getConfig(ctx context.Context, in *cloudfront.GetRealtimeLogConfigInput) (*cftypes.RealtimeLogConfig, error) {
+	out, err := p.cf.GetRealtimeLogConfig(ctx, in)
+	if err != nil {
+		if errorCode(err) == "NoSuchRealtimeLogConfig" {
+			return nil, nil
+		}
+		return nil, errors.New(describeError("cloudfront:GetRealtimeLogConfig", err))
+	}
+	return out.RealtimeLogConfig, nil
+}
+
+func reuseConfig(c *cftypes.RealtimeLogConfig, note string) plan.Change {
+	rc := &plan.RealtimeLogConfig{
+		Name: aws.ToString(c.Name), ARN: aws.ToString(c.ARN), SamplingRate: int(aws.ToInt64(c.SamplingRate)), Fields: c.Fields,
+	}
+	for _, ep := range c.EndPoints {
+		if k := ep.KinesisStreamConfig; k != nil {
+			rc.StreamARN, rc.RoleARN = aws.ToString(k.StreamARN), aws.ToString(k.RoleARN)
+			break
+		}
+	}
+	return plan.Change{
+		Action:   plan.Reuse,
+		Resource: plan.Resource{Type: plan.TypeConfig, ID: rc.Name, ARN: rc.ARN},
+		Summary: fmt.Sprintf("%s: sampling %d %%, %d fields, to stream %s through role %s",
+			note, rc.SamplingRate, len(rc.Fields), lastSegment(rc.StreamARN), lastSegment(rc.RoleARN)),
+		Config: rc,
+	}
+}
+
+// configDifferences lists how an existing config differs from the one
+// fix would create.
+func (p *planner) configDifferences(c *cftypes.RealtimeLogConfig) []string {
+	var out []string
+	if rate := int(aws.ToInt64(c.SamplingRate)); rate != p.o.SamplingRate {
+		out = append(out, fmt.Sprintf("sampling rate %d, not %d", rate, p.o.SamplingRate))
+	}
+	have := map[string]bool{}
+	for _, f := range c.Fields {
+		have[f] = true
+	}
+	var missing []string
+	for _, f := range p.o.Fields {
+		if !have[f] {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		out = append(out, "lacks fields "+strings.Join(missing, ", "))
+	} else if len(c.Fields) != len(model.SortedFields(p.o.Fields)) {
+		out = append(out, fmt.Sprintf("%d fields, not %d", len(c.Fields), len(p.o.Fields)))
+	}
+	for _, ep := range c.EndPoints {
+		if k := ep.KinesisStreamConfig; k != nil && aws.ToString(k.StreamARN) != p.streamARN() {
+			out = append(out, "stream "+lastSegment(aws.ToString(k.StreamARN)))
+		}
+	}
+	return out
+}
+
+// planStream finds the stream or plans its creation.
+func (p *planner) planStream(ctx context.Context) (plan.Change, error) {
+	res := plan.Resource{Type: plan.TypeStream, ID: p.o.StreamName}
+	out, err := p.kin.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(p.o.StreamName)})
+	if err == nil {
+		s := out.StreamDescriptionSummary
+		st := &plan.Stream{
+			Name: p.o.StreamName, Region: p.region, ARN: aws.ToString(s.StreamARN),
+			Encryption: string(s.EncryptionType), KeyID: aws.ToString(s.KeyId), Mode: string(types.StreamModeOnDemand),
+		}
+		if s.StreamModeDetails != nil {
+			st.Mode = string(s.StreamModeDetails.StreamMode)
+		}
+		if st.Mode == string(types.StreamModeProvisioned) {
+			st.Shards = int(aws.ToInt32(s.OpenShardCount))
+		}
+		if s.StreamStatus == types.StreamStatusDeleting {
+			return plan.Change{}, fmt.Errorf("Kinesis stream %s is being deleted; wait until it is gone or choose another --stream-name", p.o.StreamName)
+		}
+		res.ARN = st.ARN
+		note := fmt.Sprintf("exists (%s, %s); reused as it is", s.StreamStatus, describeStream(st))
+		if p.o.NoEncryption == (st.Encryption == "KMS") {
+			note += " (cloudassure does not change the encryption of an existing stream)"
+		}
+		return plan.Change{Action: plan.Reuse, Resource: res, Summary: note, Stream: st}, nil
+	}
+	if errorCode(err) != "ResourceNotFoundException" {
+		return plan.Change{}, errors.New(describeError("kinesis:DescribeStreamSummary", err))
+	}
+	st := &plan.Stream{Name: p.o.StreamName, Region: p.region, ARN: p.streamARN(), Mode: string(types.StreamModeOnDemand), Encryption: "NONE"}
+	if p.o.Shards > 0 {
+		st.Mode, st.Shards = string(types.StreamModeProvisioned), p.o.Shards
+	}
+	if !p.o.NoEncryption {
+		st.Encryption, st.KeyID = "KMS", AWSManagedKinesisKey
+	}
+	res.ARN = st.ARN
+	return plan.Change{Action: plan.Create, Resource: res, Summary: describeStream(st) + " in " + p.region, Stream: st}, nil
+}
+
+func describeStream(st *plan.Stream) string {
+	mode := "on-demand"
+	if st.Mode == string(types.StreamModeProvisioned) {
+		mode = fmt.Sprintf("provisioned with %d shards", st.Shards)
+	}
+	enc := "not encrypted"
+	if st.Encryption == "KMS" {
+		enc = "encrypted with " + st.KeyID
+	}
+	return mode + ", " + enc
+}
+
+// planRole finds the role and checks its policies, or plans its creation.
+func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, error) {
+	r := &plan.Role{
+		Name: p.o.RoleName, Path: RolePath,
+		ARN:         fmt.Sprintf("arn:%s:iam::%s:role%s%s", p.id.partition, p.id.account, RolePath, p.o.RoleName),
+		TrustPolicy: TrustPolicy(p.id.account),
+		PolicyName:  RolePolicyName,
+		Policy:      DeliveryPolicy(p.id.partition, p.id.account, st.ARN, st.KeyID),
+	}
+	res := plan.Resource{Type: plan.TypeRole, ID: r.Name}
+	out, err := p.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
+	if err != nil {
+		if errorCode(err) != "NoSuchEntity" {
+			return plan.Change{}, errors.New(describeError("iam:GetRole", err))
+		}
+		res.ARN = r.ARN
+		return plan.Change{Action: plan.Create, Resource: res, Role: r,
+			Summary: fmt.Sprintf("path %s, assumable only by cloudfront.amazonaws.com for account %s; inline policy %s allows %s on stream %s only",
+				RolePath, p.id.account, RolePolicyName, strings.Join(DeliveryActions, ", "), st.Name)}, nil
+	}
+	r.ARN, r.Path = aws.ToString(out.Role.Arn), aws.ToString(out.Role.Path)
+	res.ARN = r.ARN
+	var diff []string
+	if !samePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument), r.TrustPolicy) {
+		r.UpdateTrust = true
+		diff = append(diff, "~ trust policy: only cloudfront.amazonaws.com, for account "+p.id.account)
+	}
+	pol, err := p.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(RolePolicyName)})
+	switch {
+	case err != nil && errorCode(err) == "NoSuchEntity":
+		r.UpdatePolicy = true
+		diff = append(diff, "+ inline policy "+RolePolicyName+": "+strings.Join(DeliveryActions, ", ")+" on "+st.ARN)
+	case err != nil:
+		return plan.Change{}, errors.New(describeError("iam:GetRolePolicy", err))
+	case !samePolicy(aws.ToString(pol.PolicyDocument), r.Policy):
+		r.UpdatePolicy = true
+		diff = append(diff, "~ inline policy "+RolePolicyName+": only "+strings.Join(DeliveryActions, ", ")+" on "+st.ARN)
+	}
+	others, err := p.otherPolicies(ctx, r.Name)
+	if err != nil {
+		return plan.Change{}, err
+	}
+	note := "exists"
+	if others != "" {
+		note += "; also has " + others + ", left as they are"
+	}
+	if len(diff) == 0 {
+		return plan.Change{Action: plan.Reuse, Resource: res, Role: r, Summary: note + "; its trust and delivery policies are already least privilege"}, nil
+	}
+	return plan.Change{Action: plan.Update, Resource: res, Role: r, Summary: note + "; updated to the least-privilege policies", Diff: strings.Join(diff, "\n")}, nil
+}
+
+// otherPolicies names the role's policies other than fix's own.
+func (p *planner) otherPolicies(ctx context.Context, role string) (string, error) {
+	var inline, managed []string
+	ip := iam.NewListRolePoliciesPaginator(p.iam, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
+	for ip.HasMorePages() {
+		page, err := ip.NextPage(ctx)
+		if err != nil {
+			return "", errors.New(describeError("iam:ListRolePolicies", err))
+		}
+		for _, n := range page.PolicyNames {
+			if n != RolePolicyName {
+				inline = append(inline, n)
+			}
+		}
+	}
+	mp := iam.NewListAttachedRolePoliciesPaginator(p.iam, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
+	for mp.HasMorePages() {
+		page, err := mp.NextPage(ctx)
+		if err != nil {
+			return "", errors.New(describeError("iam:ListAttachedRolePolicies", err))
+		}
+		for _, ap := range page.AttachedPolicies {
+			managed = append(managed, aws.ToString(ap.PolicyName))
+		}
+	}
+	var parts []string
+	if len(inline) > 0 {
+		parts = append(parts, "inline policies "+strings.Join(inline, ", "))
+	}
+	if len(managed) > 0 {
+		parts = append(parts, "managed policies "+strings.Join(managed, ", "))
+	}
+	return strings.Join(parts, " and "), nil
+}
+
+// maxDirectLookups is the most --distribution IDs read one by one with
+// GetDistribution; more are found in the list, 100 per call.
+const maxDirectLookups = 10
+
+// distributions plans each distribution's change: every distribution of
+// the account, or the ones named in the options.
+func (p *planner) distributions(ctx context.Context, configARN string) ([]plan.Change, error) {
+	p.progress("distributions", 0, -1)
+	if n := len(p.o.Distributions); n > 0 && n <= maxDirectLookups {
+		return p.namedDistributions(ctx, configARN)
+	}
+	wanted := map[string]bool{}
+	for _, id := range p.o.Distributions {
+		wanted[id] = true
+	}
+	found := map[string]bool{}
+	var out []plan.Change
+	var marker *string
+	listed := 0
+	for {
+		page, err := p.cf.ListDistributions(ctx, &cloudfront.ListDistributionsInput{Marker: marker, MaxItems: aws.Int32(100)})
+		if err != nil {
+			return nil, errors.New(describeError("cloudfront:ListDistributions", err))
+		}
+		list := page.DistributionList
+		if list == nil {
+			return nil, errors.New("cloudfront:ListDistributions: the response has no DistributionList")
+		}
+		for i := range list.Items {
+			v := summaryView(&list.Items[i])
+			if len(wanted) > 0 && !wanted[v.id] {
+				continue
+			}
+			found[v.id] = true
+			out = append(out, p.planDistribution(v, configARN))
+		}
+		listed += len(list.Items)
+		p.progress("distributions", listed, -1)
+		if !aws.ToBool(list.IsTruncated) || aws.ToString(list.NextMarker) == "" {
+			break
+		}
+		marker = list.NextMarker
+	}
+	var missing []string
+	for id := range wanted {
+		if !found[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("no distribution with ID %s in account %s", strings.Join(missing, ", "), p.id.account)
+	}
+	return out, nil
+}
+
+// namedDistributions reads the few distributions named in the options one
+// by one, in the order given.
+func (p *planner) namedDistributions(ctx context.Context, configARN string) ([]plan.Change, error) {
+	var out []plan.Change
+	seen := map[string]bool{}
+	for _, id := range p.o.Distributions {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		got, err := p.cf.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})
+		if errorCode(err) == "NoSuchDistribution" {
+			return nil, fmt.Errorf("no distribution with ID %s in account %s", id, p.id.account)
+		}
+		if err != nil {
+			return nil, errors.New(describeError("cloudfront:GetDistribution", err))
+		}
+		out = append(out, p.planDistribution(configView(got.Distribution, aws.ToString(got.ETag)), configARN))
+		p.progress("distributions", len(out), len(p.o.Distributions))
+	}
+	return out, nil
+}
+
+// distView is what planning needs of a distribution, from a list summary
+// or a full read.
+type distView struct {
+	id, arn, comment, etag string
+	enabled, staging       bool
+	behaviors              []plan.Behavior // the default first
+	arns                   []string        // each behavior's RealtimeLogConfigArn
+}
+
+func summaryView(s *cftypes.DistributionSummary) distView {
+	v := distView{
+		id: aws.ToString(s.Id), arn: aws.ToString(s.ARN), comment: aws.ToString(s.Comment), etag: aws.ToString(s.ETag),
+		enabled: aws.ToBool(s.Enabled), staging: aws.ToBool(s.Staging),
+	}
+	v.behaviors, v.arns = summaryBehaviors(s)
+	return v
+}
+
+func configView(d *cftypes.Distribution, etag string) distView {
+	c := d.DistributionConfig
+	v := distView{
+		id: aws.ToString(d.Id), arn: aws.ToString(d.ARN), comment: aws.ToString(c.Comment), etag: etag,
+		enabled: aws.ToBool(c.Enabled), staging: aws.ToBool(c.Staging), behaviors: configBehaviors(c),
+	}
+	for _, b := range v.behaviors {
+		arn := ""
+		if f := behaviorARN(c, b); f != nil {
+			arn = aws.ToString(*f)
+		}
+		v.arns = append(v.arns, arn)
+	}
+	return v
+}
+
+// summaryBehaviors returns a summary's behaviors, the default first, with
+// their config ARNs.
+func summaryBehaviors(s *cftypes.DistributionSummary) ([]plan.Behavior, []string) {
+	bs := []plan.Behavior{{PathPattern: "*", Default: true}}
+	arns := []string{""}
+	if s.DefaultCacheBehavior != nil {
+		arns[0] = aws.ToString(s.DefaultCacheBehavior.RealtimeLogConfigArn)
+	}
+	if s.CacheBehaviors != nil {
+		for _, cb := range s.CacheBehaviors.Items {
+			bs = append(bs, plan.Behavior{PathPattern: aws.ToString(cb.PathPattern)})
+			arns = append(arns, aws.ToString(cb.RealtimeLogConfigArn))
+		}
+	}
+	return bs, arns
+}
+
+func (p *planner) planDistribution(v distView, configARN string) plan.Change {
+	d := &plan.Distribution{ID: v.id, ETag: v.etag, Enabled: v.enabled, Staging: v.staging}
+	ch := plan.Change{
+		Action:       plan.None,
+		Resource:     plan.Resource{Type: plan.TypeDistribution, ID: d.ID, Name: v.comment, ARN: v.arn},
+		Distribution: d,
+	}
+	behaviors, arns := v.behaviors, v.arns
+	var gain []plan.Behavior
+	var others []string
+	for i, b := range behaviors {
+		switch arns[i] {
+		case configARN:
+		case "":
+			gain = append(gain, b)
+		default:
+			if p.o.ReplaceExisting {
+				b.From = arns[i]
+				gain = append(gain, b)
+			} else {
+				others = append(others, b.String())
+			}
+		}
+	}
+	if len(gain) == 0 {
+		d.Skip = plan.SkipCompliant
+		ch.Summary = "every behavior already sends real-time logs"
+		if len(others) > 0 {
+			ch.Summary += fmt.Sprintf(" (%d of %d to another config)", len(others), len(behaviors))
+		}
+		return ch
+	}
+	if !d.Enabled && !p.o.IncludeDisabled {
+		d.Skip = plan.SkipDisabled
+		ch.Summary = fmt.Sprintf("skipped: disabled (%d of %d behaviors send no real-time logs; --include-disabled fixes disabled distributions too)",
+			len(gain), len(behaviors))
+		return ch
+	}
+	otherNote := ""
+	if len(others) > 0 {
+		verb := "log"
+		if len(others) == 1 {
+			verb = "logs"
+		}
+		otherNote = fmt.Sprintf("; %d already %s to another config, kept (--replace-existing replaces it): %s",
+			len(others), verb, strings.Join(others, ", "))
+	}
+	ch.Action = plan.Update
+	d.ConfigARN = configARN
+	d.Behaviors = gain
+	ch.Summary = fmt.Sprintf("%d of %d behaviors gain real-time logs%s", len(gain), len(behaviors), otherNote)
+	if d.Staging {
+		ch.Summary += " (staging distribution)"
+	}
+	if !d.Enabled {
+		ch.Summary += " (disabled)"
+	}
+	ch.Diff = behaviorDiff(gain, configARN)
+	return ch
+}
+
+// behaviorDiff is the human diff of behaviors gaining arn.
+func behaviorDiff(bs []plan.Behavior, arn string) string {
+	lines := make([]string, len(bs))
+	for i, b := range bs {
+		lines[i] = fmt.Sprintf("~ behavior %s: RealtimeLogConfigArn %q → %q", b, b.From, arn)
+	}
+	return strings.Join(lines, "\n")
+}

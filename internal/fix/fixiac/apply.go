@@ -1,0 +1,223 @@
+package fixiac
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
+)
+
+// ApplyOptions say how a plan is written.
+type ApplyOptions struct {
+	// BackupDir, when set, receives a copy of every file before it is
+	// changed, under BackupDir/<time>/<path as planned>.
+	BackupDir string
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// File statuses in a Report.
+const (
+	StatusWritten    = "written"     // the patch was written
+	StatusPartial    = "partial"     // the patch was written; some behaviors still need a hand
+	StatusUnchanged  = "unchanged"   // nothing to do for the file
+	StatusNotHandled = "not-handled" // the plan could not patch (all of) the file
+	StatusRefused    = "refused"     // the file changed since the plan was made
+	StatusFailed     = "failed"      // the patch could not be applied or written
+)
+
+// FileResult is what Apply did to one file.
+type FileResult struct {
+	File    string `json:"file"`
+	Status  string `json:"status"`
+	Backup  string `json:"backup,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// Report is what Apply did.
+type Report struct {
+	Files   []FileResult   `json:"files"`
+	Summary map[string]int `json:"summary"`
+}
+
+// Complete reports whether every file of the plan was handled: written or
+// left alone on purpose.
+func (r *Report) Complete() bool {
+	return r.Summary[StatusNotHandled]+r.Summary[StatusRefused]+r.Summary[StatusFailed]+r.Summary[StatusPartial] == 0
+}
+
+// WriteText writes the report for people: one line per file that was
+// written or not handled, and a summary line.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for _, f := range r.Files {
+		switch f.Status {
+		case StatusUnchanged:
+			continue
+		case StatusWritten, StatusPartial:
+			fmt.Fprintf(&b, "wrote %s", f.File)
+			if f.Backup != "" {
+				fmt.Fprintf(&b, " (backup: %s)", f.Backup)
+			}
+			if f.Status == StatusPartial {
+				b.WriteString("; still to fix by hand:")
+				writeLines(&b, f.Message)
+			} else {
+				b.WriteString("\n")
+			}
+		default:
+			fmt.Fprintf(&b, "%s %s:", f.Status, f.File)
+			writeLines(&b, f.Message)
+		}
+	}
+	s := r.Summary
+	written := s[StatusWritten] + s[StatusPartial]
+	fmt.Fprintf(&b, "%d %s written, %d left as they are, %d not (fully) handled.\n", written, plural(written, "file", "files"),
+		s[StatusUnchanged], s[StatusNotHandled]+s[StatusRefused]+s[StatusFailed]+s[StatusPartial])
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeLines writes one problem per line, indented, or a single one on
+// the line already started.
+func writeLines(b *strings.Builder, msg string) {
+	lines := strings.Split(msg, "\n")
+	if len(lines) == 1 {
+		b.WriteString(" " + msg + "\n")
+		return
+	}
+	b.WriteString("\n")
+	for _, l := range lines {
+		b.WriteString("    - " + l + "\n")
+	}
+}
+
+// Apply writes the patches of plan p. Each file is patched only if it is
+// still exactly what the plan was made from (its SHA-256), the patch
+// applies cleanly and the result parses; it is written atomically (a
+// temporary file renamed over it) and keeps its mode. A file that fails is
+// reported and the others are still written.
+func Apply(p *plan.Plan, o ApplyOptions) (*Report, error) {
+	if p.Kind != plan.KindIaC {
+		return nil, fmt.Errorf("this is a fix %s plan; fix iac applies fix iac plans", p.Kind)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	stamp := o.Now().UTC().Format("20060102T150405Z")
+	rep := &Report{Files: []FileResult{}, Summary: map[string]int{}}
+	for _, c := range p.Changes {
+		res := FileResult{File: c.Resource.File}
+		switch {
+		case c.Action != plan.Update:
+			res.Status = StatusUnchanged
+			if c.Error != "" {
+				res.Status, res.Message = StatusNotHandled, c.Error
+			}
+		default:
+			res = applyChange(c, o.BackupDir, stamp)
+			if res.Status == StatusWritten && c.Error != "" {
+				res.Status, res.Message = StatusPartial, c.Error
+			}
+		}
+		rep.Summary[res.Status]++
+		rep.Files = append(rep.Files, res)
+	}
+	return rep, nil
+}
+
+func applyChange(c plan.Change, backupDir, stamp string) FileResult {
+	file := c.Resource.File
+	res := FileResult{File: file, Status: StatusFailed}
+	if c.Resource.Type != plan.TypeFile || file == "" {
+		res.Message = "the change names no file"
+		return res
+	}
+	target, err := filepath.EvalSymlinks(file)
+	if err != nil {
+		res.Message = readErrText(err)
+		return res
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		res.Message = readErrText(err)
+		return res
+	}
+	old, err := os.ReadFile(target)
+	if err != nil {
+		res.Message = readErrText(err)
+		return res
+	}
+	if c.SHA256 == "" {
+		res.Status, res.Message = StatusRefused, "the plan has no checksum of the file, so it cannot tell whether the file changed since: make a new plan"
+		return res
+	}
+	if got := sha256Hex(old); got != c.SHA256 {
+		res.Status, res.Message = StatusRefused, "the file changed since the plan was made: make a new plan (fix iac without --plan)"
+		return res
+	}
+	newText, err := applyPatch(string(old), c.Patch)
+	if err != nil {
+		res.Message = "the plan's patch does not apply: " + err.Error()
+		return res
+	}
+	data := []byte(newText)
+	if err := checkParses(file, data); err != nil {
+		res.Message = "the patched file would not parse, so it was not written: " + err.Error()
+		return res
+	}
+	if backupDir != "" {
+		dst := filepath.Join(backupDir, stamp, backupName(file))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			res.Message = "backup: " + err.Error()
+			return res
+		}
+		if err := plan.WriteFileAtomic(dst, old, info.Mode().Perm()); err != nil {
+			res.Message = "backup: " + err.Error()
+			return res
+		}
+		res.Backup = dst
+	}
+	if err := plan.WriteFileAtomic(target, data, info.Mode().Perm()); err != nil {
+		res.Message = err.Error()
+		return res
+	}
+	res.Status = StatusWritten
+	return res
+}
+
+// checkParses parses a patched file with the reader scan iac uses.
+func checkParses(file string, data []byte) error {
+	if strings.HasSuffix(file, ".tf") {
+		if _, diags := hclsyntax.ParseConfig(data, file, hcl.InitialPos); diags.HasErrors() {
+			return fmt.Errorf("%s", diagText(diags))
+		}
+		return nil
+	}
+	if _, err := cloudformation.Read(file, data); err != nil {
+		return fmt.Errorf("%s", readErrorText(err))
+	}
+	return nil
+}
+
+// backupName is path made relative and safe to join under a directory:
+// no volume, no leading separator, ".." spelled "__".
+func backupName(path string) string {
+	p := filepath.ToSlash(filepath.Clean(path))
+	p = strings.TrimPrefix(p, filepath.ToSlash(filepath.VolumeName(path)))
+	parts := strings.Split(strings.TrimLeft(p, "/"), "/")
+	for i, s := range parts {
+		if s == ".." {
+			parts[i] = "__"
+		}
+	}
+	return filepath.FromSlash(strings.Join(parts, "/"))
+}

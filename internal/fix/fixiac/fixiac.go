@@ -1,0 +1,269 @@
+// Package fixiac patches infrastructure as code so that every cache
+// behavior of every enabled CloudFront distribution sends real-time logs
+// (rule CF-001): CloudFormation templates in YAML and JSON, and Terraform
+// modules.
+//
+// MakePlan reads the files under the paths given, finds the distributions
+// that fail CF-001, and plans one patch per file: RealtimeLogConfigArn (or
+// realtime_log_config_arn) is added to every behavior that has none, or
+// whose value is empty, null or AWS::NoValue, and set to
+//
+//   - the real-time log config defined in the same template or module, when
+//     there is exactly one (and it is not conditional);
+//   - otherwise a new parameter (CloudFormation) or variable (Terraform),
+//     declared if missing;
+//   - or, with CreateResources, a Kinesis stream, an IAM role for CloudFront
+//     and a real-time log config added to the file.
+//
+// A patch only inserts text (or replaces the empty value): everything else
+// in the file stays byte for byte what it was, comments and formatting
+// included. Every patch is checked before it is planned: the patched text
+// parses again with the reader `scan iac` uses, is the original plus exactly
+// the intended additions, and passes CF-001 for the distributions it fixes.
+// A file that cannot be read or patched safely is left alone and reported;
+// the others still are patched.
+//
+// Apply writes a plan's patches, each file atomically, and refuses a file
+// that changed since the plan was made.
+package fixiac
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/rules"
+	"github.com/cloudassure/cloudassure/internal/settings"
+	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
+	"github.com/cloudassure/cloudassure/internal/source/iac"
+	"github.com/cloudassure/cloudassure/internal/source/tfplan"
+	"github.com/cloudassure/cloudassure/internal/suppress"
+)
+
+// Names fix iac gives what it adds.
+const (
+	// ParameterName is the CloudFormation parameter behaviors refer to
+	// when the template has no single real-time log config.
+	ParameterName = "RealtimeLogConfigArn"
+	// VariableName is the Terraform variable for the same purpose.
+	VariableName = "realtime_log_config_arn"
+	// parameterDescription describes the parameter and the variable.
+	parameterDescription = "ARN of the CloudFront real-time log config every cache behavior sends real-time logs to (CF-001)"
+)
+
+// Options say what to patch and how.
+type Options struct {
+	// Paths are files or directories, shown in the plan as given; default ".".
+	Paths []string
+	// Exclude are globs (see settings.Glob) of files and directories to skip.
+	Exclude []string
+	// CreateResources adds a Kinesis stream, an IAM role and a real-time
+	// log config where a template or module has no single config, instead
+	// of a parameter or variable.
+	CreateResources bool
+	// IncludeDisabled fixes disabled distributions too.
+	IncludeDisabled bool
+	// Policy is the team policy; SamplingRate and Fields of a created
+	// config default to its MinSamplingRate and RequiredFields.
+	Policy       rules.Policy
+	SamplingRate int
+	Fields       []string
+	// Ignores are the accepted findings of .cloudassure.yaml: a
+	// distribution whose CF-001 finding is suppressed is left alone.
+	Ignores []settings.Ignore
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+	// Progress, when set, is told how many of the files and Terraform
+	// module steps (a read, then a patch, per module) are done.
+	Progress func(done, total int)
+}
+
+// withDefaults fills in the defaults and checks the options.
+func (o Options) withDefaults() (Options, error) {
+	if len(o.Paths) == 0 {
+		o.Paths = []string{"."}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Policy.MinSamplingRate == 0 && o.Policy.RequiredFields == nil {
+		o.Policy = rules.DefaultPolicy()
+	}
+	if o.SamplingRate == 0 {
+		o.SamplingRate = o.Policy.MinSamplingRate
+	}
+	if len(o.Fields) == 0 {
+		o.Fields = o.Policy.RequiredFields
+	}
+	if err := model.CheckConfigSettings(o.SamplingRate, o.Fields); err != nil {
+		return o, err
+	}
+	o.Fields = model.SortedFields(o.Fields)
+	return o, nil
+}
+
+// MakePlan reads every file under o.Paths and plans the patches. Problems
+// with single files are in the plan (Action None with Error set); the error
+// return is for options that cannot be used, or ctx ending.
+func MakePlan(ctx context.Context, o Options) (*plan.Plan, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	p := &plan.Plan{Version: plan.Version, Kind: plan.KindIaC, CreatedAt: o.Now().UTC(), Changes: []plan.Change{}}
+	files, tfDirs, unreadable := iac.Discover(o.Paths, o.Exclude)
+	for _, e := range unreadable {
+		p.Changes = append(p.Changes, errorChange(e.Range.File, e.Message))
+	}
+	total, done := len(files)+2*len(tfDirs), 0
+	step := func() {
+		done++
+		if o.Progress != nil {
+			o.Progress(done, total)
+		}
+	}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p.Changes = append(p.Changes, fixFile(f, &o)...)
+		step()
+	}
+	changes, err := fixModules(ctx, tfDirs, &o, step)
+	if err != nil {
+		return nil, err
+	}
+	p.Changes = append(p.Changes, changes...)
+	sort.SliceStable(p.Changes, func(i, j int) bool { return p.Changes[i].Resource.File < p.Changes[j].Resource.File })
+	return p, nil
+}
+
+// fixFile plans the patch of one JSON or YAML file: a template is patched,
+// a Terraform plan is reported, anything else is not a concern.
+func fixFile(name string, o *Options) []plan.Change {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return []plan.Change{errorChange(name, readErrText(err))}
+	}
+	switch {
+	case tfplan.Detect(data):
+		return planFile(name, data, o)
+	case cloudformation.Detect(data):
+		return fixTemplate(name, data, o)
+	}
+	return nil
+}
+
+// planFile reports a Terraform plan JSON file: it is generated, so it is
+// never patched; its .tf source is.
+func planFile(name string, data []byte, o *Options) []plan.Change {
+	inv, err := tfplan.Read(name, data, func(string) (model.Range, bool) { return model.Range{}, false })
+	if err != nil || inv == nil {
+		return nil // scan iac reports why it cannot be read
+	}
+	var failing []string
+	for _, j := range judge(inv, o) {
+		if j.f.Status == finding.Fail {
+			failing = append(failing, j.d.ID)
+		}
+	}
+	if len(failing) == 0 {
+		return nil
+	}
+	ch := noneChange(name, fmt.Sprintf("not patchable: Terraform plan JSON is generated; fix the .tf source and run terraform plan again (%s %s CF-001)",
+		strings.Join(failing, ", "), plural(len(failing), "fails", "fail")))
+	return []plan.Change{ch}
+}
+
+// judged is a distribution with its CF-001 finding.
+type judged struct {
+	d *model.Distribution
+	f finding.Finding
+}
+
+// judge runs CF-001 over inv as scan iac does, suppressions included.
+func judge(inv *model.Inventory, o *Options) []judged {
+	r, _ := rules.Find("CF-001")
+	fs := rules.Run(inv, []*rules.Rule{r}, rules.Options{Policy: o.Policy, IncludeDisabled: o.IncludeDisabled})
+	suppress.Apply(fs, inv, o.Ignores, o.Now())
+	out := make([]judged, 0, len(fs))
+	for i, f := range fs {
+		if i < len(inv.Distributions) {
+			out = append(out, judged{inv.Distributions[i], f})
+		}
+	}
+	return out
+}
+
+// notFixedSummary says why a distribution that is not patched is left alone.
+func notFixedSummary(j judged) string {
+	switch {
+	case j.f.Suppression != nil:
+		return fmt.Sprintf("%s: skipped, CF-001 is suppressed (%s)", j.d.ID, j.f.Suppression.Reason)
+	case j.f.Status == finding.Skip:
+		return fmt.Sprintf("%s: skipped, disabled (--include-disabled fixes disabled distributions too)", j.d.ID)
+	}
+	return fmt.Sprintf("%s: already passes CF-001", j.d.ID)
+}
+
+// errorChange is a file left as it is because of msg (one problem a line).
+func errorChange(file, msg string) plan.Change {
+	return plan.Change{
+		Action:   plan.None,
+		Resource: plan.Resource{Type: plan.TypeFile, File: file},
+		Summary:  "not changed: " + strings.ReplaceAll(msg, "\n", "; "),
+		Error:    msg,
+	}
+}
+
+// gainText says how many of a distribution's behaviors gain a config.
+func gainText(n, total int) string {
+	return fmt.Sprintf("%d of %d %s %s", n, total, plural(total, "behavior", "behaviors"), plural(n, "gains", "gain"))
+}
+
+func noneChange(file, summary string) plan.Change {
+	return plan.Change{Action: plan.None, Resource: plan.Resource{Type: plan.TypeFile, File: file}, Summary: summary}
+}
+
+// updateChange is the change patching file from old to new.
+func updateChange(file string, old, new []byte, summary, diff string) plan.Change {
+	return plan.Change{
+		Action:   plan.Update,
+		Resource: plan.Resource{Type: plan.TypeFile, File: file},
+		Summary:  summary,
+		Diff:     diff,
+		Patch:    unifiedDiff(file, string(old), string(new)),
+		SHA256:   sha256Hex(old),
+	}
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// readErrText is an os error without the path the change already names.
+func readErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

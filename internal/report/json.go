@@ -1,0 +1,33 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/cloudassure/cloudassure/internal/finding"
+)
+
+// JSON writes the report as indented JSON exactly as finding.Report's struct
+// tags define it: the JSON contract. Findings and errors are always arrays,
+// never null, and the output ends with a newline.
+type JSON struct{}
+
+var _ Reporter = (*JSON)(nil)
+
+// Write implements Reporter.
+func (*JSON) Write(w io.Writer, r *finding.Report) error {
+	if r == nil {
+		return errNilReport
+	}
+	c := *r // shallow copy: the caller's report is left as it is
+	if c.Findings == nil {
+		c.Findings = []finding.Finding{}
+	}
+	if c.Errors == nil {
+		c.Errors = []finding.ScanError{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(&c) // Encode ends with a newline
+}

@@ -1,0 +1,86 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/model"
+)
+
+func TestCF002(t *testing.T) {
+	all := deliveryActions[:]
+	const keyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	withPolicy := func(doc string) func(*model.Inventory) {
+		return func(inv *model.Inventory) {
+			inv.Roles[exampleRoleARN].Policies = append(inv.Roles[exampleRoleARN].Policies, model.Policy{Name: "extra", Document: doc})
+		}
+	}
+	kms := func(key string) func(*model.Inventory) {
+		return func(inv *model.Inventory) {
+			st := inv.Streams[exampleStreamARN]
+			st.Encryption, st.KeyID = "KMS", key
+		}
+	}
+	tests := []struct {
+		name   string
+		mutate func(*model.Inventory)
+		want   finding.Status
+		msg    string
+	}{
+		{"delivers", nil, finding.Pass, "config main → stream cf-logs (ACTIVE) via role cf-logs"},
+		{"explicit deny wins", withPolicy(`{"Statement":{"Effect":"Deny","Action":"kinesis:Put*","Resource":"*"}}`), finding.Fail, "may not kinesis:PutRecord"},
+		{"wildcard allow elsewhere still denied", withPolicy(`{"Statement":[{"Sid":"NoPut","Effect":"Deny","Action":"kinesis:PutRecords","Resource":"arn:aws:kinesis:*:*:stream/cf-*"}]}`), finding.Fail, "kinesis:PutRecords"},
+		{"kms customer key without permission", kms(keyARN), finding.Fail, "kms:GenerateDataKey on key " + keyARN},
+		{"kms customer key with permission", func(inv *model.Inventory) {
+			kms(keyARN)(inv)
+			withPolicy(`{"Statement":{"Effect":"Allow","Action":"kms:GenerateDataKey","Resource":"` + keyARN + `"}}`)(inv)
+		}, finding.Pass, ""},
+		{"kms key id resolved to ARN", kms("1234abcd-12ab-34cd-56ef-1234567890ab"), finding.Fail, keyARN},
+		{"aws managed key needs no IAM grant", kms("alias/aws/kinesis"), finding.Pass, ""},
+		{"role missing", func(inv *model.Inventory) { inv.Roles[exampleRoleARN] = &model.Role{ARN: exampleRoleARN} }, finding.Fail, "which does not exist"},
+		{"role unreadable", func(inv *model.Inventory) {
+			inv.Roles[exampleRoleARN] = &model.Role{ARN: exampleRoleARN, Err: &model.ReadError{Operation: "iam:GetRole", Code: "AccessDenied", Message: "AccessDenied: no"}}
+		}, finding.Error, "could not be read"},
+		{"stream unreadable", func(inv *model.Inventory) {
+			inv.Streams[exampleStreamARN] = &model.Stream{ARN: exampleStreamARN, Err: &model.ReadError{Operation: "kinesis:DescribeStreamSummary", Message: "AccessDeniedException"}}
+		}, finding.Error, "could not be read"},
+		{"malformed trust policy", func(inv *model.Inventory) { inv.Roles[exampleRoleARN].TrustPolicy = "{" }, finding.Fail, "trust policy"},
+		{"stream deleted and role broken: both named", func(inv *model.Inventory) {
+			inv.Streams[exampleStreamARN] = &model.Stream{ARN: exampleStreamARN}
+			inv.Roles[exampleRoleARN] = &model.Role{ARN: exampleRoleARN}
+		}, finding.Fail, "(and 1 more)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := exampleDelivery("ACTIVE", cloudFrontPrincipal, all...)
+			if tt.mutate != nil {
+				tt.mutate(inv)
+			}
+			fs := cf002().Check(inv, Options{Policy: DefaultPolicy()})
+			f := fs[0]
+			if f.Status != tt.want || !strings.Contains(f.Message, tt.msg) {
+				t.Errorf("got %s %q (problems %q), want %s containing %q", f.Status, f.Message, f.Problems, tt.want, tt.msg)
+			}
+			if len(f.Related) == 0 {
+				t.Error("no related resources named")
+			}
+		})
+	}
+}
+
+// TestCF002SharedConfigEvaluatedOnce checks that two distributions using one
+// broken config both fail, naming the same problem.
+func TestCF002SharedConfig(t *testing.T) {
+	inv := exampleDelivery("CREATING", cloudFrontPrincipal, deliveryActions[:]...)
+	inv.Distributions = append(inv.Distributions, exampleDistribution("E2", true, exampleConfigARN))
+	fs := cf002().Check(inv, Options{Policy: DefaultPolicy()})
+	if len(fs) != 2 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	for _, f := range fs {
+		if f.Status != finding.Fail || !strings.Contains(f.Message, "is CREATING, not ACTIVE") {
+			t.Errorf("%s: %s %q", f.Resource.ID, f.Status, f.Message)
+		}
+	}
+}

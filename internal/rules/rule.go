@@ -1,0 +1,243 @@
+// Package rules holds cloudassure's checks. Each rule lives in one file with
+// its metadata next to its logic, reads only the model, and returns findings.
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/model"
+)
+
+// Risk levels, as the knowledge base grades them.
+const (
+	RiskHigh   = "High"
+	RiskMedium = "Medium"
+	RiskLow    = "Low"
+)
+
+// Rule is one check with everything a person needs to understand and fix it.
+type Rule struct {
+	ID    string
+	Name  string
+	Title string
+	Risk  string
+	// Pillar is the AWS Well-Architected pillar the rule serves.
+	Pillar      string
+	Rationale   string
+	Remediation Remediation
+	Links       []string
+	// LiveOnly rules need a running account (they prove delivery) and are
+	// skipped for infrastructure as code.
+	LiveOnly bool
+	// Check evaluates the rule over an inventory.
+	Check func(inv *model.Inventory, opts Options) []finding.Finding
+	// Examples are good and bad inventories that the meta-test runs.
+	Examples []Example
+}
+
+// Remediation says how to fix a failing resource, one way per tool.
+type Remediation struct {
+	Summary        string
+	Console        string
+	CLI            string
+	CloudFormation string
+	Terraform      string
+}
+
+// Example is an inventory the rule must judge a certain way.
+type Example struct {
+	Name string
+	// Want is the status every finding of the rule must have (PASS for good
+	// examples; FAIL or ERROR for bad ones, where at least one must have it).
+	Want      finding.Status
+	Inventory func() *model.Inventory
+}
+
+// Options tune how rules judge an inventory.
+type Options struct {
+	Policy Policy
+	// IncludeDisabled evaluates disabled distributions instead of skipping them.
+	IncludeDisabled bool
+}
+
+// Policy is the team's real-time logging policy, checked by CF-003.
+type Policy struct {
+	MinSamplingRate int      `yaml:"min_sampling_rate" json:"min_sampling_rate"`
+	RequiredFields  []string `yaml:"required_fields" json:"required_fields"`
+}
+
+// DefaultPolicy is the policy used when the team sets none.
+func DefaultPolicy() Policy {
+	return Policy{
+		MinSamplingRate: 100,
+		RequiredFields: []string{
+			"timestamp", "c-ip", "sc-status", "cs-method", "cs-uri-stem",
+			"x-edge-request-id", "x-edge-location",
+		},
+	}
+}
+
+// Validate reports what is wrong with a policy.
+func (p Policy) Validate() error {
+	if p.MinSamplingRate < 1 || p.MinSamplingRate > 100 {
+		return fmt.Errorf("min_sampling_rate must be a whole number from 1 to 100, got %d", p.MinSamplingRate)
+	}
+	var bad []string
+	for _, f := range p.RequiredFields {
+		if !model.IsRealtimeLogField(f) {
+			bad = append(bad, f)
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("required_fields: CloudFront has no real-time log field named %s", quoteList(bad))
+	}
+	return nil
+}
+
+// All lists every rule, in ID order.
+func All() []*Rule {
+	return []*Rule{cf001(), cf002(), cf003()}
+}
+
+// Find returns the rule with the given ID (case-insensitive) or name.
+func Find(id string) (*Rule, bool) {
+	for _, r := range All() {
+		if strings.EqualFold(r.ID, id) || r.Name == id {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// Run evaluates rules over an inventory and returns their findings in order.
+func Run(inv *model.Inventory, rs []*Rule, opts Options) []finding.Finding {
+	var out []finding.Finding
+	for _, r := range rs {
+		if r.LiveOnly && !inv.Live {
+			continue
+		}
+		out = append(out, r.Check(inv, opts)...)
+	}
+	return out
+}
+
+// Info returns the rule's metadata as reporters see it.
+func (r *Rule) Info() finding.RuleInfo {
+	link := ""
+	if len(r.Links) > 0 {
+		link = r.Links[0]
+	}
+	return finding.RuleInfo{
+		ID: r.ID, Name: r.Name, Title: r.Title, Risk: r.Risk,
+		Rationale: r.Rationale, Remediation: r.Remediation.Summary, HelpURI: link,
+	}
+}
+
+// newFinding starts a finding of rule r about distribution d.
+func (r *Rule) newFinding(d *model.Distribution, status finding.Status, msg string) finding.Finding {
+	f := finding.Finding{
+		RuleID:   r.ID,
+		Title:    r.Title,
+		Status:   status,
+		Risk:     r.Risk,
+		Message:  msg,
+		Resource: distributionResource(d),
+		Staging:  d.Staging.State == model.Known && d.Staging.V,
+	}
+	if !d.Range.IsZero() {
+		f.Location = location(d.Range)
+	}
+	f.Fingerprint = fingerprint(r.ID, f.Resource.Type, f.Resource.ID, d.Range.File)
+	return f
+}
+
+func distributionResource(d *model.Distribution) finding.Resource {
+	typ := d.Type
+	if typ == "" {
+		typ = "AWS::CloudFront::Distribution"
+	}
+	return finding.Resource{Type: typ, ID: d.ID, ARN: d.ARN, Name: d.Comment}
+}
+
+func location(r model.Range) *finding.Location {
+	if r.IsZero() {
+		return nil
+	}
+	return &finding.Location{File: r.File, StartLine: r.StartLine, EndLine: r.EndLine}
+}
+
+// behaviorOf renders a model behavior for a finding.
+func behaviorOf(b *model.Behavior) finding.Behavior {
+	return finding.Behavior{
+		PathPattern:          b.PathPattern,
+		Default:              b.Default,
+		RealtimeLogConfigARN: b.RealtimeLogConfigARN.V,
+		State:                b.RealtimeLogConfigARN.State.String(),
+		Location:             location(b.Range),
+	}
+}
+
+// behaviorName names a behavior in a sentence.
+func behaviorName(b *model.Behavior) string {
+	if b.Default {
+		return "the default behavior (*)"
+	}
+	return fmt.Sprintf("behavior %q", b.PathPattern)
+}
+
+func fingerprint(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(h[:8])
+}
+
+// skipDisabled returns a SKIP finding when d is disabled and not asked for.
+func skipDisabled(r *Rule, d *model.Distribution, opts Options) (finding.Finding, bool) {
+	if opts.IncludeDisabled || d.Enabled.State != model.Known || d.Enabled.V {
+		return finding.Finding{}, false
+	}
+	return r.newFinding(d, finding.Skip, "distribution is disabled (use --include-disabled to evaluate it)"), true
+}
+
+func quoteList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// attachedConfigs returns the distinct config references of d's behaviors in
+// first-use order, with the behaviors that use each.
+func attachedConfigs(d *model.Distribution) ([]string, map[string][]*model.Behavior) {
+	var order []string
+	uses := map[string][]*model.Behavior{}
+	for _, b := range d.Behaviors {
+		key := b.ConfigRef // resolved by the source, whether the ARN is known yet or not
+		if key == "" {
+			if b.RealtimeLogConfigARN.State != model.Known || b.RealtimeLogConfigARN.V == "" {
+				continue
+			}
+			key = b.RealtimeLogConfigARN.V
+		}
+		if _, ok := uses[key]; !ok {
+			order = append(order, key)
+		}
+		uses[key] = append(uses[key], b)
+	}
+	return order, uses
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,117 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/cloudassure/cloudassure/internal/rules"
+)
+
+// Ignore accepts the findings of one rule on matching resources, for a reason,
+// optionally until a date.
+type Ignore struct {
+	// Rule is a rule ID, or "*" for every rule.
+	Rule string `yaml:"rule"`
+	// Resource is a glob on the resource ID (distribution ID, logical ID or
+	// Terraform address); empty matches every resource.
+	Resource string `yaml:"resource"`
+	// Path is a glob on the file of the finding ("**" crosses directories);
+	// empty matches every file and live resources.
+	Path string `yaml:"path"`
+	// Reason is why the finding is accepted; it is required.
+	Reason string `yaml:"reason"`
+	// Expires is the first day (YYYY-MM-DD, UTC) the entry no longer applies.
+	Expires string `yaml:"expires"`
+
+	expires time.Time
+}
+
+func (ig *Ignore) validate() error {
+	if ig.Rule == "" {
+		return errors.New("rule is required (a rule ID or \"*\")")
+	}
+	if ig.Rule != "*" {
+		r, ok := rules.Find(ig.Rule)
+		if !ok {
+			return fmt.Errorf("unknown rule %q", ig.Rule)
+		}
+		ig.Rule = r.ID
+	}
+	if strings.TrimSpace(ig.Reason) == "" {
+		return fmt.Errorf("rule %s: a reason is required", ig.Rule)
+	}
+	for _, g := range []string{ig.Resource, ig.Path} {
+		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
+			return fmt.Errorf("rule %s: bad glob %q: %w", ig.Rule, g, err)
+		}
+	}
+	if ig.Expires != "" {
+		t, err := time.Parse("2006-01-02", ig.Expires)
+		if err != nil {
+			return fmt.Errorf("rule %s: expires must be a date like 2027-01-31, got %q", ig.Rule, ig.Expires)
+		}
+		ig.expires = t
+	}
+	return nil
+}
+
+// Expired reports whether the entry no longer applies at now.
+func (ig Ignore) Expired(now time.Time) bool {
+	return !ig.expires.IsZero() && !now.Before(ig.expires)
+}
+
+// Matches reports whether the entry covers a finding of rule on resource in file
+// (empty for live resources).
+func (ig Ignore) Matches(rule, resource, file string) bool {
+	if ig.Rule != "*" && ig.Rule != rule {
+		return false
+	}
+	if ig.Resource != "" && !Glob(ig.Resource, resource) {
+		return false
+	}
+	if ig.Path != "" && (file == "" || !Glob(ig.Path, file)) {
+		return false
+	}
+	return true
+}
+
+// Glob matches name against pattern: path.Match for each slash-separated
+// segment, where a "**" segment matches any number of segments. A pattern
+// without a slash is matched against the whole name and against its last
+// segment, so "*.yaml" matches "infra/cdn.yaml".
+func Glob(pattern, name string) bool {
+	name = strings.TrimPrefix(path.Clean(strings.ReplaceAll(name, "\\", "/")), "./")
+	pattern = strings.TrimPrefix(pattern, "./")
+	if !strings.Contains(pattern, "/") {
+		if ok, _ := path.Match(pattern, name); ok {
+			return true
+		}
+		ok, _ := path.Match(pattern, path.Base(name))
+		return ok
+	}
+	return globSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
+}
+
+func globSegments(pat, name []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(name); i++ {
+				if globSegments(pat[1:], name[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(pat[0], name[0]); !ok {
+			return false
+		}
+		pat, name = pat[1:], name[1:]
+	}
+	return len(name) == 0
+}

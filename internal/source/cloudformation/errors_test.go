@@ -1,0 +1,157 @@
+package cloudformation
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/model"
+)
+
+func TestReadParseErrors(t *testing.T) {
+	seedYAML, err := os.ReadFile("testdata/seed-tabs.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		src  string
+		want *model.ReadError
+	}{
+		{
+			name: "tab-indented YAML (the seed article's)",
+			src:  string(seedYAML),
+			want: &model.ReadError{Operation: "parse", Range: rng("bad", 2, 2),
+				Message: "yaml: line 2: found character that cannot start any token"},
+		},
+		{
+			name: "tab in block indentation",
+			src:  "Resources:\n  A:\n\tType: x\n",
+			want: &model.ReadError{Operation: "parse", Range: rng("bad", 3, 3),
+				Message: "yaml: line 3: found character that cannot start any token"},
+		},
+		{
+			name: "truncated JSON",
+			src:  smallJSON[:strings.Index(smallJSON, `"Site"`)],
+			want: &model.ReadError{Operation: "parse", Range: rng("bad", 23, 23),
+				Message: "json: line 23: unexpected end of JSON input"},
+		},
+		{
+			name: "JSON syntax error",
+			src:  "{\n  \"Resources\": {\n    \"A\": ,\n  }\n}\n",
+			want: &model.ReadError{Operation: "parse", Range: rng("bad", 3, 3),
+				Message: "json: line 3: invalid character ',' looking for beginning of value"},
+		},
+		{
+			name: "JSON with data after the object",
+			src:  "{\"Resources\": {}}\n{}\n",
+			want: &model.ReadError{Operation: "parse", Range: rng("bad", 2, 2),
+				Message: "json: line 2: unexpected data after the top-level value"},
+		},
+		{
+			name: "top level is a list",
+			src:  "- a\n- b\n",
+			want: &model.ReadError{Operation: "parse", Range: rng("bad", 1, 1),
+				Message: "not a CloudFormation template: the top level is a list, not a mapping"},
+		},
+		{
+			name: "empty file",
+			src:  "# nothing\n",
+			want: &model.ReadError{Operation: "parse", Range: model.Range{File: "bad"},
+				Message: "not a CloudFormation template: the file is empty"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inv, err := Read("bad", []byte(tc.src))
+			if inv != nil {
+				t.Errorf("want no inventory, got %+v", inv)
+			}
+			var re *model.ReadError
+			if !errors.As(err, &re) {
+				t.Fatalf("want a *model.ReadError, got %T %v", err, err)
+			}
+			if diff := cmp.Diff(tc.want, re); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReadResourceErrors(t *testing.T) {
+	src := `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Broken:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig: "oops"
+  Good:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Enabled: true
+        DefaultCacheBehavior: [not, a, mapping]
+        CacheBehaviors:
+          - just-a-string
+          - {PathPattern: /ok/*}
+  NoProps:
+    Type: AWS::CloudFront::Distribution
+  NotAMapping: 42
+  Unresolvable:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig: !ImportValue shared-config
+  Cfg:
+    Type: AWS::CloudFront::RealtimeLogConfig
+    Properties:
+      Name: c
+      EndPoints: "kinesis"
+`
+	inv := mustRead(t, src)
+	type e struct {
+		Resource string
+		Start    int
+		Message  string
+	}
+	var got []e
+	for _, x := range inv.Errors {
+		if x.Operation != "parse" || x.Range.File != "t.yaml" {
+			t.Errorf("error %v: operation %q file %q", x, x.Operation, x.Range.File)
+		}
+		got = append(got, e{x.Resource, x.Range.StartLine, x.Message})
+	}
+	want := []e{
+		{"NotAMapping", 18, "resource is a number, not a mapping"},
+		{"Broken", 6, "DistributionConfig is a string, not a mapping"},
+		{"Good", 12, "DefaultCacheBehavior is a list, not a mapping"},
+		{"Good", 14, "CacheBehaviors item is a string, not a mapping"},
+		{"NoProps", 16, "AWS::CloudFront::Distribution has no Properties"},
+		{"Unresolvable", 22, "DistributionConfig is an unresolvable Fn::ImportValue; the distribution is not checked"},
+		{"Cfg", 27, "EndPoints is a string, not a list"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got)\n%s", diff)
+	}
+	if s := inv.Errors[1].Error(); s != "t.yaml:6: Broken: parse: DistributionConfig is a string, not a mapping" {
+		t.Errorf("Error() = %q", s)
+	}
+	// The rest is still read.
+	if len(inv.Distributions) != 1 || inv.Distributions[0].ID != "Good" {
+		t.Fatalf("distributions: %+v", inv.Distributions)
+	}
+	if bs := inv.Distributions[0].Behaviors; len(bs) != 1 || bs[0].PathPattern != "/ok/*" {
+		t.Errorf("Good behaviors: %+v", bs)
+	}
+	if c := inv.Configs["t.yaml#Cfg"]; c == nil || len(c.Endpoints) != 0 {
+		t.Errorf("Cfg: %+v", c)
+	}
+}
+
+func TestReadResourcesNotAMapping(t *testing.T) {
+	inv := mustRead(t, "AWSTemplateFormatVersion: x\nResources: [a]\n")
+	if len(inv.Errors) != 1 || inv.Errors[0].Message != "Resources is a list, not a mapping" || inv.Errors[0].Range.StartLine != 2 {
+		t.Errorf("errors: %v", inv.Errors)
+	}
+}

@@ -1,0 +1,219 @@
+package terraform
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/cloudassure/cloudassure/internal/model"
+)
+
+// maxDynamic bounds how many elements a dynamic block is expanded into.
+const maxDynamic = 1000
+
+// readResources adds m's distributions and real-time log configs to r.inv.
+func (r *reader) readResources(m *module, ctx *hcl.EvalContext) {
+	for _, d := range m.decls {
+		if d.kind != "resource" {
+			continue
+		}
+		typ := d.labels[0]
+		switch typ {
+		case TypeDistribution, TypeMultitenantDistribution, TypeRealtimeLogConfig:
+		default:
+			continue
+		}
+		if !created(d.body, ctx) {
+			continue
+		}
+		addr := m.addr + typ + "." + d.labels[1]
+		if typ == TypeRealtimeLogConfig {
+			r.inv.Configs[addr] = m.readConfig(d, ctx, addr)
+			continue
+		}
+		r.inv.Distributions = append(r.inv.Distributions, m.readDistribution(d, ctx, addr))
+	}
+}
+
+func (m *module) readDistribution(d *decl, ctx *hcl.EvalContext, addr string) *model.Distribution {
+	typ := d.labels[0]
+	rng := d.block.Range()
+	dist := &model.Distribution{
+		ID:      addr,
+		Type:    typ,
+		Range:   hclRange(rng),
+		Enabled: boolValue(d.body.attr("enabled"), ctx, rng),
+		Staging: model.AbsentValue[bool](origin(rng)),
+	}
+	if typ == TypeDistribution {
+		dist.Staging = boolValue(d.body.attr("staging"), ctx, rng)
+	}
+	if c, _ := stringValue(d.body.attr("comment"), ctx, rng); c.State == model.Known {
+		dist.Comment = c.V
+	}
+	if insts := m.expand(d.body.blocks("default_cache_behavior"), ctx); len(insts) > 0 {
+		dist.Behaviors = append(dist.Behaviors, insts[0].behavior(true))
+	}
+	ordered := "ordered_cache_behavior"
+	if typ == TypeMultitenantDistribution {
+		ordered = "cache_behavior"
+	}
+	for _, in := range m.expand(d.body.blocks(ordered), ctx) {
+		dist.Behaviors = append(dist.Behaviors, in.behavior(false))
+	}
+	dist.Ignores = d.file.ignores(d.block)
+	return dist
+}
+
+func (m *module) readConfig(d *decl, ctx *hcl.EvalContext, addr string) *model.RealtimeLogConfig {
+	rng := d.block.Range()
+	cfg := &model.RealtimeLogConfig{
+		Name:         addr,
+		SamplingRate: intValue(d.body.attr("sampling_rate"), ctx, rng),
+		Fields:       stringsValue(d.body.attr("fields"), ctx, rng),
+		Range:        hclRange(rng),
+	}
+	if n, _ := stringValue(d.body.attr("name"), ctx, rng); n.State == model.Known {
+		cfg.Name = n.V
+	}
+	for _, ep := range m.expand(d.body.blocks("endpoint"), ctx) {
+		e := model.Endpoint{}
+		e.StreamType, _ = stringValue(ep.body.Attributes["stream_type"], ep.ctx, ep.rng)
+		e.StreamARN = model.AbsentValue[string](origin(ep.rng))
+		e.RoleARN = model.AbsentValue[string](origin(ep.rng))
+		if ks := m.expand(blocksOf(ep.body, "kinesis_stream_config"), ep.ctx); len(ks) > 0 {
+			k := ks[0]
+			e.StreamARN, _ = stringValue(k.body.Attributes["stream_arn"], k.ctx, k.rng)
+			e.RoleARN, _ = stringValue(k.body.Attributes["role_arn"], k.ctx, k.rng)
+		}
+		cfg.Endpoints = append(cfg.Endpoints, e)
+	}
+	return cfg
+}
+
+// instance is one nested block as Terraform will see it: a static block, or
+// one element of a dynamic block with its iterator in ctx.
+type instance struct {
+	body *hclsyntax.Body
+	ctx  *hcl.EvalContext
+	rng  hcl.Range // the block's range (the whole dynamic block for dynamic ones)
+	m    *module
+}
+
+// expand turns blocks into instances, expanding dynamic blocks whose
+// for_each is known.
+func (m *module) expand(blocks []*hclsyntax.Block, ctx *hcl.EvalContext) []instance {
+	var out []instance
+	for _, b := range blocks {
+		if b.Type != "dynamic" {
+			out = append(out, instance{body: b.Body, ctx: ctx, rng: b.Range(), m: m})
+			continue
+		}
+		var content *hclsyntax.Block
+		for _, c := range b.Body.Blocks {
+			if c.Type == "content" {
+				content = c
+				break
+			}
+		}
+		if content == nil {
+			continue
+		}
+		iter := b.Labels[0]
+		if a, ok := b.Body.Attributes["iterator"]; ok {
+			if kw := hcl.ExprAsKeyword(a.Expr); kw != "" {
+				iter = kw
+			}
+		}
+		var elems [][2]cty.Value
+		known := false
+		if a, ok := b.Body.Attributes["for_each"]; ok {
+			elems, known = elements(evalExpr(a.Expr, ctx))
+		}
+		if !known {
+			// The content stands for however many blocks for_each makes.
+			child := ctx.NewChild()
+			child.Variables = map[string]cty.Value{iter: cty.DynamicVal}
+			out = append(out, instance{body: content.Body, ctx: child, rng: b.Range(), m: m})
+			continue
+		}
+		for _, kv := range elems {
+			child := ctx.NewChild()
+			child.Variables = map[string]cty.Value{iter: cty.ObjectVal(map[string]cty.Value{"key": kv[0], "value": kv[1]})}
+			out = append(out, instance{body: content.Body, ctx: child, rng: b.Range(), m: m})
+		}
+	}
+	return out
+}
+
+// elements returns the key/value pairs of a known collection, or false when
+// v is not one (or is too large to expand).
+func elements(v cty.Value) (out [][2]cty.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			out, ok = nil, false
+		}
+	}()
+	v, marks := v.Unmark()
+	if !v.IsKnown() || v.IsNull() || !v.CanIterateElements() {
+		return nil, false
+	}
+	n := v.Length()
+	if !n.IsKnown() {
+		return nil, false
+	}
+	if v.LengthInt() > maxDynamic {
+		return nil, false
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		out = append(out, [2]cty.Value{k.WithMarks(marks), e.WithMarks(marks)})
+	}
+	return out, true
+}
+
+// behavior reads a cache behavior block.
+func (in instance) behavior(def bool) *model.Behavior {
+	b := &model.Behavior{Default: def, PathPattern: model.DefaultPathPattern, Range: hclRange(in.rng)}
+	if !def {
+		b.PathPattern = in.pathPattern()
+	}
+	v, rs := stringValue(in.body.Attributes["realtime_log_config_arn"], in.ctx, in.rng)
+	b.RealtimeLogConfigARN = v
+	if len(rs.dangling) > 0 {
+		b.DanglingRef = rs.dangling[0]
+	}
+	if len(rs.configs) == 1 && v.State != model.Absent {
+		b.ConfigRef = rs.configs[0]
+	}
+	return b
+}
+
+// pathPattern is the behavior's path_pattern when it is known here, else
+// the source text of its expression.
+func (in instance) pathPattern() string {
+	a, ok := in.body.Attributes["path_pattern"]
+	if !ok {
+		return ""
+	}
+	if s, state := asString(evalExpr(a.Expr, in.ctx)); state == model.Known {
+		return s
+	}
+	return in.m.text(a.Expr.Range())
+}
+
+// text is the source text of rng, on one line.
+func (m *module) text(rng hcl.Range) string {
+	for _, f := range m.files {
+		if f.name != rng.Filename {
+			continue
+		}
+		if rng.Start.Byte < 0 || rng.End.Byte > len(f.src) || rng.Start.Byte > rng.End.Byte {
+			return ""
+		}
+		return strings.Join(strings.Fields(string(f.src[rng.Start.Byte:rng.End.Byte])), " ")
+	}
+	return ""
+}

@@ -1,0 +1,218 @@
+// Package terraform reads Terraform modules written in HCL into the
+// provider-neutral model: CloudFront distributions (standard and
+// multi-tenant), their cache behaviors and the real-time log configs they
+// attach.
+//
+// What it reads, and how far it goes:
+//
+//   - Every *.tf file of the module directory, primary files first and
+//     override files (override.tf, *_override.tf) after them, merged the way
+//     Terraform merges them: an override's attribute replaces the original's,
+//     and its nested blocks of a type replace all the original's blocks of
+//     that type. *.tf.json files are not read.
+//   - Expressions are evaluated with var.* (variable defaults, converted to
+//     the declared type; in the module read first also terraform.tfvars and
+//     *.auto.tfvars; in a called module the caller's inputs, evaluated in the
+//     caller's context), local.* (in dependency order), path.module and
+//     module.* (outputs of local modules; modules from a registry or git, and
+//     modules called with count or for_each, give unknown outputs), and a
+//     subset of Terraform's functions. Anything else (resource attributes,
+//     data sources, count.index, each.*, unknown functions, failed calls) is
+//     unknown: set, but not resolvable here.
+//   - A reference to aws_cloudfront_realtime_log_config.NAME, direct or
+//     carried through variables, locals, module inputs and outputs, sets the
+//     behavior's ConfigRef to the config's address (module path included,
+//     e.g. module.cdn.aws_cloudfront_realtime_log_config.this), which is its
+//     key in Inventory.Configs. A reference to a name not declared in that
+//     module sets DanglingRef instead (Terraform itself rejects such a
+//     reference wherever it appears).
+//   - Local module calls (source "./…" or "../…", relative to the calling
+//     module) are followed; resources in them get the module path in their
+//     address. Resources and modules with count = 0 or an empty for_each are
+//     not created and are skipped; any other count or for_each gives one
+//     resource whose ID is the address without an instance key (plan JSON,
+//     read by package tfplan, has the real instances).
+//   - dynamic "ordered_cache_behavior" (and dynamic cache_behavior, endpoint,
+//     kinesis_stream_config) blocks are expanded when for_each is known here,
+//     one behavior per element, evaluated with the iterator; when for_each is
+//     not known the content block stands for one behavior whose path pattern
+//     is the source text of its path_pattern expression (e.g.
+//     each.value.path) unless that evaluates to a literal.
+//   - Inline suppressions: a comment holding `cloudassure:ignore RULE[,RULE…]
+//     reason` (# or // or /* */) on the resource's lines or on the comment
+//     lines directly above it becomes a Distribution.Ignores entry.
+//
+// Files that do not parse are reported in Inventory.Errors, one ReadError per
+// diagnostic, and the module's other files are still read; references to
+// config names the module does not declare are then unknown rather than
+// dangling, since the declaration may be in the broken file. A local module
+// whose directory is missing, or that calls itself, is reported at the
+// calling module's source line.
+//
+// Plan sources: package tfplan maps plan addresses back to .tf lines through
+// a func(address) (model.Range, bool); build it from ReadModule's results,
+// keyed by Distribution.ID (and by the keys of Inventory.Configs for configs),
+// since both are the index-less resource addresses.
+package terraform
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/cloudassure/cloudassure/internal/model"
+)
+
+// Resource types read from Terraform.
+const (
+	TypeDistribution            = "aws_cloudfront_distribution"
+	TypeMultitenantDistribution = "aws_cloudfront_multitenant_distribution"
+	TypeRealtimeLogConfig       = "aws_cloudfront_realtime_log_config"
+)
+
+// maxModuleDepth bounds how deep local module calls are followed.
+const maxModuleDepth = 32
+
+// ReadModule reads the Terraform module in directory dir as a root module,
+// following its local module calls. dir is a path as the process opens it
+// (relative to the working directory, or to root when it is not found
+// there); file names in ranges and errors are shown relative to root, the
+// scan root as the user gave it, e.g. "infra/main.tf" for root "." and dir
+// "infra". The error is non-nil only when nothing could be read (dir cannot
+// be listed or holds no .tf file); it is then a *model.ReadError.
+func ReadModule(root, dir string) (*model.Inventory, error) {
+	r := newReader(root)
+	dir = r.resolveDir(dir)
+	files, err := tfFiles(dir)
+	if err != nil {
+		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: r.display(dir)}, Message: err.Error()}
+	}
+	if len(files) == 0 {
+		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: r.display(dir)}, Message: "no .tf files in the directory"}
+	}
+	m := &module{dir: dir, rootDir: dir, isRoot: true}
+	m.stack = []string{absPath(dir)}
+	r.readModule(m, files)
+	return r.inv, nil
+}
+
+// reader holds what one ReadModule call accumulates over its modules.
+type reader struct {
+	root    string
+	rootAbs string
+	inv     *model.Inventory
+}
+
+func newReader(root string) *reader {
+	if root == "" {
+		root = "."
+	}
+	return &reader{
+		root:    root,
+		rootAbs: absPath(root),
+		inv: &model.Inventory{
+			Source:  "terraform",
+			Configs: map[string]*model.RealtimeLogConfig{},
+		},
+	}
+}
+
+func absPath(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	return a
+}
+
+// resolveDir accepts dir relative to the working directory or, when it is
+// not found there, relative to root.
+func (r *reader) resolveDir(dir string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return dir
+	}
+	if alt := filepath.Join(r.root, dir); alt != filepath.Clean(dir) {
+		if fi, err := os.Stat(alt); err == nil && fi.IsDir() {
+			return alt
+		}
+	}
+	return dir
+}
+
+// display names p the way findings show it: relative to the scan root,
+// joined onto the root as the user gave it.
+func (r *reader) display(p string) string {
+	rel, err := filepath.Rel(r.rootAbs, absPath(p))
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(r.root, rel)
+}
+
+func (r *reader) addErr(e *model.ReadError) { r.inv.Errors = append(r.inv.Errors, e) }
+
+// tfFiles lists the .tf files of dir: primary files in name order, then
+// override files in name order.
+func tfFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("cannot read directory: %w", err)
+	}
+	var primary, override []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".tf") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		if !e.Type().IsRegular() && e.Type()&os.ModeSymlink == 0 {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if isOverride(name) {
+			override = append(override, p)
+		} else {
+			primary = append(primary, p)
+		}
+	}
+	sort.Strings(primary)
+	sort.Strings(override)
+	return append(primary, override...), nil
+}
+
+func isOverride(name string) bool {
+	base := strings.TrimSuffix(name, ".tf")
+	return base == "override" || strings.HasSuffix(base, "_override")
+}
+
+// tfvarsFiles lists the variable files Terraform loads by itself for a root
+// module: terraform.tfvars, then *.auto.tfvars in name order.
+func tfvarsFiles(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out, auto []string
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		switch name := e.Name(); {
+		case name == "terraform.tfvars":
+			out = append(out, filepath.Join(dir, name))
+		case strings.HasSuffix(name, ".auto.tfvars"):
+			auto = append(auto, filepath.Join(dir, name))
+		}
+	}
+	sort.Strings(auto)
+	return append(out, auto...)
+}
