@@ -60,6 +60,16 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 	var failing []*model.Behavior
 	var problems []string
 	unknown := 0
+	behaviors := d.Behaviors
+	if !hasDefault(behaviors) {
+		// Every distribution has a default behavior; one the source did not
+		// find has no config. This also makes a PASS over no behaviors impossible.
+		missing := &model.Behavior{Default: true, PathPattern: model.DefaultPathPattern, Range: d.Range,
+			RealtimeLogConfigARN: model.AbsentValue[string](model.Origin{Range: d.Range})}
+		behaviors = append([]*model.Behavior{missing}, behaviors...)
+		failing = append(failing, missing)
+		problems = append(problems, "the default behavior (*) is not defined, so it has no real-time log config")
+	}
 	for _, b := range d.Behaviors {
 		switch {
 		case b.DanglingRef != "":
@@ -76,7 +86,7 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 			unknown++
 		}
 	}
-	total := len(d.Behaviors)
+	total := len(behaviors)
 	if len(failing) == 0 {
 		msg := fmt.Sprintf("all %d cache behaviors send real-time logs", total)
 		if total == 1 {
@@ -86,7 +96,7 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 			msg += fmt.Sprintf(" (%d set from a value resolved at deploy time)", unknown)
 		}
 		f := r.newFinding(d, finding.Pass, msg)
-		f.Behaviors = behaviorsOf(d.Behaviors)
+		f.Behaviors = behaviorsOf(behaviors)
 		return f
 	}
 	names := make([]string, len(failing))
@@ -101,6 +111,16 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 	f.Behaviors = behaviorsOf(failing)
 	f.Problems = problems
 	return f
+}
+
+// hasDefault reports whether bs hold the default behavior.
+func hasDefault(bs []*model.Behavior) bool {
+	for _, b := range bs {
+		if b.Default {
+			return true
+		}
+	}
+	return false
 }
 
 func behaviorsOf(bs []*model.Behavior) []finding.Behavior {
@@ -125,6 +145,11 @@ func cf001Examples() []Example {
 		}},
 		{Name: "default behavior missing, ordered logging", Want: finding.Fail, Inventory: func() *model.Inventory {
 			return exampleInventory(exampleDistribution("E1DEFAULT", true, "", "/api/*", arn))
+		}},
+		{Name: "no default behavior in the code", Want: finding.Fail, Inventory: func() *model.Inventory {
+			d := exampleDistribution("E1NODEFAULT", true, arn, "/api/*", arn)
+			d.Behaviors = d.Behaviors[1:]
+			return exampleInventory(d)
 		}},
 		{Name: "disabled distribution is skipped", Want: finding.Skip, Inventory: func() *model.Inventory {
 			return exampleInventory(exampleDistribution("E1DISABLED", false, ""))

@@ -24,6 +24,14 @@ func TestCF001(t *testing.T) {
 		d.Enabled = model.UnknownValue[bool](model.Origin{})
 		return d
 	}
+	noBehaviors := func(d *model.Distribution) *model.Distribution {
+		d.Behaviors = nil
+		return d
+	}
+	noDefault := func(d *model.Distribution) *model.Distribution {
+		d.Behaviors = d.Behaviors[1:]
+		return d
+	}
 	dangling := func(d *model.Distribution) *model.Distribution {
 		d.Behaviors[0].DanglingRef = "MissingConfig"
 		return d
@@ -45,6 +53,8 @@ func TestCF001(t *testing.T) {
 		{"empty string counts as missing", emptyKnown(exampleDistribution("E1", true, arn, "/a/*", arn)), false, finding.Fail, []string{"/a/*"}, "1 of 2"},
 		{"unknown counts as set", unknown(exampleDistribution("E1", true, "", "/a/*", arn)), false, finding.Pass, nil, "resolved at deploy time"},
 		{"dangling reference fails", dangling(exampleDistribution("E1", true, arn)), false, finding.Fail, []string{"*"}, "1 of 1"},
+		{"no behaviors at all: the default is missing", noBehaviors(exampleDistribution("E1", true, arn)), false, finding.Fail, []string{"*"}, "1 of 1 cache behaviors send no real-time logs: * (default)"},
+		{"ordered only: the default is missing", noDefault(exampleDistribution("E1", true, arn, "/a/*", arn)), false, finding.Fail, []string{"*"}, "1 of 2 cache behaviors send no real-time logs: * (default)"},
 		{"disabled skipped", exampleDistribution("E1", false, ""), false, finding.Skip, nil, "disabled"},
 		{"disabled included", exampleDistribution("E1", false, ""), true, finding.Fail, []string{"*"}, "1 of 1"},
 		{"enabled unknown is judged", enabledUnknown(exampleDistribution("E1", false, "")), false, finding.Fail, []string{"*"}, "1 of 1"},
