@@ -48,8 +48,7 @@ func newDemoCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			prog.Done()
-			counter := live.NewCallCounter()
-			rep := auditLive(ctx, ios, live.Options{Config: live.EndpointConfig(url, counter)}, counter, pol, rs, checks.includeDisabled)
+			rep := auditLive(ctx, ios, live.Options{Config: live.EndpointConfig(url, nil)}, checks.engineOptions(pol, rs))
 			if err := out.write(ios, rep); err != nil {
 				return err
 			}

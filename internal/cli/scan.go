@@ -2,19 +2,17 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cloudassure/cloudassure/internal/engine"
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/settings"
 	"github.com/cloudassure/cloudassure/internal/source/live"
-	"github.com/cloudassure/cloudassure/internal/suppress"
 )
 
 func newScanCmd(ios *IO) *cobra.Command {
@@ -45,18 +43,16 @@ func (c *checkFlags) load() (*settings.File, []*rules.Rule, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(c.ruleIDs) == 0 {
-		return cfg, rules.All(), nil
-	}
-	var rs []*rules.Rule
-	for _, id := range c.ruleIDs {
-		r, ok := rules.Find(strings.TrimSpace(id))
-		if !ok {
-			return nil, nil, fmt.Errorf("unknown rule %q (see cloudassure rules)", id)
-		}
-		rs = append(rs, r)
+	rs, err := rules.Select(c.ruleIDs)
+	if err != nil {
+		return nil, nil, err
 	}
 	return cfg, rs, nil
+}
+
+// engineOptions are the engine options these flags and the loaded policy give.
+func (c *checkFlags) engineOptions(cfg *settings.File, rs []*rules.Rule) engine.Options {
+	return engine.Options{Rules: rs, Settings: engine.Settings{File: cfg, IncludeDisabled: c.includeDisabled}, Version: Version()}
 }
 
 // awsFlags select the account and how to reach it.
@@ -99,14 +95,13 @@ func newScanAWSCmd(ios *IO) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), af.timeout)
 			defer cancel()
-			counter := live.NewCallCounter()
 			awsCfg, err := live.LoadConfig(ctx, live.ConfigOptions{
-				Profile: af.profile, Region: af.region, EndpointURL: af.endpointURL, Counter: counter,
+				Profile: af.profile, Region: af.region, EndpointURL: af.endpointURL,
 			})
 			if err != nil {
 				return err
 			}
-			rep := auditLive(ctx, ios, live.Options{Config: awsCfg, Concurrency: af.concurrency}, counter, pol, rs, checks.includeDisabled)
+			rep := auditLive(ctx, ios, live.Options{Config: awsCfg, Concurrency: af.concurrency}, checks.engineOptions(pol, rs))
 			if err := out.write(ios, rep); err != nil {
 				return err
 			}
@@ -119,64 +114,46 @@ func newScanAWSCmd(ios *IO) *cobra.Command {
 	return cmd
 }
 
-// auditLive reads an account, runs the rules and builds the report. A read
-// that could not finish still yields a report of what was read.
-func auditLive(ctx context.Context, ios *IO, opts live.Options, counter *live.CallCounter, pol *settings.File, rs []*rules.Rule, includeDisabled bool) *finding.Report {
+// auditLive reads an account through the engine, showing progress, and
+// returns the report. A read that could not finish still yields a report of
+// what was read.
+func auditLive(ctx context.Context, ios *IO, opts live.Options, eo engine.Options) *finding.Report {
 	prog := newProgress(ios.Err, ios.ErrTTY)
 	opts.Progress = prog.Update
-	started := time.Now().UTC()
-	inv, readErr := live.Read(ctx, opts)
-	prog.Done()
-	rep := newReport(ios, inv, rs, pol, includeDisabled)
-	rep.StartedAt, rep.FinishedAt = started, time.Now().UTC()
-	if readErr != nil {
-		msg := readErr.Error()
-		switch {
-		case errors.Is(readErr, context.Canceled):
-			msg = fmt.Sprintf("scan interrupted after reading %d distributions; the report covers only what was read", len(inv.Distributions))
-		case errors.Is(readErr, context.DeadlineExceeded):
-			msg = fmt.Sprintf("scan timed out after reading %d distributions; the report covers only what was read", len(inv.Distributions))
-		}
-		rep.Errors = append(rep.Errors, finding.ScanError{Message: msg})
-	}
-	rep.Summary.APICalls = counter.Counts()
-	rep.Summarize()
-	return rep
+	return runEngine(ctx, ios, engine.NewLive(opts), eo, prog)
 }
 
-// newReport runs rs over inv, applies the team's suppressions and wraps the
-// findings in a report. Expired ignore entries are reported on stderr.
-func newReport(ios *IO, inv *model.Inventory, rs []*rules.Rule, cfg *settings.File, includeDisabled bool) *finding.Report {
-	opts := rules.Options{Policy: cfg.Policy, IncludeDisabled: includeDisabled}
-	rep := &finding.Report{
-		SchemaVersion: finding.SchemaVersion,
-		Tool:          finding.Tool{Name: "cloudassure", Version: Version(), URI: "https://github.com/cloudassure/cloudassure"},
-		Source:        inv.Source,
-		Account:       inv.Account,
-		Findings:      rules.Run(inv, rs, opts),
-		Errors:        []finding.ScanError{},
-	}
-	if rep.Findings == nil {
-		rep.Findings = []finding.Finding{}
-	}
-	for _, ig := range suppress.Apply(rep.Findings, inv, cfg.Ignore, time.Now()) {
+// runEngine runs the pipeline over src, clears prog once the source is read,
+// and reports expired ignore entries on stderr.
+func runEngine(ctx context.Context, ios *IO, src engine.Source, eo engine.Options, prog *progress) *finding.Report {
+	res := engine.Run(ctx, progressDone{src, prog}, eo)
+	warnExpired(ios, eo.File, res.Expired)
+	return res.Report
+}
+
+// warnExpired tells the user which ignore entries of cfg no longer apply.
+func warnExpired(ios *IO, cfg *settings.File, expired []settings.Ignore) {
+	for _, ig := range expired {
 		fmt.Fprintf(ios.Err, "cloudassure: %s: the ignore entry for %s (%q) expired on %s and no longer applies\n",
 			cfg.Path, ig.Rule, ig.Reason, ig.Expires)
 	}
-	for _, r := range rs {
-		rep.Rules = append(rep.Rules, r.Info())
-	}
-	for _, e := range inv.Errors {
-		se := finding.ScanError{Message: e.Message, Operation: e.Operation, Action: e.Action, Code: e.Code, Resource: e.Resource}
-		if !e.Range.IsZero() {
-			se.Location = &finding.Location{File: e.Range.File, StartLine: e.Range.StartLine, EndLine: e.Range.EndLine}
-		}
-		rep.Errors = append(rep.Errors, se)
-	}
-	rep.Sort()
-	return rep
 }
 
-func scanErrorf(format string, args ...any) finding.ScanError {
-	return finding.ScanError{Message: fmt.Sprintf(format, args...)}
+// progressDone clears the progress line as soon as its source is read.
+type progressDone struct {
+	engine.Source
+	prog *progress
+}
+
+func (p progressDone) Read(ctx context.Context) (*model.Inventory, error) {
+	defer p.prog.Done()
+	return p.Source.Read(ctx)
+}
+
+// APICalls passes the source's call counts through, when it counts them.
+func (p progressDone) APICalls() map[string]int {
+	if m, ok := p.Source.(engine.Metered); ok {
+		return m.APICalls()
+	}
+	return nil
 }

@@ -2,10 +2,10 @@ package cli
 
 import (
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cloudassure/cloudassure/internal/engine"
 	"github.com/cloudassure/cloudassure/internal/source/iac"
 )
 
@@ -31,19 +31,12 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			prog := newProgress(ios.Err, ios.ErrTTY)
-			started := time.Now().UTC()
-			inv, readErr := iac.Read(cmd.Context(), iac.Options{
+			src := engine.IaC{Options: iac.Options{
 				Paths:    args,
 				Exclude:  exclude,
 				Progress: func(done, total int) { prog.Count("reading files", done, total) },
-			})
-			prog.Done()
-			rep := newReport(ios, inv, rs, cfg, checks.includeDisabled)
-			rep.StartedAt, rep.FinishedAt = started, time.Now().UTC()
-			if readErr != nil {
-				rep.Errors = append(rep.Errors, scanErrorf("scan interrupted: %v; the report covers only what was read", readErr))
-			}
-			rep.Summarize()
+			}}
+			rep := runEngine(cmd.Context(), ios, src, checks.engineOptions(cfg, rs), prog)
 			if err := out.write(ios, rep); err != nil {
 				return err
 			}

@@ -43,10 +43,10 @@ func cf001() *Rule {
 		},
 		Examples: cf001Examples(),
 	}
-	r.Check = func(inv *model.Inventory, opts Options) []finding.Finding {
-		out := make([]finding.Finding, 0, len(inv.Distributions))
+	r.Judge = func(inv *model.Inventory, opts Options) []Verdict {
+		out := make([]Verdict, 0, len(inv.Distributions))
 		for _, d := range inv.Distributions {
-			out = append(out, checkCF001(r, d, opts))
+			out = append(out, Verdict{Distribution: d, Finding: checkCF001(r, d, opts)})
 		}
 		return out
 	}

@@ -55,11 +55,11 @@ func cf002() *Rule {
 		LiveOnly: true,
 		Examples: cf002Examples(),
 	}
-	r.Check = func(inv *model.Inventory, opts Options) []finding.Finding {
+	r.Judge = func(inv *model.Inventory, opts Options) []Verdict {
 		cache := map[string]delivery{}
-		out := make([]finding.Finding, 0, len(inv.Distributions))
+		out := make([]Verdict, 0, len(inv.Distributions))
 		for _, d := range inv.Distributions {
-			out = append(out, checkCF002(r, inv, d, opts, cache))
+			out = append(out, Verdict{Distribution: d, Finding: checkCF002(r, inv, d, opts, cache)})
 		}
 		return out
 	}

@@ -37,10 +37,10 @@ func cf003() *Rule {
 		},
 		Examples: cf003Examples(),
 	}
-	r.Check = func(inv *model.Inventory, opts Options) []finding.Finding {
-		out := make([]finding.Finding, 0, len(inv.Distributions))
+	r.Judge = func(inv *model.Inventory, opts Options) []Verdict {
+		out := make([]Verdict, 0, len(inv.Distributions))
 		for _, d := range inv.Distributions {
-			out = append(out, checkCF003(r, inv, d, opts))
+			out = append(out, Verdict{Distribution: d, Finding: checkCF003(r, inv, d, opts)})
 		}
 		return out
 	}

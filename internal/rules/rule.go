@@ -34,8 +34,8 @@ type Rule struct {
 	// LiveOnly rules need a running account (they prove delivery) and are
 	// skipped for infrastructure as code.
 	LiveOnly bool
-	// Check evaluates the rule over an inventory.
-	Check func(inv *model.Inventory, opts Options) []finding.Finding
+	// Judge evaluates the rule over an inventory: one verdict per distribution.
+	Judge func(inv *model.Inventory, opts Options) []Verdict
 	// Examples are good and bad inventories that the meta-test runs.
 	Examples []Example
 }
@@ -114,16 +114,60 @@ func Find(id string) (*Rule, bool) {
 	return nil, false
 }
 
-// Run evaluates rules over an inventory and returns their findings in order.
-func Run(inv *model.Inventory, rs []*Rule, opts Options) []finding.Finding {
-	var out []finding.Finding
+// Verdict is one rule's finding about one distribution, kept together so that
+// nothing downstream pairs them by position.
+type Verdict struct {
+	Distribution *model.Distribution
+	Finding      finding.Finding
+}
+
+// Judge evaluates rules over an inventory and returns their verdicts, rule by
+// rule in the order of rs, each rule's in distribution order. Rules that need
+// a live account are left out for IaC.
+func Judge(inv *model.Inventory, rs []*Rule, opts Options) []Verdict {
+	var out []Verdict
 	for _, r := range rs {
 		if r.LiveOnly && !inv.Live {
 			continue
 		}
-		out = append(out, r.Check(inv, opts)...)
+		out = append(out, r.Judge(inv, opts)...)
 	}
 	return out
+}
+
+// Check runs the rule over an inventory and returns its findings alone.
+func (r *Rule) Check(inv *model.Inventory, opts Options) []finding.Finding {
+	return findingsOf(r.Judge(inv, opts))
+}
+
+// Run is Judge without the distributions: the findings alone, in order.
+func Run(inv *model.Inventory, rs []*Rule, opts Options) []finding.Finding {
+	return findingsOf(Judge(inv, rs, opts))
+}
+
+func findingsOf(vs []Verdict) []finding.Finding {
+	out := make([]finding.Finding, len(vs))
+	for i, v := range vs {
+		out[i] = v.Finding
+	}
+	return out
+}
+
+// Select returns the rules with the given IDs or names, in the order given,
+// or every rule when ids is empty.
+func Select(ids []string) ([]*Rule, error) {
+	if len(ids) == 0 {
+		return All(), nil
+	}
+	var rs []*Rule
+	for _, id := range ids {
+		r, ok := Find(strings.TrimSpace(id))
+		if !ok {
+			return nil, fmt.Errorf("unknown rule %q (see cloudassure rules)", id)
+		}
+		rs = append(rs, r)
+	}
+	return rs, nil
 }
 
 // Info returns the rule's metadata as reporters see it.

@@ -35,8 +35,8 @@ func TestRuleMetadata(t *testing.T) {
 		default:
 			t.Errorf("rule %s has unknown risk %q", r.ID, r.Risk)
 		}
-		if r.Check == nil || len(r.Links) == 0 {
-			t.Errorf("rule %s lacks Check or Links", r.ID)
+		if r.Judge == nil || len(r.Links) == 0 {
+			t.Errorf("rule %s lacks Judge or Links", r.ID)
 		}
 		if got, ok := Find(r.ID); !ok || got.ID != r.ID {
 			t.Errorf("Find(%q) = %v, %v", r.ID, got, ok)
@@ -50,11 +50,16 @@ func TestRuleExamples(t *testing.T) {
 		var good, bad int
 		for _, ex := range r.Examples {
 			t.Run(r.ID+"/"+ex.Name, func(t *testing.T) {
-				fs := r.Check(ex.Inventory(), Options{Policy: DefaultPolicy()})
-				if len(fs) == 0 {
-					t.Fatal("no findings")
+				inv := ex.Inventory()
+				vs := r.Judge(inv, Options{Policy: DefaultPolicy()})
+				if len(vs) != len(inv.Distributions) {
+					t.Fatalf("%d verdicts for %d distributions", len(vs), len(inv.Distributions))
 				}
-				for _, f := range fs {
+				for _, v := range vs {
+					f := v.Finding
+					if v.Distribution == nil || v.Distribution.ID != f.Resource.ID {
+						t.Errorf("verdict on %s pairs distribution %+v", f.Resource.ID, v.Distribution)
+					}
 					if f.RuleID != r.ID || f.Fingerprint == "" || f.Message == "" || f.Resource.ID == "" {
 						t.Errorf("incomplete finding %+v", f)
 					}

@@ -1,0 +1,165 @@
+// Package engine is cloudassure's one pipeline: a Source reads an inventory,
+// the rules judge it, the team's suppressions apply, and a finding.Report
+// comes out. Every command goes through it: scan aws, scan iac, demo and the
+// fixers (which plan from the judged verdicts).
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/rules"
+	"github.com/cloudassure/cloudassure/internal/settings"
+	"github.com/cloudassure/cloudassure/internal/suppress"
+)
+
+// Source reads one account or one tree of infrastructure code.
+type Source interface {
+	// Read returns the inventory. When the read cannot finish it returns what
+	// was read together with an error whose message says what the report
+	// covers; problems with single resources are recorded in the inventory.
+	Read(ctx context.Context) (*model.Inventory, error)
+}
+
+// Metered is a Source that counts the API calls of its last Read.
+type Metered interface {
+	Source
+	APICalls() map[string]int
+}
+
+// Settings say how to judge: the team's policy and ignore list, whether
+// disabled distributions are evaluated, and the time ignore entries expire
+// against.
+type Settings struct {
+	// File holds the policy and the ignore list; nil uses the defaults.
+	File *settings.File
+	// IncludeDisabled evaluates disabled distributions instead of skipping them.
+	IncludeDisabled bool
+	// Now is when ignore entries are checked for expiry; zero uses time.Now.
+	Now time.Time
+}
+
+func (s Settings) file() *settings.File {
+	if s.File == nil {
+		return settings.Default()
+	}
+	return s.File
+}
+
+// Judgement is what the rules and suppressions said about an inventory.
+type Judgement struct {
+	// Verdicts are the findings, each with the distribution it judges, rule
+	// by rule in the order the rules were given. Suppressed findings are SKIP.
+	Verdicts []rules.Verdict
+	// Expired are the ignore entries that no longer apply; they are for the
+	// caller to show, nothing prints them.
+	Expired []settings.Ignore
+}
+
+// Findings returns the verdicts' findings in order.
+func (j *Judgement) Findings() []finding.Finding {
+	out := make([]finding.Finding, len(j.Verdicts))
+	for i, v := range j.Verdicts {
+		out[i] = v.Finding
+	}
+	return out
+}
+
+// Judge runs rs over inv and applies the suppressions of set: inline ones on
+// each distribution and the ignore list of the settings file.
+func Judge(inv *model.Inventory, rs []*rules.Rule, set Settings) *Judgement {
+	f := set.file()
+	vs := rules.Judge(inv, rs, rules.Options{Policy: f.Policy, IncludeDisabled: set.IncludeDisabled})
+	now := set.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	list := suppress.NewList(f.Ignore, now)
+	for i := range vs {
+		list.Apply(&vs[i].Finding, vs[i].Distribution)
+	}
+	return &Judgement{Verdicts: vs, Expired: list.Expired()}
+}
+
+// Options configure Run.
+type Options struct {
+	// Rules are the rules to run; nil runs every rule.
+	Rules []*rules.Rule
+	Settings
+	// Version is cloudassure's version, written into the report.
+	Version string
+}
+
+// Result is one run of the pipeline.
+type Result struct {
+	// Report is the JSON contract that every reporter renders.
+	Report *finding.Report
+	// Inventory is what the source read.
+	Inventory *model.Inventory
+	Judgement
+}
+
+// Run reads src, judges what it read and returns the report together with
+// the inventory and verdicts. A read that could not finish still yields a
+// report of what was read, with the reason among its errors.
+func Run(ctx context.Context, src Source, opts Options) *Result {
+	rs := opts.Rules
+	if rs == nil {
+		rs = rules.All()
+	}
+	started := time.Now().UTC()
+	inv, readErr := src.Read(ctx)
+	if inv == nil {
+		inv = &model.Inventory{}
+	}
+	j := Judge(inv, rs, opts.Settings)
+	rep := NewReport(inv, rs, j.Findings(), opts.Version)
+	rep.StartedAt, rep.FinishedAt = started, time.Now().UTC()
+	if readErr != nil {
+		rep.Errors = append(rep.Errors, finding.ScanError{Message: readErr.Error()})
+	}
+	if m, ok := src.(Metered); ok {
+		rep.Summary.APICalls = m.APICalls()
+	}
+	rep.Summarize()
+	return &Result{Report: rep, Inventory: inv, Judgement: *j}
+}
+
+// Tool describes cloudassure at version for reports.
+func Tool(version string) finding.Tool {
+	return finding.Tool{Name: "cloudassure", Version: version, URI: "https://github.com/cloudassure/cloudassure"}
+}
+
+// NewReport wraps findings about inv, judged by rs, in a sorted report with
+// inv's read errors. Times and the summary are left for the caller.
+func NewReport(inv *model.Inventory, rs []*rules.Rule, fs []finding.Finding, version string) *finding.Report {
+	rep := &finding.Report{
+		SchemaVersion: finding.SchemaVersion,
+		Tool:          Tool(version),
+		Source:        inv.Source,
+		Account:       inv.Account,
+		Findings:      fs,
+		Errors:        []finding.ScanError{},
+	}
+	if rep.Findings == nil {
+		rep.Findings = []finding.Finding{}
+	}
+	for _, r := range rs {
+		rep.Rules = append(rep.Rules, r.Info())
+	}
+	for _, e := range inv.Errors {
+		rep.Errors = append(rep.Errors, scanError(e))
+	}
+	rep.Sort()
+	return rep
+}
+
+func scanError(e *model.ReadError) finding.ScanError {
+	se := finding.ScanError{Message: e.Message, Operation: e.Operation, Action: e.Action, Code: e.Code, Resource: e.Resource}
+	if !e.Range.IsZero() {
+		se.Location = &finding.Location{File: e.Range.File, StartLine: e.Range.StartLine, EndLine: e.Range.EndLine}
+	}
+	return se
+}
