@@ -3,8 +3,8 @@ package terraform
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
+	"path"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -12,17 +12,18 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/source/tree"
 )
 
 // module is one Terraform module being read: its files, its declarations
 // and the values its expressions are evaluated with.
 type module struct {
-	dir     string // the directory as the process opens it
+	dir     string // the directory: a path in the tree's file system
 	rootDir string // the root module's directory, for path.module
 	isRoot  bool
 	addr    string               // "module.a.module.b." prefix; "" for the root module
 	inputs  map[string]cty.Value // the caller's arguments; nil for the root module
-	stack   []string             // absolute directories of the calling modules, this one last
+	stack   []string             // directories of the calling modules, this one last
 
 	files      []*srcFile
 	decls      []*decl
@@ -148,9 +149,9 @@ func (r *reader) readModule(m *module, paths []string) cty.Value {
 // and left out.
 func (r *reader) parseFile(p string) *srcFile {
 	name := r.display(p)
-	src, err := os.ReadFile(p)
+	src, err := fs.ReadFile(r.tree.FS, p)
 	if err != nil {
-		var pe *os.PathError
+		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
@@ -166,7 +167,7 @@ func (r *reader) parseFile(p string) *srcFile {
 	if !ok {
 		return nil
 	}
-	return &srcFile{name: name, src: src, body: body, override: isOverride(filepath.Base(p))}
+	return &srcFile{name: name, src: src, body: body, override: isOverride(path.Base(p))}
 }
 
 // addDiags records each error diagnostic as a parse error.
@@ -424,9 +425,9 @@ func nullable(d *decl) bool {
 // tfvars reads the variable files Terraform loads by itself in dir.
 func (r *reader) tfvars(dir string) map[string]cty.Value {
 	out := map[string]cty.Value{}
-	for _, p := range tfvarsFiles(dir) {
+	for _, p := range tfvarsFiles(r.tree.FS, dir) {
 		name := r.display(p)
-		src, err := os.ReadFile(p)
+		src, err := fs.ReadFile(r.tree.FS, p)
 		if err != nil {
 			r.addErr(&model.ReadError{Operation: "read", Range: model.Range{File: name}, Message: err.Error()})
 			continue
@@ -547,26 +548,25 @@ func (r *reader) callModule(m *module, d *decl, ctx *hcl.EvalContext) cty.Value 
 		r.addErr(&model.ReadError{Operation: "read", Resource: addr, Range: where, Message: fmt.Sprintf(format, args...)})
 		return cty.DynamicVal
 	}
-	dir := filepath.Join(m.dir, filepath.FromSlash(source))
-	fi, err := os.Stat(dir)
+	dir := path.Join(m.dir, source)
+	fi, err := fs.Stat(r.tree.FS, dir)
 	switch {
-	case err != nil && errors.Is(err, os.ErrNotExist):
+	case err != nil && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid)):
 		return fail("module source %q: directory %s does not exist", source, r.display(dir))
 	case err != nil:
 		return fail("module source %q: %v", source, err)
 	case !fi.IsDir():
 		return fail("module source %q: %s is not a directory", source, r.display(dir))
 	}
-	abs := absPath(dir)
 	for _, s := range m.stack {
-		if s == abs {
+		if s == dir {
 			return fail("module source %q: the module calls itself (through %s)", source, r.display(dir))
 		}
 	}
 	if len(m.stack) >= maxModuleDepth {
 		return fail("module source %q: modules nested deeper than %d are not read", source, maxModuleDepth)
 	}
-	files, err := tfFiles(dir)
+	files, err := tfFiles(r.tree.FS, dir)
 	if err != nil {
 		return fail("module source %q: %v", source, err)
 	}
@@ -583,7 +583,7 @@ func (r *reader) callModule(m *module, d *decl, ctx *hcl.EvalContext) cty.Value 
 		rootDir: m.rootDir,
 		addr:    addr + ".",
 		inputs:  inputs,
-		stack:   append(append([]string(nil), m.stack...), abs),
+		stack:   append(append([]string(nil), m.stack...), dir),
 	}
 	outputs := r.readModule(child, files)
 	if repeated {
@@ -659,11 +659,7 @@ func (m *module) pathModule() string {
 	if m.isRoot {
 		return "."
 	}
-	rel, err := filepath.Rel(absPath(m.rootDir), absPath(m.dir))
-	if err != nil {
-		return filepath.ToSlash(m.dir)
-	}
-	return filepath.ToSlash(rel)
+	return tree.Rel(m.rootDir, m.dir)
 }
 
 // created reports whether a resource or module block creates anything:

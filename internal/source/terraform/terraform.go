@@ -58,12 +58,15 @@ package terraform
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/source/tree"
 )
 
 // Resource types read from Terraform.
@@ -84,9 +87,30 @@ const maxModuleDepth = 32
 // "infra". The error is non-nil only when nothing could be read (dir cannot
 // be listed or holds no .tf file); it is then a *model.ReadError.
 func ReadModule(root, dir string) (*model.Inventory, error) {
-	r := newReader(root)
-	dir = r.resolveDir(dir)
-	files, err := tfFiles(dir)
+	if root == "" {
+		root = "."
+	}
+	dir = resolveDir(root, dir)
+	t, err := tree.OSTree(root)
+	if err != nil {
+		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: filepath.Clean(dir)}, Message: err.Error()}
+	}
+	p, err := tree.OSPath(dir)
+	if err != nil {
+		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: filepath.Clean(dir)}, Message: err.Error()}
+	}
+	return ReadModuleFS(t, p)
+}
+
+// ReadModuleFS reads the Terraform module in directory dir of t.FS as a
+// root module, following its local module calls (which may leave t.Root,
+// not t.FS). File names in ranges and errors are shown as t.Display names
+// them. The error is non-nil only when nothing could be read (dir cannot be
+// listed or holds no .tf file); it is then a *model.ReadError.
+func ReadModuleFS(t tree.Tree, dir string) (*model.Inventory, error) {
+	r := newReader(t)
+	dir = path.Clean(dir)
+	files, err := tfFiles(t.FS, dir)
 	if err != nil {
 		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: r.display(dir)}, Message: err.Error()}
 	}
@@ -94,25 +118,20 @@ func ReadModule(root, dir string) (*model.Inventory, error) {
 		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: r.display(dir)}, Message: "no .tf files in the directory"}
 	}
 	m := &module{dir: dir, rootDir: dir, isRoot: true}
-	m.stack = []string{absPath(dir)}
+	m.stack = []string{dir}
 	r.readModule(m, files)
 	return r.inv, nil
 }
 
 // reader holds what one ReadModule call accumulates over its modules.
 type reader struct {
-	root    string
-	rootAbs string
-	inv     *model.Inventory
+	tree tree.Tree
+	inv  *model.Inventory
 }
 
-func newReader(root string) *reader {
-	if root == "" {
-		root = "."
-	}
+func newReader(t tree.Tree) *reader {
 	return &reader{
-		root:    root,
-		rootAbs: absPath(root),
+		tree: t,
 		inv: &model.Inventory{
 			Source:  "terraform",
 			Configs: map[string]*model.RealtimeLogConfig{},
@@ -120,24 +139,16 @@ func newReader(root string) *reader {
 	}
 }
 
-func absPath(p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
-		return filepath.Clean(p)
-	}
-	return a
-}
-
 // resolveDir accepts dir relative to the working directory or, when it is
 // not found there, relative to root.
-func (r *reader) resolveDir(dir string) string {
+func resolveDir(root, dir string) string {
 	if filepath.IsAbs(dir) {
 		return dir
 	}
 	if _, err := os.Stat(dir); err == nil {
 		return dir
 	}
-	if alt := filepath.Join(r.root, dir); alt != filepath.Clean(dir) {
+	if alt := filepath.Join(root, dir); alt != filepath.Clean(dir) {
 		if fi, err := os.Stat(alt); err == nil && fi.IsDir() {
 			return alt
 		}
@@ -145,24 +156,18 @@ func (r *reader) resolveDir(dir string) string {
 	return dir
 }
 
-// display names p the way findings show it: relative to the scan root,
-// joined onto the root as the user gave it.
-func (r *reader) display(p string) string {
-	rel, err := filepath.Rel(r.rootAbs, absPath(p))
-	if err != nil {
-		return filepath.Clean(p)
-	}
-	return filepath.Join(r.root, rel)
-}
+// display names p, a path in the tree's file system, the way findings show
+// it: relative to the scan root, joined onto the root as the user gave it.
+func (r *reader) display(p string) string { return r.tree.Display(p) }
 
 func (r *reader) addErr(e *model.ReadError) { r.inv.Errors = append(r.inv.Errors, e) }
 
 // tfFiles lists the .tf files of dir: primary files in name order, then
 // override files in name order.
-func tfFiles(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+func tfFiles(fsys fs.FS, dir string) ([]string, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		var pe *os.PathError
+		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
@@ -174,10 +179,10 @@ func tfFiles(dir string) ([]string, error) {
 		if e.IsDir() || !strings.HasSuffix(name, ".tf") || strings.HasPrefix(name, ".") {
 			continue
 		}
-		if !e.Type().IsRegular() && e.Type()&os.ModeSymlink == 0 {
+		if !e.Type().IsRegular() && e.Type()&fs.ModeSymlink == 0 {
 			continue
 		}
-		p := filepath.Join(dir, name)
+		p := path.Join(dir, name)
 		if isOverride(name) {
 			override = append(override, p)
 		} else {
@@ -196,8 +201,8 @@ func isOverride(name string) bool {
 
 // tfvarsFiles lists the variable files Terraform loads by itself for a root
 // module: terraform.tfvars, then *.auto.tfvars in name order.
-func tfvarsFiles(dir string) []string {
-	entries, err := os.ReadDir(dir)
+func tfvarsFiles(fsys fs.FS, dir string) []string {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil
 	}
@@ -208,9 +213,9 @@ func tfvarsFiles(dir string) []string {
 		}
 		switch name := e.Name(); {
 		case name == "terraform.tfvars":
-			out = append(out, filepath.Join(dir, name))
+			out = append(out, path.Join(dir, name))
 		case strings.HasSuffix(name, ".auto.tfvars"):
-			auto = append(auto, filepath.Join(dir, name))
+			auto = append(auto, path.Join(dir, name))
 		}
 	}
 	sort.Strings(auto)
