@@ -1,0 +1,344 @@
+// Package store keeps what `cloudassure serve` remembers: the current state of
+// every finding (target, account, rule, resource), an event for every
+// transition, one totals row per account scan, and the alert outbox.
+//
+// One schema (embedded, versioned SQL files under migrations/) serves SQLite
+// (modernc.org/sqlite, WAL, busy timeout) and PostgreSQL (jackc/pgx/v5).
+//
+// The API, for the service and the dashboard:
+//
+//	st, err := store.Open(ctx, "sqlite:/path/db.sqlite" | "postgres://...")
+//	st.Migrate(ctx)                                  // apply pending migrations
+//	st.RecordScan(ctx, store.ScanRecord{...}, route) // one scan, one transaction
+//	st.ListTargets / ListAccounts / ListScans / ListFindings / FindingHistory /
+//	    ListEvents / ListDeliveries / FailingCounts  // reads, with filters and keyset paging
+//	st.ClaimBatch / FinishBatch                      // the outbox
+//	st.Prune(ctx, before)                            // retention
+//
+// Times are UTC; list calls take a Limit (default 100, at most 1000) and a
+// Cursor from the previous Page's Next.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+// The dialects a Store supports.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is the service's database.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	dsn     string
+}
+
+// Open connects to the store named by dsn: "sqlite:PATH" (the file is created,
+// with its directory) or a "postgres://" / "postgresql://" URL. It does not
+// migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return nil, errors.New("store: sqlite: empty path")
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+			}
+		}
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "foreign_keys(ON)")
+		q.Set("_txlock", "immediate")
+		db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		if err != nil {
+			return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+		}
+		db.SetMaxOpenConns(4)
+		s := &Store{db: db, dialect: SQLite, dsn: "sqlite:" + path}
+		if err := s.Ping(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+		}
+		return s, nil
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: postgres: %w", err)
+		}
+		db.SetMaxOpenConns(8)
+		s := &Store{db: db, dialect: Postgres, dsn: dsn}
+		if err := s.Ping(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: postgres %s: %w", Redact(dsn), err)
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("store: %q: want sqlite:PATH or postgres://...", Redact(dsn))
+}
+
+// Redact returns dsn without its password, for messages.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Dialect reports which database the store uses.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DSN is the connection string the store was opened with (it may hold a password: do not print it).
+func (s *Store) DSN() string { return s.dsn }
+
+// DB is the underlying connection pool.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return s.db.PingContext(ctx)
+}
+
+// migration is one embedded schema step.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("store: migration %s: name must start with a number and _", e.Name())
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// LatestVersion is the schema version this build expects.
+func LatestVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+func (s *Store) render(q string) string {
+	id := "INTEGER PRIMARY KEY AUTOINCREMENT"
+	if s.dialect == Postgres {
+		id = "BIGSERIAL PRIMARY KEY"
+	}
+	return strings.ReplaceAll(q, "{{ID}}", id)
+}
+
+// Migrate applies the migrations the database has not seen, each in its own
+// transaction, and records them in schema_migrations. Several processes may
+// call it at once: on PostgreSQL an advisory lock serializes them.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer conn.Close()
+	if s.dialect == Postgres {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7424242)"); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7424242)") //nolint:errcheck
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	have := map[int]bool{}
+	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		have[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, m := range ms {
+		if have[m.version] {
+			continue
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+		for _, stmt := range splitSQL(s.render(m.sql)) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("store: migration %s: %w", m.name, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+			m.version, m.name, time.Now().UnixMilli()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion is the newest migration the database has applied (0 for none).
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// Ready reports an error unless the database answers and its schema is current.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if want := LatestVersion(); v != want {
+		return fmt.Errorf("store: schema version %d, want %d (run migrations)", v, want)
+	}
+	return nil
+}
+
+// splitSQL cuts a migration into statements at semicolons that end a line,
+// dropping comment lines.
+func splitSQL(src string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if strings.TrimSpace(cur.String()) != "" {
+		out = append(out, strings.TrimSpace(cur.String()))
+	}
+	return out
+}
+
+// rebind turns ? placeholders into $1, $2, ... for PostgreSQL.
+func (s *Store) rebind(q string) string {
+	if s.dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
