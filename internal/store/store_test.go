@@ -18,7 +18,7 @@ var t0 = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 func fnd(rule, res string, status finding.Status) finding.Finding {
 	return finding.Finding{
 		RuleID: rule, Title: rule + " title", Status: status, Risk: "Medium", Message: rule + " on " + res + " is " + string(status),
-		Resource: finding.Resource{Type: "AWS::CloudFront::Distribution", ID: res, ARN: "arn:aws:cloudfront::111111111111:distribution/" + res},
+		Resource:  finding.Resource{Type: "AWS::CloudFront::Distribution", ID: res, ARN: "arn:aws:cloudfront::111111111111:distribution/" + res},
 		Behaviors: []finding.Behavior{{PathPattern: "*", Default: true, State: "absent"}},
 	}
 }

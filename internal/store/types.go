@@ -69,25 +69,25 @@ type ScanRecord struct {
 
 // Scan is the totals row of one account scan.
 type Scan struct {
-	ID          int64               `json:"id"`
-	Target      string              `json:"target"`
-	AccountID   string              `json:"account_id"`
-	RoundID     string              `json:"round_id"`
-	StartedAt   time.Time           `json:"started_at"`
-	FinishedAt  time.Time           `json:"finished_at"`
-	Complete    bool                `json:"complete"`
-	Pass        int                 `json:"pass"`
-	Fail        int                 `json:"fail"`
-	Skip        int                 `json:"skip"`
-	Error       int                 `json:"error"`
-	Suppressed  int                 `json:"suppressed"`
-	Stale       int                 `json:"stale"`
-	Resources   int                 `json:"resources"`
-	Changes     int                 `json:"changes"`
-	APICalls    int                 `json:"api_calls"`
-	APICallsBy  map[string]int      `json:"api_calls_by_operation,omitempty"`
-	Errors      []finding.ScanError `json:"errors"`
-	DurationMS  int64               `json:"duration_ms"`
+	ID         int64               `json:"id"`
+	Target     string              `json:"target"`
+	AccountID  string              `json:"account_id"`
+	RoundID    string              `json:"round_id"`
+	StartedAt  time.Time           `json:"started_at"`
+	FinishedAt time.Time           `json:"finished_at"`
+	Complete   bool                `json:"complete"`
+	Pass       int                 `json:"pass"`
+	Fail       int                 `json:"fail"`
+	Skip       int                 `json:"skip"`
+	Error      int                 `json:"error"`
+	Suppressed int                 `json:"suppressed"`
+	Stale      int                 `json:"stale"`
+	Resources  int                 `json:"resources"`
+	Changes    int                 `json:"changes"`
+	APICalls   int                 `json:"api_calls"`
+	APICallsBy map[string]int      `json:"api_calls_by_operation,omitempty"`
+	Errors     []finding.ScanError `json:"errors"`
+	DurationMS int64               `json:"duration_ms"`
 }
 
 // Key identifies a finding.
@@ -133,8 +133,8 @@ type Finding struct {
 
 // Event is one transition of a finding.
 type Event struct {
-	ID           int64     `json:"id"`
-	At           time.Time `json:"at"`
+	ID int64     `json:"id"`
+	At time.Time `json:"at"`
 	Key
 	ResourceType string    `json:"resource_type"`
 	Kind         EventKind `json:"kind"`
@@ -173,7 +173,7 @@ type Delivery struct {
 
 // Page is one page of a list; Next is the cursor of the following page ("" at the end).
 type Page[T any] struct {
-	Items []T  `json:"items"`
+	Items []T    `json:"items"`
 	Next  string `json:"next,omitempty"`
 }
 
