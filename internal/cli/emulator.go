@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +17,7 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 	var (
 		listen   string
 		seedDemo bool
+		demoOrg  int
 		account  string
 		opts     emulator.Options
 	)
@@ -33,6 +35,14 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			defer emu.Close()
+			if demoOrg > 0 && seedDemo {
+				return errors.New("--demo and --demo-org exclude each other: --demo-org seeds the demo's cases across the organization")
+			}
+			if demoOrg > 0 {
+				if err := seedDemoOrg(cmd.Context(), ios, emu, url, demoOrg); err != nil {
+					return err
+				}
+			}
 			if seedDemo {
 				ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 				_, err := demo.Seed(ctx, live.EndpointConfig(url, nil), emu.AccountID(), emu)
@@ -53,6 +63,7 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "address to listen on")
 	cmd.Flags().BoolVar(&seedDemo, "demo", false, "fill the emulator with the demo account")
+	cmd.Flags().IntVar(&demoOrg, "demo-org", 0, "make the emulator an AWS Organization: a management account and this many members (at least 4) holding the demo's cases")
 	cmd.Flags().StringVar(&account, "account", emulator.DefaultAccountID, "AWS account ID the emulator serves")
 	cmd.Flags().DurationVar(&opts.Faults.Latency, "latency", 0, "add this latency to every request")
 	cmd.Flags().Float64Var(&opts.Faults.ThrottleRate, "throttle-rate", 0, "fraction of requests answered with a throttling error (0-1)")

@@ -40,6 +40,9 @@ type seeder struct {
 	pin     StatusPinner
 	account string
 	region  string
+	// keep, when set, says which of the demo's distributions (by index) to
+	// create in this account; the streams, roles and configs are all made.
+	keep func(i int) bool
 }
 
 // Seed creates the demo account through the AWS APIs at cfg and returns its
@@ -153,6 +156,9 @@ func (s *seeder) seed(ctx context.Context) ([]*Case, error) {
 	}
 	out := make([]*Case, 0, len(cases))
 	for i, c := range cases {
+		if s.keep != nil && !s.keep(i) {
+			continue
+		}
 		cfg := DistributionConfig(fmt.Sprintf("demo-%02d", i+1), c.c.Comment, c.enabled, c.def, c.patterns, c.arns)
 		if c.staging {
 			cfg.Staging = aws.Bool(true)

@@ -10,6 +10,9 @@ import (
 func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, proto protocol, rc *reqContext) bool {
 	s.mu.Lock()
 	f := s.faults
+	if af, ok := s.accountFaults(rc.account); ok {
+		f = af
+	}
 	var roll float64
 	if f.ThrottleRate > 0 || f.ServerErrorRate > 0 {
 		roll = s.rng.Float64()
@@ -40,6 +43,8 @@ func writeThrottle(w http.ResponseWriter, proto protocol, rc *reqContext) {
 	switch proto {
 	case protoKinesis:
 		writeKinesisError(w, rc, http.StatusBadRequest, "LimitExceededException", "Rate exceeded for stream operations.")
+	case protoOrganizations:
+		writeKinesisError(w, rc, http.StatusBadRequest, "TooManyRequestsException", "AWS Organizations can't complete your request because another request is already in progress. Try again later.")
 	case protoCloudFront:
 		writeCloudFrontError(w, rc, http.StatusBadRequest, "Throttling", "Rate exceeded")
 	default:
@@ -49,7 +54,7 @@ func writeThrottle(w http.ResponseWriter, proto protocol, rc *reqContext) {
 
 func writeServerError(w http.ResponseWriter, proto protocol, rc *reqContext) {
 	switch proto {
-	case protoKinesis:
+	case protoKinesis, protoOrganizations:
 		writeKinesisError(w, rc, http.StatusInternalServerError, "InternalFailure", "We encountered an internal error. Please try again.")
 	case protoCloudFront:
 		writeCloudFrontError(w, rc, http.StatusServiceUnavailable, "ServiceUnavailable", "The service is unavailable. Please try again.")

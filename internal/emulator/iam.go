@@ -23,13 +23,12 @@ type iamService struct {
 	s *Server
 
 	mu       sync.Mutex
-	roles    map[string]*iamRole    // by lower-case name: IAM names ignore case
-	policies map[string]*iamPolicy  // managed policies, customer and AWS, by ARN
-	sessions map[string]*stsSession // role sessions handed out by AssumeRole, by access key ID
+	roles    map[string]*iamRole   // by lower-case name: IAM names ignore case
+	policies map[string]*iamPolicy // managed policies, customer and AWS, by ARN
 }
 
 func newIAM(s *Server) *iamService {
-	i := &iamService{s: s, roles: map[string]*iamRole{}, policies: map[string]*iamPolicy{}, sessions: map[string]*stsSession{}}
+	i := &iamService{s: s, roles: map[string]*iamRole{}, policies: map[string]*iamPolicy{}}
 	for _, p := range iamAWSManagedPolicies() {
 		i.policies[p.arn] = p
 	}

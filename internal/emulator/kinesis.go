@@ -314,12 +314,15 @@ func (k *kinesisService) stream(rc *reqContext, name, arn string) (*kinStream, *
 // pinned status says: a stream pinned CREATING takes no records, one pinned
 // DELETING never goes away.
 func (s *Server) SetStreamStatus(region, name, status string) error {
+	return s.kin.setStreamStatus(region, name, status)
+}
+
+func (k *kinesisService) setStreamStatus(region, name, status string) error {
 	switch status {
 	case "", kinCreating, kinActive, kinUpdating, kinDeleting:
 	default:
 		return fmt.Errorf("emulator: unknown stream status %q", status)
 	}
-	k := s.kin
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	st := k.lookup(kinStreamKey{region: region, name: name})
@@ -327,7 +330,7 @@ func (s *Server) SetStreamStatus(region, name, status string) error {
 		return fmt.Errorf("emulator: stream %s not found in %s", name, region)
 	}
 	st.pinned = status
-	if !st.settle(s.now()) {
+	if !st.settle(k.s.now()) {
 		delete(k.streams, st.key)
 	}
 	return nil

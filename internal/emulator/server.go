@@ -63,6 +63,8 @@ type Server struct {
 	kin *kinesisService
 	iam *iamService
 
+	accts *accounts // every account served, by credentials (accounts.go)
+
 	httpSrv  *http.Server
 	listener net.Listener
 }
@@ -84,6 +86,7 @@ func New(opts Options) *Server {
 	s.cf = newCloudFront(s)
 	s.kin = newKinesis(s)
 	s.iam = newIAM(s)
+	s.accts = newAccounts(&accountState{id: opts.AccountID, cf: s.cf, kin: s.kin, iam: s.iam})
 	return s
 }
 
@@ -162,6 +165,7 @@ const (
 	protoKinesis
 	protoIAM
 	protoSTS
+	protoOrganizations
 )
 
 // reqContext carries what every handler needs to know about a request.
@@ -169,15 +173,18 @@ type reqContext struct {
 	account   string
 	region    string
 	requestID string
+	caller    caller // who signed the request, and so the account it acts in
 }
 
 // ServeHTTP dispatches a request to the service it is for.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
+	c := s.callerOf(r)
 	rc := &reqContext{
-		account:   s.opts.AccountID,
+		account:   c.state.id,
 		region:    regionFromAuth(r.Header.Get("Authorization")),
 		requestID: s.newRequestID(),
+		caller:    c,
 	}
 	w.Header().Set("x-amzn-RequestId", rc.requestID)
 	w.Header().Set("x-amz-request-id", rc.requestID)
@@ -196,18 +203,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cloudassure emulator: unrecognised request "+r.Method+" "+r.URL.Path, http.StatusNotFound)
 		return
 	}
-	if s.injectFault(w, r, proto, rc) {
+	if s.injectFault(w, r, proto, rc) || s.expiredSession(w, proto, rc) || s.deniedAction(w, r, proto, rc, c) {
 		return
 	}
 	switch proto {
 	case protoCloudFront:
-		s.cf.serve(w, r, rc)
+		c.state.cf.serve(w, r, rc)
 	case protoKinesis:
-		s.kin.serve(w, r, rc)
+		c.state.kin.serve(w, r, rc)
 	case protoIAM:
-		s.iam.serve(w, r, rc)
+		c.state.iam.serve(w, r, rc)
 	case protoSTS:
 		s.serveSTS(w, r, rc)
+	case protoOrganizations:
+		s.serveOrganizations(w, r, rc)
 	}
 }
 
@@ -221,6 +230,9 @@ func (s *Server) newRequestID() string {
 func detectProtocol(r *http.Request) protocol {
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.") {
 		return protoKinesis
+	}
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix) {
+		return protoOrganizations
 	}
 	if strings.HasPrefix(r.URL.Path, "/2020-05-31/") {
 		return protoCloudFront

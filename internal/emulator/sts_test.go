@@ -53,7 +53,9 @@ func TestSTSAssumeRole(t *testing.T) {
 	_, cfg := kinTestEmulator(t, Options{Now: clock.now})
 	c := sts.NewFromConfig(cfg)
 	ic := iam.NewFromConfig(cfg)
-	role, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Delivery"), Path: aws.String("/cf/"), AssumeRolePolicyDocument: aws.String(iamTestTrust)})
+	// AssumeRole evaluates the trust policy: this one admits the account's own principals.
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`
+	role, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Delivery"), Path: aws.String("/cf/"), AssumeRolePolicyDocument: aws.String(trust)})
 	if err != nil {
 		t.Fatal(err)
 	}

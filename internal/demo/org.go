@@ -1,0 +1,160 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/org"
+	"github.com/cloudassure/cloudassure/internal/source/live"
+)
+
+// OrgExternalID is the external ID the demo organization's external-ID
+// member demands in its audit role's trust policy.
+const OrgExternalID = "cloudassure-demo-external-id"
+
+// OrgMinMembers is the fewest members a demo organization has: its special
+// accounts (suspended, without the audit role, demanding an external ID) and
+// one ordinary member.
+const OrgMinMembers = 4
+
+// OrgAccount is one account of the demo organization.
+type OrgAccount struct {
+	ID, Name string
+	// State is the account's Organizations state (ACTIVE, SUSPENDED).
+	State string
+	// OU is the name of the OU the account is in ("" for the root).
+	OU string
+	// Role says whether the account has the audit role; ExternalID is what
+	// its trust policy demands ("" for nothing).
+	Role       bool
+	ExternalID string
+	// Cases are the demo distributions in the account.
+	Cases []*Case
+}
+
+// Org is the demo organization: the management account first, then the members.
+type Org struct {
+	Accounts []*OrgAccount
+	// OUs maps OU name to ID.
+	OUs map[string]string
+}
+
+// Account returns the demo account with the given ID, or nil.
+func (o *Org) Account(id string) *OrgAccount {
+	for _, a := range o.Accounts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// SeedOrg turns the emulator at url into an organization managed by its
+// default account, with members more accounts (at least OrgMinMembers) in
+// an OU tree (Production > Web, Sandbox). The demo account's distributions
+// are spread over the management account and the members that can be
+// audited. The last member is suspended, the one before has no audit role,
+// the one before that demands OrgExternalID; every other member has the
+// audit role (org.DefaultRoleName) with org.AuditPolicy, trusting the
+// management account.
+func SeedOrg(ctx context.Context, emu *emulator.Server, url string, members int) (*Org, error) {
+	if members < OrgMinMembers {
+		return nil, fmt.Errorf("demo: an organization needs at least %d members, got %d", OrgMinMembers, members)
+	}
+	emu.CreateOrganization()
+	root := emu.OrganizationRoot()
+	out := &Org{OUs: map[string]string{}}
+	for _, ou := range []struct{ name, parent string }{{"Production", ""}, {"Web", "Production"}, {"Sandbox", ""}} {
+		parent := root
+		if ou.parent != "" {
+			parent = out.OUs[ou.parent]
+		}
+		id, err := emu.CreateOrganizationalUnit(parent, ou.name)
+		if err != nil {
+			return nil, err
+		}
+		out.OUs[ou.name] = id
+	}
+	mgmt := &OrgAccount{ID: emu.AccountID(), Name: "management", State: "ACTIVE", Role: false}
+	out.Accounts = append(out.Accounts, mgmt)
+	ouNames := []string{"Production", "Web", "Sandbox"}
+	for i := range members {
+		a := &OrgAccount{
+			ID: fmt.Sprintf("%012d", 200000000001+i), Name: fmt.Sprintf("member-%02d", i+1),
+			State: "ACTIVE", OU: ouNames[i%len(ouNames)], Role: true,
+		}
+		switch i {
+		case members - 1:
+			a.State, a.Name = "SUSPENDED", a.Name+"-suspended"
+		case members - 2:
+			a.Role, a.Name = false, a.Name+"-no-role"
+		case members - 3:
+			a.ExternalID, a.Name = OrgExternalID, a.Name+"-external-id"
+		}
+		if err := emu.AddOrganizationAccount(emulator.OrgAccount{ID: a.ID, Name: a.Name, State: a.State, Parent: out.OUs[a.OU]}); err != nil {
+			return nil, err
+		}
+		out.Accounts = append(out.Accounts, a)
+	}
+	// The accounts that get distributions: the management account and every
+	// member that can be audited.
+	var audited []*OrgAccount
+	for _, a := range out.Accounts {
+		if a.State == "ACTIVE" && (a.Role || a == mgmt) {
+			audited = append(audited, a)
+		}
+	}
+	for n, a := range audited {
+		cfg := live.EndpointConfig(url, nil)
+		if a != mgmt {
+			key := "AKIASEED" + a.ID
+			if err := emu.AddAccessKey(key, a.ID); err != nil {
+				return nil, err
+			}
+			cfg.Credentials = credentials.NewStaticCredentialsProvider(key, "demo-secret", "")
+		}
+		s := &seeder{
+			cf: cloudfront.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), kin: kinesis.NewFromConfig(cfg),
+			pin: emu.Account(a.ID), account: a.ID, region: cfg.Region,
+			keep: func(i int) bool { return i%len(audited) == n },
+		}
+		cases, err := s.seed(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.ID, err)
+		}
+		a.Cases = cases
+		if a.Role {
+			if err := auditRole(ctx, iam.NewFromConfig(cfg), mgmt.ID, a.ExternalID); err != nil {
+				return nil, fmt.Errorf("account %s: %w", a.ID, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// auditRole creates the audit role trusting the management account.
+func auditRole(ctx context.Context, c *iam.Client, mgmt, externalID string) error {
+	cond := ""
+	if externalID != "" {
+		cond = fmt.Sprintf(`,"Condition":{"StringEquals":{"sts:ExternalId":%q}}`, externalID)
+	}
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"%s}]}`, mgmt, cond)
+	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName: aws.String(org.DefaultRoleName), AssumeRolePolicyDocument: aws.String(trust),
+	}); err != nil {
+		return fmt.Errorf("demo: create audit role: %w", err)
+	}
+	if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName: aws.String(org.DefaultRoleName), PolicyName: aws.String("cloudassure-audit"), PolicyDocument: aws.String(org.AuditPolicy),
+	}); err != nil {
+		return fmt.Errorf("demo: put audit role policy: %w", err)
+	}
+	return nil
+}
