@@ -7,6 +7,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/demo"
 	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
 // seedDemoOrg fills the emulator with the demo organization and says how to
@@ -14,7 +15,7 @@ import (
 func seedDemoOrg(ctx context.Context, ios *IO, emu *emulator.Server, url string, members int) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	o, err := demo.SeedOrg(ctx, emu, url, members)
+	o, err := demo.SeedOrg(ctx, emu, live.EndpointConfig(url, nil), members)
 	if err != nil {
 		return err
 	}

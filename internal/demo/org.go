@@ -12,7 +12,6 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
 	"github.com/cloudassure/cloudassure/internal/org"
-	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
 // OrgExternalID is the external ID the demo organization's external-ID
@@ -56,7 +55,8 @@ func (o *Org) Account(id string) *OrgAccount {
 	return nil
 }
 
-// SeedOrg turns the emulator at url into an organization managed by its
+// SeedOrg turns the emulator that cfg reaches (with the management
+// account's credentials) into an organization managed by its
 // default account, with members more accounts (at least OrgMinMembers) in
 // an OU tree (Production > Web, Sandbox). The demo account's distributions
 // are spread over the management account and the members that can be
@@ -64,7 +64,7 @@ func (o *Org) Account(id string) *OrgAccount {
 // the one before that demands OrgExternalID; every other member has the
 // audit role (org.DefaultRoleName) with org.AuditPolicy, trusting the
 // management account.
-func SeedOrg(ctx context.Context, emu *emulator.Server, url string, members int) (*Org, error) {
+func SeedOrg(ctx context.Context, emu *emulator.Server, cfg aws.Config, members int) (*Org, error) {
 	if members < OrgMinMembers {
 		return nil, fmt.Errorf("demo: an organization needs at least %d members, got %d", OrgMinMembers, members)
 	}
@@ -112,7 +112,7 @@ func SeedOrg(ctx context.Context, emu *emulator.Server, url string, members int)
 		}
 	}
 	for n, a := range audited {
-		cfg := live.EndpointConfig(url, nil)
+		cfg := cfg.Copy()
 		if a != mgmt {
 			key := "AKIASEED" + a.ID
 			if err := emu.AddAccessKey(key, a.ID); err != nil {
