@@ -43,6 +43,9 @@ type Finding struct {
 type Resource struct {
 	Type string `json:"type"`
 	ID   string `json:"id"`
+	// Root is, for Terraform, the root module's directory the resource is
+	// deployed from: with ID (the full address) it names one instance.
+	Root string `json:"root,omitempty"`
 	ARN  string `json:"arn,omitempty"`
 	Name string `json:"name,omitempty"`
 }
@@ -52,6 +55,14 @@ type Location struct {
 	File      string `json:"file"`
 	StartLine int    `json:"start_line,omitempty"`
 	EndLine   int    `json:"end_line,omitempty"`
+}
+
+// file is l's file, "" when l is nil.
+func (l *Location) file() string {
+	if l == nil {
+		return ""
+	}
+	return l.File
 }
 
 // Behavior is one cache behavior as shown in a finding.

@@ -69,7 +69,7 @@ func (r *Report) Summarize() {
 		case Error:
 			s.Error++
 		}
-		seen[f.Resource.Type+"\x00"+f.Resource.ID] = true
+		seen[resourceKey(f)] = true
 	}
 	s.Resources = len(seen)
 	s.APICallsTotal = 0
@@ -81,12 +81,25 @@ func (r *Report) Summarize() {
 	}
 }
 
+// resourceKey names the resource a finding is about: one distribution
+// however many rules judge it, two for two files or root modules that
+// declare the same ID.
+func resourceKey(f Finding) string {
+	return f.Resource.Type + "\x00" + f.Resource.Root + "\x00" + f.Resource.ID + "\x00" + f.Resource.ARN + "\x00" + f.Location.file()
+}
+
 // Sort orders findings by rule, resource and status so output is stable.
 func (r *Report) Sort() {
 	sort.SliceStable(r.Findings, func(i, j int) bool {
 		a, b := r.Findings[i], r.Findings[j]
 		if a.Resource.ID != b.Resource.ID {
 			return a.Resource.ID < b.Resource.ID
+		}
+		if a.Resource.Root != b.Resource.Root {
+			return a.Resource.Root < b.Resource.Root
+		}
+		if fa, fb := a.Location.file(), b.Location.file(); fa != fb {
+			return fa < fb
 		}
 		if a.RuleID != b.RuleID {
 			return a.RuleID < b.RuleID

@@ -26,7 +26,11 @@ type Inventory struct {
 
 // Distribution is a CloudFront distribution (standard or multi-tenant).
 type Distribution struct {
-	ID      string // distribution ID, CloudFormation logical ID, or Terraform address
+	ID string // distribution ID, CloudFormation logical ID, or Terraform address (with instance keys)
+	// Root is, for Terraform, the directory of the root module the
+	// distribution is deployed from, as file names are shown: one module
+	// called from several root modules gives one distribution per root.
+	Root    string
 	ARN     string
 	Type    string // e.g. "AWS::CloudFront::Distribution" or "aws_cloudfront_distribution"
 	Domain  string

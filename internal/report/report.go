@@ -177,8 +177,15 @@ func behaviorList(f *finding.Finding) string {
 	return strings.Join(parts, ", ")
 }
 
-// resourceKey identifies a resource for grouping.
-func resourceKey(res finding.Resource) string { return res.Type + "\x00" + res.ID }
+// resourceKey identifies a resource for grouping: two files or root modules
+// that declare the same ID are two resources.
+func resourceKey(f *finding.Finding) string {
+	file := ""
+	if f.Location != nil {
+		file = f.Location.File
+	}
+	return f.Resource.Type + "\x00" + f.Resource.Root + "\x00" + f.Resource.ID + "\x00" + file
+}
 
 // plural returns "1 check" or "2 checks".
 func plural(n int, one, many string) string {

@@ -142,6 +142,9 @@ func (t *Table) resource(b *bytes.Buffer, g []*finding.Finding) {
 	if res.Name != "" && res.Name != res.ID {
 		line += fmt.Sprintf(" %q", res.Name)
 	}
+	if res.Root != "" {
+		line += " (root module " + res.Root + ")"
+	}
 	staging, loc := false, ""
 	for _, f := range g {
 		staging = staging || f.Staging
@@ -266,7 +269,7 @@ func groupByResource(fs []finding.Finding) [][]*finding.Finding {
 	var groups [][]*finding.Finding
 	index := map[string]int{}
 	for i := range fs {
-		k := resourceKey(fs[i].Resource)
+		k := resourceKey(&fs[i])
 		gi, ok := index[k]
 		if !ok {
 			gi = len(groups)

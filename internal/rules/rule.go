@@ -196,7 +196,11 @@ func (r *Rule) newFinding(d *model.Distribution, status finding.Status, msg stri
 	if !d.Range.IsZero() {
 		f.Location = location(d.Range)
 	}
-	f.Fingerprint = fingerprint(r.ID, f.Resource.Type, f.Resource.ID, d.Range.File)
+	parts := []string{r.ID, f.Resource.Type, f.Resource.ID, d.Range.File}
+	if d.Root != "" {
+		parts = append(parts, d.Root)
+	}
+	f.Fingerprint = fingerprint(parts...)
 	return f
 }
 
@@ -205,7 +209,7 @@ func distributionResource(d *model.Distribution) finding.Resource {
 	if typ == "" {
 		typ = "AWS::CloudFront::Distribution"
 	}
-	return finding.Resource{Type: typ, ID: d.ID, ARN: d.ARN, Name: d.Comment}
+	return finding.Resource{Type: typ, ID: d.ID, Root: d.Root, ARN: d.ARN, Name: d.Comment}
 }
 
 func location(r model.Range) *finding.Location {

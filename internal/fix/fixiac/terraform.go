@@ -20,6 +20,7 @@ import (
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/source/terraform"
+	"github.com/cloudassure/cloudassure/internal/source/tfplan"
 )
 
 const attrConfigARN = "realtime_log_config_arn"
@@ -382,7 +383,7 @@ func fixModule(dir string, r *moduleRead, called []calledJudged, o *Options) []p
 // standaloneAddr is a resource address without its module path, as the
 // module's own reading names it: module.cdn.aws_x.this is aws_x.this.
 func standaloneAddr(id string) string {
-	parts := strings.Split(id, ".")
+	parts := strings.Split(tfplan.ResourceAddress(id), ".")
 	if len(parts) < 2 {
 		return id
 	}

@@ -100,23 +100,31 @@ func Read(ctx context.Context, opts Options) (*model.Inventory, error) {
 	if err := g.Wait(); err != nil {
 		return inv, err
 	}
-	sort.Slice(tfParts, func(i, j int) bool { return firstFile(tfParts[i]) < firstFile(tfParts[j]) })
+	sort.Slice(tfParts, func(i, j int) bool {
+		if a, b := firstFile(tfParts[i]), firstFile(tfParts[j]); a != b {
+			return a < b
+		}
+		return firstRoot(tfParts[i]) < firstRoot(tfParts[j])
+	})
 	tf := &model.Inventory{Configs: map[string]*model.RealtimeLogConfig{}}
 	for _, p := range tfParts {
 		merge(tf, p)
 	}
 	dropShadowedModules(tf)
 	merge(inv, tf)
-	tfByAddress := map[string]*model.Distribution{}
+	// Plans name resources by address; the .tf source of every instance of
+	// an address is the same block.
+	tfByAddress := map[string][]*model.Distribution{}
 	for _, d := range tf.Distributions {
-		tfByAddress[d.ID] = d
+		a := tfplan.ResourceAddress(d.ID)
+		tfByAddress[a] = append(tfByAddress[a], d)
 	}
 	sources := func(addr string) (model.Range, bool) {
-		d, ok := tfByAddress[addr]
-		if !ok {
+		ds := tfByAddress[addr]
+		if len(ds) == 0 {
 			return model.Range{}, false
 		}
-		return d.Range, true
+		return ds[0].Range, true
 	}
 
 	// Then templates and plans, all cores at once.
@@ -162,16 +170,15 @@ func Read(ctx context.Context, opts Options) (*model.Inventory, error) {
 // made from: both describe the same resources, and the plan knows their
 // resolved values. Each planned distribution keeps the inline ignores of its
 // source, and the source is marked in planned so it is judged only once.
-func takeOverSources(plan *model.Inventory, tfByAddress map[string]*model.Distribution, planned map[*model.Distribution]bool) {
+func takeOverSources(plan *model.Inventory, tfByAddress map[string][]*model.Distribution, planned map[*model.Distribution]bool) {
 	for _, d := range plan.Distributions {
-		src, ok := tfByAddress[tfplan.ResourceAddress(d.ID)]
-		if !ok {
-			continue
+		srcs := tfByAddress[tfplan.ResourceAddress(d.ID)]
+		for _, src := range srcs {
+			if len(d.Ignores) == 0 {
+				d.Ignores = src.Ignores
+			}
+			planned[src] = true
 		}
-		if len(d.Ignores) == 0 {
-			d.Ignores = src.Ignores
-		}
-		planned[src] = true
 	}
 }
 
@@ -351,6 +358,13 @@ func firstFile(inv *model.Inventory) string {
 	}
 	for _, e := range inv.Errors {
 		return e.Range.File
+	}
+	return ""
+}
+
+func firstRoot(inv *model.Inventory) string {
+	for _, d := range inv.Distributions {
+		return d.Root
 	}
 	return ""
 }

@@ -570,22 +570,26 @@ func (r *reader) callModule(m *module, d *decl, ctx *hcl.EvalContext) cty.Value 
 	if err != nil {
 		return fail("module source %q: %v", source, err)
 	}
-	inputs := map[string]cty.Value{}
-	for _, body := range d.body {
-		for n, a := range body.Attributes {
-			if !moduleMeta[n] {
-				inputs[n] = evalExpr(a.Expr, ctx)
+	// One read per instance: count.index and each.* are known in its inputs.
+	var outputs cty.Value
+	for _, rep := range repetitions(d.body, ctx) {
+		inputs := map[string]cty.Value{}
+		for _, body := range d.body {
+			for n, a := range body.Attributes {
+				if !moduleMeta[n] {
+					inputs[n] = evalExpr(a.Expr, rep.ctx)
+				}
 			}
 		}
+		child := &module{
+			dir:     dir,
+			rootDir: m.rootDir,
+			addr:    addr + rep.key + ".",
+			inputs:  inputs,
+			stack:   append(append([]string(nil), m.stack...), dir),
+		}
+		outputs = r.readModule(child, files)
 	}
-	child := &module{
-		dir:     dir,
-		rootDir: m.rootDir,
-		addr:    addr + ".",
-		inputs:  inputs,
-		stack:   append(append([]string(nil), m.stack...), dir),
-	}
-	outputs := r.readModule(child, files)
 	if repeated {
 		return cty.DynamicVal
 	}

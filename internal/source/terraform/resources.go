@@ -1,11 +1,15 @@
 package terraform
 
 import (
+	"fmt"
+	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/cloudassure/cloudassure/internal/model"
 )
@@ -30,11 +34,93 @@ func (r *reader) readResources(m *module, ctx *hcl.EvalContext) {
 		}
 		addr := m.addr + typ + "." + d.labels[1]
 		if typ == TypeRealtimeLogConfig {
+			// References name the config without an instance key.
 			r.inv.Configs[addr] = m.readConfig(d, ctx, addr)
 			continue
 		}
-		r.inv.Distributions = append(r.inv.Distributions, m.readDistribution(d, ctx, addr))
+		for _, in := range repetitions(d.body, ctx) {
+			dist := m.readDistribution(d, in.ctx, addr+in.key)
+			dist.Root = r.rootName
+			r.inv.Distributions = append(r.inv.Distributions, dist)
+		}
 	}
+}
+
+// maxInstances bounds how many instances a count or for_each is expanded
+// into; past it, one instance stands for them all.
+const maxInstances = 1000
+
+// repetition is one instance of a resource or module block: its instance
+// key as Terraform writes it in addresses ([0], ["a"]; "" for a block
+// without count or for_each, or one whose count or for_each is not known
+// here) and the context with count.index or each.key and each.value.
+type repetition struct {
+	key string
+	ctx *hcl.EvalContext
+}
+
+// repetitions expands a block's count or for_each when it is known.
+func repetitions(body mergedBody, ctx *hcl.EvalContext) []repetition {
+	one := []repetition{{ctx: ctx}}
+	if a := body.attr("count"); a != nil {
+		v, _ := evalExpr(a.Expr, ctx).UnmarkDeep()
+		n, ok := wholeNumber(v)
+		if !ok || n < 0 || n > maxInstances {
+			return one
+		}
+		out := make([]repetition, 0, n)
+		for i := range n {
+			child := ctx.NewChild()
+			child.Variables = map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(i))})}
+			out = append(out, repetition{key: fmt.Sprintf("[%d]", i), ctx: child})
+		}
+		return out
+	}
+	a := body.attr("for_each")
+	if a == nil {
+		return one
+	}
+	v := evalExpr(a.Expr, ctx)
+	if u, _ := v.Unmark(); u.IsKnown() && !u.IsNull() && (u.Type().IsListType() || u.Type().IsTupleType()) {
+		return one // Terraform rejects a list; its keys would be made up
+	}
+	elems, known := elements(v)
+	if !known {
+		return one
+	}
+	out := make([]repetition, 0, len(elems))
+	for _, kv := range elems {
+		key, state := asString(kv[0])
+		if state == model.Unknown {
+			return one
+		}
+		child := ctx.NewChild()
+		child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": kv[0], "value": kv[1]})}
+		out = append(out, repetition{key: "[" + strconv.Quote(key) + "]", ctx: child})
+	}
+	return out
+}
+
+// wholeNumber is v as an int when it is a known whole number.
+func wholeNumber(v cty.Value) (n int, ok bool) {
+	defer func() {
+		if recover() != nil {
+			n, ok = 0, false
+		}
+	}()
+	if !v.IsKnown() || v.IsNull() {
+		return 0, false
+	}
+	c, err := convert.Convert(v, cty.Number)
+	if err != nil || c.IsNull() {
+		return 0, false
+	}
+	bf := c.AsBigFloat()
+	if !bf.IsInt() {
+		return 0, false
+	}
+	i, acc := bf.Int64()
+	return int(i), acc == big.Exact && i <= maxInstances
 }
 
 func (m *module) readDistribution(d *decl, ctx *hcl.EvalContext, addr string) *model.Distribution {

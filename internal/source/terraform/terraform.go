@@ -15,9 +15,10 @@
 //     *.auto.tfvars; in a called module the caller's inputs, evaluated in the
 //     caller's context), local.* (in dependency order), path.module and
 //     module.* (outputs of local modules; modules from a registry or git, and
-//     modules called with count or for_each, give unknown outputs), and a
-//     subset of Terraform's functions. Anything else (resource attributes,
-//     data sources, count.index, each.*, unknown functions, failed calls) is
+//     modules called with count or for_each, give unknown outputs),
+//     count.index and each.* of an expanded instance, and Terraform's
+//     built-in functions (see functions). Anything else (resource
+//     attributes, data sources, functions not listed, failed calls) is
 //     unknown: set, but not resolvable here.
 //   - A reference to aws_cloudfront_realtime_log_config.NAME, direct or
 //     carried through variables, locals, module inputs and outputs, sets the
@@ -28,10 +29,13 @@
 //     reference wherever it appears).
 //   - Local module calls (source "./…" or "../…", relative to the calling
 //     module) are followed; resources in them get the module path in their
-//     address. Resources and modules with count = 0 or an empty for_each are
-//     not created and are skipped; any other count or for_each gives one
-//     resource whose ID is the address without an instance key (plan JSON,
-//     read by package tfplan, has the real instances).
+//     address. Resources and modules with a count or for_each known here
+//     give one instance each, with its key in the address
+//     (aws_cloudfront_distribution.this[0], module.cdn["a"].…), so count = 0
+//     or an empty for_each creates nothing; when count or for_each is not
+//     known one resource without an instance key stands for them all.
+//     Every distribution carries the root module's directory in Root: a
+//     module called from several root modules is one distribution per root.
 //   - dynamic "ordered_cache_behavior" (and dynamic cache_behavior, endpoint,
 //     kinesis_stream_config) blocks are expanded when for_each is known here,
 //     one behavior per element, evaluated with the iterator; when for_each is
@@ -51,8 +55,8 @@
 //
 // Plan sources: package tfplan maps plan addresses back to .tf lines through
 // a func(address) (model.Range, bool); build it from ReadModule's results,
-// keyed by Distribution.ID (and by the keys of Inventory.Configs for configs),
-// since both are the index-less resource addresses.
+// keyed by Distribution.ID without instance keys (and by the keys of
+// Inventory.Configs for configs, which have none).
 package terraform
 
 import (
@@ -117,6 +121,7 @@ func ReadModuleFS(t tree.Tree, dir string) (*model.Inventory, error) {
 	if len(files) == 0 {
 		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: r.display(dir)}, Message: "no .tf files in the directory"}
 	}
+	r.rootName = r.display(dir)
 	m := &module{dir: dir, rootDir: dir, isRoot: true}
 	m.stack = []string{dir}
 	r.readModule(m, files)
@@ -125,8 +130,9 @@ func ReadModuleFS(t tree.Tree, dir string) (*model.Inventory, error) {
 
 // reader holds what one ReadModule call accumulates over its modules.
 type reader struct {
-	tree tree.Tree
-	inv  *model.Inventory
+	tree     tree.Tree
+	rootName string // the root module's directory as displayed
+	inv      *model.Inventory
 }
 
 func newReader(t tree.Tree) *reader {

@@ -661,7 +661,9 @@ module "skipped" {
 	for _, d := range inv.Distributions {
 		ids = append(ids, d.ID)
 	}
-	want := []string{"aws_cloudfront_distribution.one", "aws_cloudfront_distribution.some", "aws_cloudfront_distribution.each"}
+	// One distribution per instance when count or for_each is known here;
+	// one standing for all when it is not.
+	want := []string{"aws_cloudfront_distribution.one[0]", "aws_cloudfront_distribution.some", `aws_cloudfront_distribution.each["a"]`, `aws_cloudfront_distribution.each["b"]`}
 	if diff := cmp.Diff(want, ids); diff != "" {
 		t.Errorf("distributions (-want +got):\n%s", diff)
 	}
@@ -673,6 +675,9 @@ module "skipped" {
 	}
 	if d := findDist(t, inv, "aws_cloudfront_distribution.some"); d.Enabled.State != model.Unknown {
 		t.Errorf("enabled from count.index = %v", d.Enabled.State)
+	}
+	if d := findDist(t, inv, `aws_cloudfront_distribution.each["b"]`); d.Comment != "b" {
+		t.Errorf("comment from each.key = %q, want b", d.Comment)
 	}
 }
 
@@ -1023,6 +1028,7 @@ func TestSeedExample(t *testing.T) {
 	d := inv.Distributions[0]
 	want := &model.Distribution{
 		ID:      "aws_cloudfront_distribution.cloudfront-distribution",
+		Root:    ".",
 		Type:    TypeDistribution,
 		Comment: "CloudFront CDN Web Distribution",
 		Enabled: model.KnownValue(true, model.Origin{}),

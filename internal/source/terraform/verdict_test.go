@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/rules"
 )
 
@@ -43,5 +44,61 @@ func TestNoDefaultBehavior(t *testing.T) {
 				t.Errorf("problems %q do not name the missing default behavior", f.Problems)
 			}
 		})
+	}
+}
+
+// TestModuleInstances: a module called twice, with count and with for_each
+// gives one distribution per instance, each judged on its own inputs.
+func TestModuleInstances(t *testing.T) {
+	inv := readTree(t, map[string]string{
+		"modules/cdn/main.tf": `
+variable "arn" {
+  default = null
+}
+resource "aws_cloudfront_distribution" "this" {
+  enabled = true
+  default_cache_behavior {
+    realtime_log_config_arn = var.arn
+  }
+}
+`,
+		"main.tf": `
+module "logged" {
+  source = "./modules/cdn"
+  arn    = "` + arnA + `"
+}
+module "blind" {
+  source = "./modules/cdn"
+}
+module "counted" {
+  count  = 2
+  source = "./modules/cdn"
+  arn    = count.index == 0 ? "` + arnA + `" : null
+}
+module "each" {
+  for_each = { a = "` + arnB + `", b = "" }
+  source   = "./modules/cdn"
+  arn      = each.value
+}
+`})
+	want := map[string]model.State{
+		"module.logged.aws_cloudfront_distribution.this":     model.Known,
+		"module.blind.aws_cloudfront_distribution.this":      model.Absent,
+		"module.counted[0].aws_cloudfront_distribution.this": model.Known,
+		"module.counted[1].aws_cloudfront_distribution.this": model.Absent,
+		`module.each["a"].aws_cloudfront_distribution.this`:  model.Known,
+		`module.each["b"].aws_cloudfront_distribution.this`:  model.Absent,
+	}
+	if len(inv.Distributions) != len(want) {
+		t.Errorf("%d distributions, want %d", len(inv.Distributions), len(want))
+	}
+	for id, state := range want {
+		d := findDist(t, inv, id)
+		if got := d.Behaviors[0].RealtimeLogConfigARN.State; got != state {
+			t.Errorf("%s: default behavior %v, want %v", id, got, state)
+		}
+		if d.Root != "." {
+			t.Errorf("%s: root %q", id, d.Root)
+		}
 	}
 }

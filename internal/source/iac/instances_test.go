@@ -1,0 +1,94 @@
+package iac
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/rules"
+)
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// judge reads dir as scan iac does (from dir, path ".") and runs CF-001.
+func judge(t *testing.T, dir string) finding.Report {
+	t.Helper()
+	t.Chdir(dir)
+	inv, err := Read(context.Background(), Options{Paths: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Errors) > 0 {
+		t.Fatalf("errors: %v", inv.Errors)
+	}
+	r, _ := rules.Find("CF-001")
+	rep := finding.Report{Findings: rules.Run(inv, []*rules.Rule{r}, rules.Options{Policy: rules.DefaultPolicy()})}
+	rep.Summarize()
+	rep.Sort()
+	return rep
+}
+
+// TestOneFindingPerInstance: a module called from two root modules, and two
+// templates declaring the same logical ID, are four distributions, each
+// with its own finding and fingerprint.
+func TestOneFindingPerInstance(t *testing.T) {
+	const arn = "arn:aws:cloudfront::111122223333:realtime-log-config/a"
+	const cfn = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Cdn:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n        DefaultCacheBehavior:\n          TargetOriginId: o\n"
+	dir := writeFiles(t, map[string]string{
+		"modules/cdn/main.tf": `
+variable "arn" {
+  default = null
+}
+resource "aws_cloudfront_distribution" "this" {
+  enabled = true
+  default_cache_behavior {
+    realtime_log_config_arn = var.arn
+  }
+}
+`,
+		"examples/complete/main.tf": "module \"cdn\" {\n  source = \"../../modules/cdn\"\n  arn    = \"" + arn + "\"\n}\n",
+		"examples/simple/main.tf":   "module \"cdn\" {\n  source = \"../../modules/cdn\"\n}\n",
+		"stacks/a/template.yaml":    cfn,
+		"stacks/b/template.yaml":    cfn,
+	})
+	rep := judge(t, dir)
+	type view struct{ Root, ID, File, Status string }
+	var got []view
+	prints := map[string]bool{}
+	for _, f := range rep.Findings {
+		got = append(got, view{f.Resource.Root, f.Resource.ID, f.Location.File, string(f.Status)})
+		prints[f.Fingerprint] = true
+	}
+	want := []view{
+		{"", "Cdn", "stacks/a/template.yaml", "FAIL"},
+		{"", "Cdn", "stacks/b/template.yaml", "FAIL"},
+		{"examples/complete", "module.cdn.aws_cloudfront_distribution.this", "modules/cdn/main.tf", "PASS"},
+		{"examples/simple", "module.cdn.aws_cloudfront_distribution.this", "modules/cdn/main.tf", "FAIL"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if len(prints) != len(want) {
+		t.Errorf("%d distinct fingerprints for %d findings", len(prints), len(rep.Findings))
+	}
+	if rep.Summary.Resources != len(want) {
+		t.Errorf("summary.resources = %d, want %d", rep.Summary.Resources, len(want))
+	}
+}
