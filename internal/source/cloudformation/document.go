@@ -54,12 +54,45 @@ func parse(data []byte) (*document, error) {
 			return nil, err
 		}
 		d.root, d.json = root, true
-		return d, nil
+	} else if err := d.parseYAML(); err != nil {
+		return nil, err
 	}
-	if err := d.parseYAML(); err != nil {
+	if err := duplicateKey(d.root); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// duplicateKey reports a key written twice in one mapping (the outermost
+// such mapping first): CloudFormation rejects such a template, so judging it either way
+// would be a guess. Aliases are not followed (the node they name is checked
+// where it is written), and YAML merge keys (<<) may repeat.
+func duplicateKey(root *yaml.Node) *parseError {
+	stack := []*yaml.Node{root}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n == nil || n.Kind == yaml.AliasNode {
+			continue
+		}
+		if n.Kind == yaml.MappingNode {
+			seen := make(map[string]*yaml.Node, len(n.Content)/2)
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if k.Kind != yaml.ScalarNode || k.Value == "<<" {
+					continue
+				}
+				if first, dup := seen[k.Value]; dup {
+					return &parseError{line: k.Line, msg: fmt.Sprintf("duplicate key %q (first on line %d): CloudFormation rejects the template", k.Value, first.Line)}
+				}
+				seen[k.Value] = k
+			}
+		}
+		for i := len(n.Content) - 1; i >= 0; i-- {
+			stack = append(stack, n.Content[i])
+		}
+	}
+	return nil
 }
 
 // looksJSON reports whether data starts with { followed by " or }.

@@ -58,6 +58,24 @@ func TestReadParseErrors(t *testing.T) {
 				Message: "not a CloudFormation template: the top level is a list, not a mapping"},
 		},
 		{
+			name: "duplicate key in YAML",
+			src:  "Resources:\n  Cdn:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n        Enabled: false\n",
+			want: &model.ReadError{Operation: "parse", Range: rng("bad", 7, 7),
+				Message: `duplicate key "Enabled" (first on line 6): CloudFormation rejects the template`},
+		},
+		{
+			name: "duplicate resource in YAML",
+			src:  "Resources:\n  Cdn:\n    Type: A\n  Other:\n    Type: B\n  Cdn:\n    Type: C\n",
+			want: &model.ReadError{Operation: "parse", Range: rng("bad", 6, 6),
+				Message: `duplicate key "Cdn" (first on line 2): CloudFormation rejects the template`},
+		},
+		{
+			name: "duplicate key in JSON",
+			src:  "{\n  \"Resources\": {\n    \"Cdn\": {\"Type\": \"A\",\n      \"Type\": \"B\"}\n  }\n}\n",
+			want: &model.ReadError{Operation: "parse", Range: rng("bad", 4, 4),
+				Message: `duplicate key "Type" (first on line 3): CloudFormation rejects the template`},
+		},
+		{
 			name: "empty file",
 			src:  "# nothing\n",
 			want: &model.ReadError{Operation: "parse", Range: model.Range{File: "bad"},
