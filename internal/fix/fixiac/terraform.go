@@ -21,6 +21,7 @@ import (
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/source/terraform"
 	"github.com/cloudassure/cloudassure/internal/source/tfplan"
+	"github.com/cloudassure/cloudassure/internal/source/tree"
 )
 
 const attrConfigARN = "realtime_log_config_arn"
@@ -848,32 +849,37 @@ func verifyModule(m *tfModule, patched map[string][]byte, contexts map[string][]
 }
 
 func verifyIn(root, dir string, patched map[string][]byte, before []judged, targets []*target, o *Options) error {
-	tmp, err := os.MkdirTemp("", "cloudassure-fixiac-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	tmpRoot, err := overlay(tmp, root, dir, patched)
+	t, err := tree.OSTree(root)
 	if err != nil {
 		return fmt.Errorf("preparing the check: %w", err)
 	}
-	inv, err := terraform.ReadModule(tmpRoot, tmpRoot)
+	files := make(map[string][]byte, len(patched))
+	for f, data := range patched {
+		p, err := tree.OSPath(f)
+		if err != nil {
+			return fmt.Errorf("preparing the check: %w", err)
+		}
+		files[p] = data
+	}
+	// The tree as it will be: the patched files over the others. Files are
+	// named as the first reading named them.
+	t.FS = tree.Overlay{Base: t.FS, Files: files}
+	inv, err := terraform.ReadModuleFS(t, t.Root)
 	if err != nil {
 		return fmt.Errorf("the patched module cannot be read: %s", readErrorText(err))
 	}
-	// The distributions of dir in this context, named as this reading names
-	// them; each target applies to every instance of its resource.
-	inDir := func(js []judged, base string) []judged {
+	// The distributions of dir in this context; each target applies to
+	// every instance of its resource.
+	inDir := func(js []judged) []judged {
 		var out []judged
 		for _, j := range js {
-			rel, err := filepath.Rel(base, filepath.Dir(j.d.Range.File))
-			if err == nil && filepath.Clean(filepath.Join(root, rel)) == filepath.Clean(dir) {
+			if filepath.Clean(filepath.Dir(j.d.Range.File)) == filepath.Clean(dir) {
 				out = append(out, j)
 			}
 		}
 		return out
 	}
-	b := inDir(before, root)
+	b := inDir(before)
 	var ts []*target
 	for _, j := range b {
 		for _, tg := range targets {
@@ -882,75 +888,5 @@ func verifyIn(root, dir string, patched map[string][]byte, before []judged, targ
 			}
 		}
 	}
-	return checkFixed(b, inDir(judge(inv, o), tmpRoot), ts, func(id string) string { return id })
-}
-
-// overlay mirrors root and dir under tmp: the directories from their
-// common ancestor down to each are made anew, the patched files written,
-// and everything else linked to the original. It returns root's mirror.
-func overlay(tmp, root, dir string, patched map[string][]byte) (string, error) {
-	absRoot, err := filepath.Abs(root)
-	if err != nil {
-		return "", err
-	}
-	absDir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	base := absRoot
-	for !within(absDir, base) {
-		base = filepath.Dir(base)
-	}
-	real := map[string]bool{} // directories made anew, relative to base
-	for _, d := range []string{absRoot, absDir} {
-		for rel, _ := filepath.Rel(base, d); ; rel = filepath.Dir(rel) {
-			real[rel] = true
-			if rel == "." || rel == string(filepath.Separator) {
-				break
-			}
-		}
-	}
-	files := map[string][]byte{}
-	for f, data := range patched {
-		abs, err := filepath.Abs(f)
-		if err != nil {
-			return "", err
-		}
-		files[abs] = data
-	}
-	for rel := range real {
-		src, dst := filepath.Join(base, rel), filepath.Join(tmp, rel)
-		if err := os.MkdirAll(dst, 0o700); err != nil {
-			return "", err
-		}
-		entries, err := os.ReadDir(src)
-		if err != nil {
-			return "", err
-		}
-		for _, e := range entries {
-			p := filepath.Join(src, e.Name())
-			if e.IsDir() {
-				if r, _ := filepath.Rel(base, p); real[r] {
-					continue
-				}
-			}
-			if data, ok := files[p]; ok {
-				if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o600); err != nil {
-					return "", err
-				}
-				continue
-			}
-			if err := os.Symlink(p, filepath.Join(dst, e.Name())); err != nil {
-				return "", err
-			}
-		}
-	}
-	rel, _ := filepath.Rel(base, absRoot)
-	return filepath.Join(tmp, rel), nil
-}
-
-// within reports whether p is dir or below it.
-func within(p, dir string) bool {
-	rel, err := filepath.Rel(dir, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	return checkFixed(b, inDir(judge(inv, o)), ts, func(id string) string { return id })
 }
