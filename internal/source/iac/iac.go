@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -22,6 +22,7 @@ import (
 	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 	"github.com/cloudassure/cloudassure/internal/source/terraform"
 	"github.com/cloudassure/cloudassure/internal/source/tfplan"
+	"github.com/cloudassure/cloudassure/internal/source/tree"
 )
 
 // DefaultExcludes are directories never descended into.
@@ -37,6 +38,9 @@ const MaxFileSize = 32 << 20
 type Options struct {
 	// Paths are files or directories, shown in findings as given.
 	Paths []string
+	// FS, when set, holds the files instead of the operating system: Paths
+	// are then paths in it (slash-separated, see fs.ValidPath).
+	FS fs.FS
 	// Exclude are globs (see settings.Glob) of files and directories to skip.
 	Exclude []string
 	// Workers bounds files read at once; default GOMAXPROCS.
@@ -45,8 +49,9 @@ type Options struct {
 	Progress func(done, total int)
 }
 
-// Read reads every file under opts.Paths. Unreadable and unparsable files are
-// recorded in the inventory's Errors; the rest is still read.
+// Read reads every file under opts.Paths into one inventory. Unreadable and
+// unparsable files are recorded in the inventory's Errors; the rest is still
+// read. Read holds everything it read; Scan judges one unit at a time.
 func Read(ctx context.Context, opts Options) (*model.Inventory, error) {
 	inv := &model.Inventory{
 		Source:  "iac",
@@ -54,179 +59,322 @@ func Read(ctx context.Context, opts Options) (*model.Inventory, error) {
 		Streams: map[string]*model.Stream{},
 		Roles:   map[string]*model.Role{},
 	}
-	// Files are read in parallel; errors are reported in file order.
-	defer func() {
-		sort.SliceStable(inv.Errors, func(i, j int) bool {
-			a, b := inv.Errors[i].Range, inv.Errors[j].Range
-			if a.File != b.File {
-				return a.File < b.File
-			}
-			return a.StartLine < b.StartLine
-		})
-	}()
+	res, err := Scan(ctx, opts, func(u *model.Inventory) []Judged[*model.Distribution] {
+		for k, c := range u.Configs {
+			inv.Configs[k] = c
+		}
+		out := make([]Judged[*model.Distribution], len(u.Distributions))
+		for i, d := range u.Distributions {
+			out[i] = Judged[*model.Distribution]{Distribution: d, Result: d}
+		}
+		return out
+	})
+	inv.Distributions = res.Results
+	inv.Errors = res.Errors
+	return inv, err
+}
+
+// Judged is what a caller of Scan keeps for one distribution of a unit:
+// its findings, typically.
+type Judged[T any] struct {
+	Distribution *model.Distribution
+	Result       T
+}
+
+// Scanned is what Scan kept.
+type Scanned[T any] struct {
+	// Results are the results of the distributions judged, in the order of
+	// the units, each unit's as judge returned them; without those of the
+	// distributions another unit superseded.
+	Results []T
+	// Errors are the files and resources that could not be read, in file
+	// order.
+	Errors []*model.ReadError
+	// Units is how many units were judged.
+	Units int
+}
+
+// Scan reads every file under opts.Paths and calls judge with each unit as
+// soon as it is read: the inventory of one CloudFormation template, one
+// Terraform module read as a root module (with the local modules it calls),
+// or one Terraform plan. It keeps only what judge returns, so that memory
+// does not grow with the tree beyond that. judge is called from one
+// goroutine at a time, units in a stable order: Terraform modules by
+// directory, then templates and plans by file name.
+//
+// Some distributions are read twice, and only one reading counts; Scan drops
+// the results of the other:
+//   - a module directory read on its own that a scanned root module also
+//     calls (the call, with its inputs, is what gets deployed);
+//   - a .tf resource that a plan JSON scanned with it describes (the plan
+//     knows the resolved values; its distributions point at the .tf lines
+//     and keep the inline ignores written there).
+//
+// The error is ctx's when the scan was cut short; what was judged is then
+// still returned.
+func Scan[T any](ctx context.Context, opts Options, judge func(unit *model.Inventory) []Judged[T]) (*Scanned[T], error) {
 	if len(opts.Paths) == 0 {
 		opts.Paths = []string{"."}
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	files, tfDirs, errs := Discover(opts.Paths, opts.Exclude)
-	inv.Errors = errs
-	r := &reader{inv: inv, opts: opts, total: len(files) + len(tfDirs)}
+	fsys, base := opts.FS, "."
+	if fsys == nil {
+		fsys = tree.OS()
+		if wd, err := tree.OSPath("."); err == nil {
+			base = wd
+		}
+	}
+	files, tfDirs, errs := discover(fsys, opts.FS == nil, opts.Paths, opts.Exclude)
+	s := &scan[T]{judge: judge, out: &Scanned[T]{Errors: errs}, byAddress: map[string][]int{}, called: map[model.Range]bool{}}
+	progress := newProgress(opts.Progress, len(files)+len(tfDirs))
 
 	// Terraform modules first: plans map their addresses back to .tf lines.
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opts.Workers)
-	var tfParts []*model.Inventory
-	var tfMu sync.Mutex
-	for _, dir := range tfDirs {
-		g.Go(func() error {
-			if gctx.Err() != nil {
-				return gctx.Err()
-			}
-			part, err := terraform.ReadModule(".", dir)
-			r.done()
-			if err != nil {
-				r.addErr(asReadError(err, dir))
-			}
-			if part != nil {
-				tfMu.Lock()
-				tfParts = append(tfParts, part)
-				tfMu.Unlock()
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return inv, err
-	}
-	sort.Slice(tfParts, func(i, j int) bool {
-		if a, b := firstFile(tfParts[i]), firstFile(tfParts[j]); a != b {
-			return a < b
+	tfTree := tree.Tree{FS: fsys, Root: base, Name: "."}
+	err := inOrder(ctx, len(tfDirs), opts.Workers, func(i int) (*model.Inventory, *model.ReadError) {
+		defer progress.done()
+		part, err := terraform.ReadModuleFS(tfTree, tfDirs[i].path)
+		if err != nil {
+			return part, asReadError(err, tfDirs[i].name)
 		}
-		return firstRoot(tfParts[i]) < firstRoot(tfParts[j])
-	})
-	tf := &model.Inventory{Configs: map[string]*model.RealtimeLogConfig{}}
-	for _, p := range tfParts {
-		merge(tf, p)
+		return part, nil
+	}, s.terraform)
+	s.dropShadowed()
+	if err != nil {
+		return s.finish(), err
 	}
-	dropShadowedModules(tf)
-	merge(inv, tf)
-	// Plans name resources by address; the .tf source of every instance of
-	// an address is the same block.
-	tfByAddress := map[string][]*model.Distribution{}
-	for _, d := range tf.Distributions {
-		a := tfplan.ResourceAddress(d.ID)
-		tfByAddress[a] = append(tfByAddress[a], d)
-	}
+
+	// Then templates and plans.
 	sources := func(addr string) (model.Range, bool) {
-		ds := tfByAddress[addr]
-		if len(ds) == 0 {
+		is := s.byAddress[addr]
+		if len(is) == 0 {
 			return model.Range{}, false
 		}
-		return ds[0].Range, true
+		return s.tf[is[0]].rng, true
 	}
+	err = inOrder(ctx, len(files), opts.Workers, func(i int) (*model.Inventory, *model.ReadError) {
+		defer progress.done()
+		return readFile(fsys, files[i], sources)
+	}, s.file)
+	if err == nil {
+		err = ctx.Err()
+	}
+	return s.finish(), err
+}
 
-	// Then templates and plans, all cores at once.
-	parts := make([]*model.Inventory, len(files))
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(opts.Workers)
-	for i, f := range files {
-		g.Go(func() error {
-			if gctx.Err() != nil {
-				return gctx.Err()
-			}
-			parts[i] = r.readFile(f, sources)
-			r.done()
-			return nil
-		})
+// scan is the state of one Scan.
+type scan[T any] struct {
+	judge func(*model.Inventory) []Judged[T]
+	out   *Scanned[T]
+	// tf are the Terraform distributions judged, in order, until the plans
+	// are read: a plan or a calling module may supersede them.
+	tf []tfResult[T]
+	// byAddress indexes tf by resource address (without instance keys):
+	// plans name resources by address, and the .tf source of every instance
+	// of an address is the same block.
+	byAddress map[string][]int
+	// called are the ranges of the distributions of called modules.
+	called map[model.Range]bool
+	// rest are the results of templates and plans.
+	rest []T
+}
+
+// tfResult is what is kept of one Terraform distribution: where it is,
+// its inline ignores (a plan describing it keeps them), and its results.
+type tfResult[T any] struct {
+	id         string
+	rng        model.Range
+	ignores    []model.Ignore
+	results    []T
+	superseded bool
+}
+
+func (s *scan[T]) addErrs(part *model.Inventory, re *model.ReadError) {
+	if part != nil {
+		s.out.Errors = append(s.out.Errors, part.Errors...)
 	}
-	if err := g.Wait(); err != nil {
-		return inv, err
+	if re != nil {
+		s.out.Errors = append(s.out.Errors, re)
 	}
-	planned := map[*model.Distribution]bool{}
-	for _, p := range parts {
-		if p == nil {
+}
+
+// terraform judges one module read as a root module.
+func (s *scan[T]) terraform(part *model.Inventory, re *model.ReadError) {
+	s.addErrs(part, re)
+	if part == nil {
+		return
+	}
+	s.out.Units++
+	index := map[*model.Distribution]int{}
+	for _, d := range part.Distributions {
+		index[d] = len(s.tf)
+		s.tf = append(s.tf, tfResult[T]{id: d.ID, rng: d.Range, ignores: d.Ignores})
+		if strings.HasPrefix(d.ID, "module.") {
+			s.called[d.Range] = true
+		}
+	}
+	for _, j := range s.judge(part) {
+		if i, ok := index[j.Distribution]; ok {
+			s.tf[i].results = append(s.tf[i].results, j.Result)
+		}
+	}
+}
+
+// dropShadowed drops the distributions read from a module directory on its
+// own when a scanned root module also calls that module, and indexes the
+// others by address for the plans.
+func (s *scan[T]) dropShadowed() {
+	for i := range s.tf {
+		r := &s.tf[i]
+		if !strings.HasPrefix(r.id, "module.") && s.called[r.rng] {
+			r.superseded = true
 			continue
 		}
-		if p.Source == tfplan.Source {
-			takeOverSources(p, tfByAddress, planned)
-		}
-		merge(inv, p)
+		a := tfplan.ResourceAddress(r.id)
+		s.byAddress[a] = append(s.byAddress[a], i)
 	}
-	if len(planned) > 0 {
-		kept := inv.Distributions[:0]
-		for _, d := range inv.Distributions {
-			if !planned[d] {
-				kept = append(kept, d)
+}
+
+// file judges one template or plan.
+func (s *scan[T]) file(part *model.Inventory, re *model.ReadError) {
+	s.addErrs(part, re)
+	if part == nil {
+		return
+	}
+	if part.Source == tfplan.Source {
+		// A plan scanned together with the .tf files it was made from: both
+		// describe the same resources, and the plan knows their resolved
+		// values.
+		for _, d := range part.Distributions {
+			for _, i := range s.byAddress[tfplan.ResourceAddress(d.ID)] {
+				if len(d.Ignores) == 0 {
+					d.Ignores = s.tf[i].ignores
+				}
+				s.tf[i].superseded = true
 			}
 		}
-		inv.Distributions = kept
 	}
-	return inv, ctx.Err()
+	s.out.Units++
+	for _, j := range s.judge(part) {
+		s.rest = append(s.rest, j.Result)
+	}
 }
 
-// takeOverSources handles a plan scanned together with the .tf files it was
-// made from: both describe the same resources, and the plan knows their
-// resolved values. Each planned distribution keeps the inline ignores of its
-// source, and the source is marked in planned so it is judged only once.
-func takeOverSources(plan *model.Inventory, tfByAddress map[string][]*model.Distribution, planned map[*model.Distribution]bool) {
-	for _, d := range plan.Distributions {
-		srcs := tfByAddress[tfplan.ResourceAddress(d.ID)]
-		for _, src := range srcs {
-			if len(d.Ignores) == 0 {
-				d.Ignores = src.Ignores
-			}
-			planned[src] = true
+// finish collects the results and sorts the errors in file order.
+func (s *scan[T]) finish() *Scanned[T] {
+	for _, r := range s.tf {
+		if !r.superseded {
+			s.out.Results = append(s.out.Results, r.results...)
 		}
 	}
+	s.out.Results = append(s.out.Results, s.rest...)
+	sort.SliceStable(s.out.Errors, func(i, j int) bool {
+		a, b := s.out.Errors[i].Range, s.out.Errors[j].Range
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.StartLine < b.StartLine
+	})
+	return s.out
 }
 
-type reader struct {
-	inv   *model.Inventory
-	opts  Options
-	mu    sync.Mutex
-	n     int
-	total int
-}
-
-func (r *reader) done() {
-	r.mu.Lock()
-	r.n++
-	n := r.n
-	r.mu.Unlock()
-	if r.opts.Progress != nil {
-		r.opts.Progress(n, r.total)
+// inOrder runs read(0..n-1) on up to workers goroutines and hands each
+// result to deliver in index order, from this goroutine. At most 2×workers
+// results wait to be delivered, so memory stays bounded.
+func inOrder(ctx context.Context, n, workers int, read func(i int) (*model.Inventory, *model.ReadError), deliver func(*model.Inventory, *model.ReadError)) error {
+	type result struct {
+		inv *model.Inventory
+		err *model.ReadError
 	}
+	slots := make([]chan result, n)
+	for i := range slots {
+		slots[i] = make(chan result, 1)
+	}
+	window := make(chan struct{}, 2*workers)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		for i := range n {
+			select {
+			case window <- struct{}{}:
+			case <-gctx.Done():
+				return
+			}
+			g.Go(func() error {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				inv, err := read(i)
+				slots[i] <- result{inv, err}
+				return nil
+			})
+		}
+	}()
+	for i := range n {
+		select {
+		case r := <-slots[i]:
+			deliver(r.inv, r.err)
+			<-window
+		case <-gctx.Done():
+			<-dispatched
+			_ = g.Wait() // the workers only return gctx's error
+			return ctx.Err()
+		}
+	}
+	<-dispatched
+	return g.Wait()
 }
 
-func (r *reader) addErr(e *model.ReadError) {
-	r.mu.Lock()
-	r.inv.Errors = append(r.inv.Errors, e)
-	r.mu.Unlock()
+// progress counts the files and modules read, for Options.Progress.
+type progress struct {
+	report func(done, total int)
+	mu     sync.Mutex
+	n      int
+	total  int
+}
+
+func newProgress(report func(done, total int), total int) *progress {
+	return &progress{report: report, total: total}
+}
+
+func (p *progress) done() {
+	if p.report == nil {
+		return
+	}
+	p.mu.Lock()
+	p.n++
+	n := p.n
+	p.mu.Unlock()
+	p.report(n, p.total)
 }
 
 // readFile reads one JSON or YAML file: a plan, a template, or something else
-// that is skipped silently.
-func (r *reader) readFile(name string, sources func(string) (model.Range, bool)) *model.Inventory {
-	data, err := os.ReadFile(name)
+// that is skipped silently (nil, nil).
+func readFile(fsys fs.FS, f entry, sources func(string) (model.Range, bool)) (*model.Inventory, *model.ReadError) {
+	data, err := fs.ReadFile(fsys, f.path)
 	if err != nil {
-		r.addErr(&model.ReadError{Operation: "read", Range: model.Range{File: name}, Message: err.Error()})
-		return nil
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = &fs.PathError{Op: pe.Op, Path: f.name, Err: pe.Err}
+		}
+		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: f.name}, Message: err.Error()}
 	}
 	var part *model.Inventory
 	switch {
 	case tfplan.Detect(data):
-		part, err = tfplan.Read(name, data, sources)
+		part, err = tfplan.Read(f.name, data, sources)
 	case cloudformation.Detect(data):
-		part, err = cloudformation.Read(name, data)
+		part, err = cloudformation.Read(f.name, data)
 	default:
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		r.addErr(asReadError(err, name))
+		return part, asReadError(err, f.name)
 	}
-	return part
+	return part, nil
 }
 
 // asReadError keeps a source's ReadError, or wraps another error naming file.
@@ -241,14 +389,31 @@ func asReadError(err error, file string) *model.ReadError {
 	return &model.ReadError{Operation: "parse", Range: model.Range{File: file}, Message: err.Error()}
 }
 
-// discover walks the paths and returns the candidate JSON/YAML files and the
-// directories holding .tf files, in a stable order.
-// Discover lists what Read reads under paths, skipping the default excluded
-// directories and what matches exclude: the JSON and YAML files (templates
-// and plans are told apart by content later) and the directories holding
-// .tf files, each sorted. Paths that cannot be read, and files too large, are
-// returned as errors.
+// entry is a file or directory found: its path in the file system read and
+// its name as findings show it.
+type entry struct {
+	path, name string
+}
+
+// Discover lists what Read reads under paths (of the operating system's
+// files), skipping the default excluded directories and what matches
+// exclude: the JSON and YAML files (templates and plans are told apart by
+// content later) and the directories holding .tf files, each sorted. Paths
+// that cannot be read, and files too large, are returned as errors.
 func Discover(paths, exclude []string) (files, tfDirs []string, errs []*model.ReadError) {
+	fs, ds, errs := discover(tree.OS(), true, paths, exclude)
+	for _, f := range fs {
+		files = append(files, f.name)
+	}
+	for _, d := range ds {
+		tfDirs = append(tfDirs, d.name)
+	}
+	return files, tfDirs, errs
+}
+
+// discover walks paths in fsys; local says they are operating-system paths
+// (see tree.OSPath) rather than paths in fsys.
+func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []entry, errs []*model.ReadError) {
 	seenFile, seenDir := map[string]bool{}, map[string]bool{}
 	excluded := func(p string, isDir bool) bool {
 		if isDir {
@@ -265,24 +430,34 @@ func Discover(paths, exclude []string) (files, tfDirs []string, errs []*model.Re
 		}
 		return false
 	}
-	add := func(p string) {
-		p = filepath.Clean(p)
-		switch ext := strings.ToLower(filepath.Ext(p)); ext {
+	add := func(e entry) {
+		e.name = filepath.Clean(e.name)
+		switch ext := strings.ToLower(filepath.Ext(e.name)); ext {
 		case ".tf":
-			d := filepath.Dir(p)
-			if !seenDir[d] {
-				seenDir[d] = true
+			d := entry{path: path.Dir(e.path), name: filepath.Dir(e.name)}
+			if !seenDir[d.name] {
+				seenDir[d.name] = true
 				tfDirs = append(tfDirs, d)
 			}
 		case ".json", ".yaml", ".yml", ".template":
-			if !seenFile[p] {
-				seenFile[p] = true
-				files = append(files, p)
+			if !seenFile[e.name] {
+				seenFile[e.name] = true
+				files = append(files, e)
 			}
 		}
 	}
 	for _, root := range paths {
-		info, err := os.Stat(root)
+		rootPath := root
+		if local {
+			p, err := tree.OSPath(root)
+			if err != nil {
+				errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: root}, Message: err.Error()})
+				continue
+			}
+			rootPath = p
+		}
+		t := tree.Tree{FS: fsys, Root: rootPath, Name: root}
+		info, err := fs.Stat(fsys, rootPath)
 		if err != nil {
 			errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: root}, Message: pathErrText(err)})
 			continue
@@ -292,18 +467,22 @@ func Discover(paths, exclude []string) (files, tfDirs []string, errs []*model.Re
 				errs = append(errs, tooLarge(root, info.Size()))
 				continue
 			}
-			add(root)
+			add(entry{path: rootPath, name: root})
 			continue
 		}
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		err = fs.WalkDir(fsys, rootPath, func(p string, d fs.DirEntry, err error) error {
+			name := t.Display(p)
+			if p == rootPath {
+				name = root
+			}
 			if err != nil {
-				errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: p}, Message: pathErrText(err)})
+				errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: name}, Message: pathErrText(err)})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
 				return nil
 			}
-			if p != root && excluded(p, d.IsDir()) {
+			if p != rootPath && excluded(name, d.IsDir()) {
 				if d.IsDir() {
 					return fs.SkipDir
 				}
@@ -313,18 +492,18 @@ func Discover(paths, exclude []string) (files, tfDirs []string, errs []*model.Re
 				return nil
 			}
 			if info, err := d.Info(); err == nil && info.Size() > MaxFileSize {
-				errs = append(errs, tooLarge(p, info.Size()))
+				errs = append(errs, tooLarge(name, info.Size()))
 				return nil
 			}
-			add(p)
+			add(entry{path: p, name: name})
 			return nil
 		})
 		if err != nil {
 			errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: root}, Message: pathErrText(err)})
 		}
 	}
-	sort.Strings(files)
-	sort.Strings(tfDirs)
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	sort.Slice(tfDirs, func(i, j int) bool { return tfDirs[i].name < tfDirs[j].name })
 	return files, tfDirs, errs
 }
 
@@ -341,50 +520,4 @@ func pathErrText(err error) string {
 func tooLarge(p string, size int64) *model.ReadError {
 	return &model.ReadError{Operation: "read", Range: model.Range{File: p},
 		Message: fmt.Sprintf("file is %d MiB, larger than the %d MiB cloudassure reads; skipped", size>>20, MaxFileSize>>20)}
-}
-
-// merge adds part's resources and errors to inv.
-func merge(inv, part *model.Inventory) {
-	inv.Distributions = append(inv.Distributions, part.Distributions...)
-	for k, c := range part.Configs {
-		inv.Configs[k] = c
-	}
-	inv.Errors = append(inv.Errors, part.Errors...)
-}
-
-func firstFile(inv *model.Inventory) string {
-	for _, d := range inv.Distributions {
-		return d.Range.File
-	}
-	for _, e := range inv.Errors {
-		return e.Range.File
-	}
-	return ""
-}
-
-func firstRoot(inv *model.Inventory) string {
-	for _, d := range inv.Distributions {
-		return d.Root
-	}
-	return ""
-}
-
-// dropShadowedModules removes distributions read from a module directory on
-// its own when a scanned root module also calls that module: the call, with
-// its inputs, is the one that gets deployed.
-func dropShadowedModules(inv *model.Inventory) {
-	called := map[model.Range]bool{}
-	for _, d := range inv.Distributions {
-		if strings.HasPrefix(d.ID, "module.") {
-			called[d.Range] = true
-		}
-	}
-	kept := inv.Distributions[:0]
-	for _, d := range inv.Distributions {
-		if !strings.HasPrefix(d.ID, "module.") && called[d.Range] {
-			continue
-		}
-		kept = append(kept, d)
-	}
-	inv.Distributions = kept
 }
