@@ -289,7 +289,7 @@ func (o *fixAWSOptions) loadOrMakePlan(ctx context.Context, awsCfg aws.Config, p
 	}
 	po := fixaws.PlanOptions{
 		Config: awsCfg, ConfigARN: o.configARN, ConfigName: o.configName, StreamName: o.streamName, Shards: o.shards,
-		NoEncryption: o.noEncryption, RoleName: o.roleName, SamplingRate: o.samplingRate, Fields: o.fields, Policy: pol.Policy,
+		NoEncryption: o.noEncryption, RoleName: o.roleName, SamplingRate: o.samplingRate, Fields: o.fields, Settings: pol,
 		Distributions: o.distributions, ReplaceExisting: o.replaceExisting, IncludeDisabled: o.includeDisabled,
 		Progress: prog.Update, Now: o.now,
 	}

@@ -98,6 +98,9 @@ type Result struct {
 	Report *finding.Report
 	// Inventory is what the source read.
 	Inventory *model.Inventory
+	// ReadErr is set when the read could not finish; the report then covers
+	// only what was read, and says so among its errors.
+	ReadErr error
 	Judgement
 }
 
@@ -124,7 +127,7 @@ func Run(ctx context.Context, src Source, opts Options) *Result {
 		rep.Summary.APICalls = m.APICalls()
 	}
 	rep.Summarize()
-	return &Result{Report: rep, Inventory: inv, Judgement: *j}
+	return &Result{Report: rep, Inventory: inv, ReadErr: readErr, Judgement: *j}
 }
 
 // Tool describes cloudassure at version for reports.

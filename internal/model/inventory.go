@@ -6,6 +6,8 @@ type Inventory struct {
 	Source string
 	// Account is the AWS account ID for live sources.
 	Account string
+	// Partition is the AWS partition of a live account ("aws", "aws-cn", ...).
+	Partition string
 	// Live is true when the inventory was read from a running account, so
 	// delivery (streams, roles) can be proven.
 	Live bool
@@ -35,6 +37,8 @@ type Distribution struct {
 	Type    string // e.g. "AWS::CloudFront::Distribution" or "aws_cloudfront_distribution"
 	Domain  string
 	Comment string
+	// ETag is the version a live read saw (empty for IaC).
+	ETag    string
 	Enabled Value[bool]
 	Staging Value[bool]
 	Range   Range

@@ -101,8 +101,12 @@ func (p Policy) Validate() error {
 
 // All lists every rule, in ID order.
 func All() []*Rule {
-	return []*Rule{cf001(), cf002(), cf003()}
+	return []*Rule{CF001(), cf002(), cf003()}
 }
+
+// CF001 is the rule both fixers make pass: every cache behavior of an
+// enabled distribution sends real-time logs.
+func CF001() *Rule { return cf001() }
 
 // Find returns the rule with the given ID (case-insensitive) or name.
 func Find(id string) (*Rule, bool) {

@@ -15,9 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/cloudassure/cloudassure/internal/engine"
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/rules"
+	"github.com/cloudassure/cloudassure/internal/settings"
+	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
 // PlanOptions say what a plan is to achieve.
@@ -40,9 +43,10 @@ type PlanOptions struct {
 	// SamplingRate and Fields of a created config; defaults from Policy.
 	SamplingRate int
 	Fields       []string
-	// Policy is the team policy (CF-003) the defaults come from; zero means
-	// rules.DefaultPolicy().
-	Policy rules.Policy
+	// Settings are the team's .cloudassure.yaml: the policy (CF-003) the
+	// defaults come from, and the ignore list: a distribution whose CF-001
+	// finding is suppressed is left alone. Nil uses the defaults.
+	Settings *settings.File
 
 	// Distributions limits the plan to these distribution IDs; empty means
 	// every distribution that fails CF-001.
@@ -58,14 +62,16 @@ type PlanOptions struct {
 	Now func() time.Time
 }
 
-// MakePlan reads the account and plans the fix. It makes no change.
+// MakePlan reads the account through the engine's live source, judges it
+// with CF-001 and the team's settings, and plans the fix from the verdicts.
+// It makes no change.
 func MakePlan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
 	p := &planner{o: o, cf: cloudfront.NewFromConfig(o.Config), iam: iam.NewFromConfig(o.Config)}
 	p.defaults()
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	id, err := callerIdentity(ctx, o.Config)
+	verdicts, id, err := p.judge(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +90,7 @@ func MakePlan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	dists, err := p.distributions(ctx, configARN)
+	dists, err := p.distributions(verdicts, configARN)
 	if err != nil {
 		return nil, err
 	}
@@ -123,14 +129,14 @@ func (p *planner) defaults() {
 	if o.RoleName == "" {
 		o.RoleName = DefaultRoleName
 	}
-	if o.Policy.MinSamplingRate == 0 && o.Policy.RequiredFields == nil {
-		o.Policy = rules.DefaultPolicy()
+	if o.Settings == nil {
+		o.Settings = settings.Default()
 	}
 	if o.SamplingRate == 0 {
-		o.SamplingRate = o.Policy.MinSamplingRate
+		o.SamplingRate = o.Settings.Policy.MinSamplingRate
 	}
 	if len(o.Fields) == 0 {
-		o.Fields = o.Policy.RequiredFields
+		o.Fields = o.Settings.Policy.RequiredFields
 	}
 }
 
@@ -408,48 +414,66 @@ func (p *planner) otherPolicies(ctx context.Context, role string) (string, error
 	return strings.Join(parts, " and "), nil
 }
 
-// maxDirectLookups is the most --distribution IDs read one by one with
-// GetDistribution; more are found in the list, 100 per call.
-const maxDirectLookups = 10
-
-// distributions plans each distribution's change: every distribution of
-// the account, or the ones named in the options.
-func (p *planner) distributions(ctx context.Context, configARN string) ([]plan.Change, error) {
-	p.progress("distributions", 0, -1)
-	if n := len(p.o.Distributions); n > 0 && n <= maxDirectLookups {
-		return p.namedDistributions(ctx, configARN)
+// judge reads the account through the engine's live source and returns the
+// CF-001 verdicts with the caller's identity. A read that could not list the
+// distributions fails the plan.
+func (p *planner) judge(ctx context.Context) ([]rules.Verdict, identity, error) {
+	cf001, ok := rules.Find("CF-001")
+	if !ok {
+		return nil, identity{}, errors.New("rule CF-001 is missing")
 	}
+	src := engine.NewLive(live.Options{Config: p.o.Config, Progress: func(pr live.Progress) {
+		if pr.Stage == "distributions" {
+			p.progress("distributions", pr.Done, -1)
+		}
+	}})
+	p.progress("distributions", 0, -1)
+	res := engine.Run(ctx, src, engine.Options{
+		Rules:    []*rules.Rule{cf001},
+		Settings: engine.Settings{File: p.o.Settings, IncludeDisabled: p.o.IncludeDisabled},
+	})
+	inv := res.Inventory
+	if inv.Account == "" {
+		for _, e := range inv.Errors {
+			if e.Operation == "sts:GetCallerIdentity" {
+				return nil, identity{}, fmt.Errorf("finding the account (sts:GetCallerIdentity): %w", e)
+			}
+		}
+		return nil, identity{}, errors.New("finding the account (sts:GetCallerIdentity): no account in the response")
+	}
+	if res.ReadErr != nil {
+		return nil, identity{}, res.ReadErr
+	}
+	id := identity{account: inv.Account, partition: inv.Partition}
+	if id.partition == "" {
+		id.partition = "aws"
+	}
+	return res.Verdicts, id, nil
+}
+
+// distributions plans each distribution's change from its CF-001 verdict:
+// every distribution of the account, or the ones named in the options, in
+// the order they were listed.
+func (p *planner) distributions(verdicts []rules.Verdict, configARN string) ([]plan.Change, error) {
 	wanted := map[string]bool{}
 	for _, id := range p.o.Distributions {
 		wanted[id] = true
 	}
 	found := map[string]bool{}
 	var out []plan.Change
-	var marker *string
-	listed := 0
-	for {
-		page, err := p.cf.ListDistributions(ctx, &cloudfront.ListDistributionsInput{Marker: marker, MaxItems: aws.Int32(100)})
-		if err != nil {
-			return nil, errors.New(describeError("cloudfront:ListDistributions", err))
+	for _, v := range verdicts {
+		d := v.Distribution
+		if len(wanted) > 0 && !wanted[d.ID] {
+			continue
 		}
-		list := page.DistributionList
-		if list == nil {
-			return nil, errors.New("cloudfront:ListDistributions: the response has no DistributionList")
+		found[d.ID] = true
+		ch := p.planDistribution(viewOf(d), configARN)
+		if s := v.Finding.Suppression; s != nil && ch.Action == plan.Update {
+			ch.Action, ch.Diff = plan.None, ""
+			ch.Distribution = &plan.Distribution{ID: d.ID, ETag: d.ETag, Enabled: ch.Distribution.Enabled, Staging: ch.Distribution.Staging, Skip: plan.SkipSuppressed}
+			ch.Summary = fmt.Sprintf("skipped: the team accepts its CF-001 finding (%s): %s", s.Source, s.Reason)
 		}
-		for i := range list.Items {
-			v := summaryView(&list.Items[i])
-			if len(wanted) > 0 && !wanted[v.id] {
-				continue
-			}
-			found[v.id] = true
-			out = append(out, p.planDistribution(v, configARN))
-		}
-		listed += len(list.Items)
-		p.progress("distributions", listed, -1)
-		if !aws.ToBool(list.IsTruncated) || aws.ToString(list.NextMarker) == "" {
-			break
-		}
-		marker = list.NextMarker
+		out = append(out, ch)
 	}
 	var missing []string
 	for id := range wanted {
@@ -464,31 +488,7 @@ func (p *planner) distributions(ctx context.Context, configARN string) ([]plan.C
 	return out, nil
 }
 
-// namedDistributions reads the few distributions named in the options one
-// by one, in the order given.
-func (p *planner) namedDistributions(ctx context.Context, configARN string) ([]plan.Change, error) {
-	var out []plan.Change
-	seen := map[string]bool{}
-	for _, id := range p.o.Distributions {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		got, err := p.cf.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})
-		if errorCode(err) == "NoSuchDistribution" {
-			return nil, fmt.Errorf("no distribution with ID %s in account %s", id, p.id.account)
-		}
-		if err != nil {
-			return nil, errors.New(describeError("cloudfront:GetDistribution", err))
-		}
-		out = append(out, p.planDistribution(configView(got.Distribution, aws.ToString(got.ETag)), configARN))
-		p.progress("distributions", len(out), len(p.o.Distributions))
-	}
-	return out, nil
-}
-
-// distView is what planning needs of a distribution, from a list summary
-// or a full read.
+// distView is what planning needs of a distribution.
 type distView struct {
 	id, arn, comment, etag string
 	enabled, staging       bool
@@ -496,46 +496,17 @@ type distView struct {
 	arns                   []string        // each behavior's RealtimeLogConfigArn
 }
 
-func summaryView(s *cftypes.DistributionSummary) distView {
+// viewOf is the planner's view of a distribution the live source read.
+func viewOf(d *model.Distribution) distView {
 	v := distView{
-		id: aws.ToString(s.Id), arn: aws.ToString(s.ARN), comment: aws.ToString(s.Comment), etag: aws.ToString(s.ETag),
-		enabled: aws.ToBool(s.Enabled), staging: aws.ToBool(s.Staging),
+		id: d.ID, arn: d.ARN, comment: d.Comment, etag: d.ETag,
+		enabled: d.Enabled.State == model.Known && d.Enabled.V, staging: d.Staging.State == model.Known && d.Staging.V,
 	}
-	v.behaviors, v.arns = summaryBehaviors(s)
-	return v
-}
-
-func configView(d *cftypes.Distribution, etag string) distView {
-	c := d.DistributionConfig
-	v := distView{
-		id: aws.ToString(d.Id), arn: aws.ToString(d.ARN), comment: aws.ToString(c.Comment), etag: etag,
-		enabled: aws.ToBool(c.Enabled), staging: aws.ToBool(c.Staging), behaviors: configBehaviors(c),
-	}
-	for _, b := range v.behaviors {
-		arn := ""
-		if f := behaviorARN(c, b); f != nil {
-			arn = aws.ToString(*f)
-		}
-		v.arns = append(v.arns, arn)
+	for _, b := range d.Behaviors {
+		v.behaviors = append(v.behaviors, plan.Behavior{PathPattern: b.PathPattern, Default: b.Default})
+		v.arns = append(v.arns, b.RealtimeLogConfigARN.V)
 	}
 	return v
-}
-
-// summaryBehaviors returns a summary's behaviors, the default first, with
-// their config ARNs.
-func summaryBehaviors(s *cftypes.DistributionSummary) ([]plan.Behavior, []string) {
-	bs := []plan.Behavior{{PathPattern: "*", Default: true}}
-	arns := []string{""}
-	if s.DefaultCacheBehavior != nil {
-		arns[0] = aws.ToString(s.DefaultCacheBehavior.RealtimeLogConfigArn)
-	}
-	if s.CacheBehaviors != nil {
-		for _, cb := range s.CacheBehaviors.Items {
-			bs = append(bs, plan.Behavior{PathPattern: aws.ToString(cb.PathPattern)})
-			arns = append(arns, aws.ToString(cb.RealtimeLogConfigArn))
-		}
-	}
-	return bs, arns
 }
 
 func (p *planner) planDistribution(v distView, configARN string) plan.Change {

@@ -39,6 +39,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudassure/cloudassure/internal/engine"
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 	"github.com/cloudassure/cloudassure/internal/model"
@@ -47,7 +48,6 @@ import (
 	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 	"github.com/cloudassure/cloudassure/internal/source/iac"
 	"github.com/cloudassure/cloudassure/internal/source/tfplan"
-	"github.com/cloudassure/cloudassure/internal/suppress"
 )
 
 // Names fix iac gives what it adds.
@@ -191,16 +191,17 @@ type judged struct {
 	f finding.Finding
 }
 
-// judge runs CF-001 over inv as scan iac does, suppressions included.
+// judge runs CF-001 over inv through the engine, as scan iac does,
+// suppressions included.
 func judge(inv *model.Inventory, o *Options) []judged {
-	r, _ := rules.Find("CF-001")
-	fs := rules.Run(inv, []*rules.Rule{r}, rules.Options{Policy: o.Policy, IncludeDisabled: o.IncludeDisabled})
-	suppress.Apply(fs, inv, o.Ignores, o.Now())
-	out := make([]judged, 0, len(fs))
-	for i, f := range fs {
-		if i < len(inv.Distributions) {
-			out = append(out, judged{inv.Distributions[i], f})
-		}
+	set := engine.Settings{File: &settings.File{Policy: o.Policy, Ignore: o.Ignores}, IncludeDisabled: o.IncludeDisabled}
+	if o.Now != nil {
+		set.Now = o.Now()
+	}
+	vs := engine.Judge(inv, []*rules.Rule{rules.CF001()}, set).Verdicts
+	out := make([]judged, len(vs))
+	for i, v := range vs {
+		out[i] = judged{v.Distribution, v.Finding}
 	}
 	return out
 }

@@ -170,7 +170,7 @@ type Distribution struct {
 	ConfigARN string     `json:"config_arn,omitempty"`
 	Behaviors []Behavior `json:"behaviors,omitempty"`
 	// Skip says why a distribution with Action None is left alone:
-	// SkipDisabled or SkipCompliant.
+	// SkipDisabled, SkipCompliant or SkipSuppressed.
 	Skip string `json:"skip,omitempty"`
 }
 
@@ -178,6 +178,9 @@ type Distribution struct {
 const (
 	SkipDisabled  = "disabled"  // disabled, and disabled distributions are not fixed
 	SkipCompliant = "compliant" // every behavior already has a config
+	// SkipSuppressed: the team accepts its CF-001 finding (an ignore entry
+	// or an inline ignore), so it is not changed.
+	SkipSuppressed = "suppressed"
 )
 
 // Behavior names one cache behavior of a distribution.

@@ -124,6 +124,9 @@ func (r *reader) identify(ctx context.Context) {
 		return
 	}
 	r.inv.Account = aws.ToString(out.Account)
+	if p := strings.SplitN(aws.ToString(out.Arn), ":", 3); len(p) == 3 && p[1] != "" {
+		r.inv.Partition = p[1]
+	}
 }
 
 // listDistributions reads every distribution from the list summaries, which
@@ -168,6 +171,7 @@ func distribution(s *cftypes.DistributionSummary) *model.Distribution {
 		Type:    "AWS::CloudFront::Distribution",
 		Domain:  aws.ToString(s.DomainName),
 		Comment: aws.ToString(s.Comment),
+		ETag:    aws.ToString(s.ETag),
 		Enabled: boolValue(s.Enabled, o),
 		Staging: boolValue(s.Staging, o),
 	}
