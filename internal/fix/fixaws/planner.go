@@ -422,7 +422,7 @@ func (p *planner) judge(ctx context.Context) ([]rules.Verdict, identity, error) 
 	if !ok {
 		return nil, identity{}, errors.New("rule CF-001 is missing")
 	}
-	src := engine.NewLive(live.Options{Config: p.o.Config, Progress: func(pr live.Progress) {
+	src := engine.NewLive(live.Options{Config: p.o.Config, DistributionsOnly: true, Progress: func(pr live.Progress) {
 		if pr.Stage == "distributions" {
 			p.progress("distributions", pr.Done, -1)
 		}

@@ -36,6 +36,9 @@ type Options struct {
 	PageSize int32
 	// Progress, when set, is told what the reader is doing.
 	Progress func(Progress)
+	// DistributionsOnly reads the account and its distributions and stops
+	// there: no real-time log configs, streams or roles (CF-001 needs none).
+	DistributionsOnly bool
 }
 
 // Progress reports how far a read has come.
@@ -90,7 +93,7 @@ func (r *reader) read(ctx context.Context) error {
 		return err
 	}
 	attached := r.attachedConfigARNs()
-	if len(attached) == 0 {
+	if len(attached) == 0 || r.opts.DistributionsOnly {
 		return ctx.Err()
 	}
 	r.listConfigs(ctx)
