@@ -2,6 +2,7 @@ package cloudformation
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -171,5 +172,30 @@ func TestReadResourcesNotAMapping(t *testing.T) {
 	inv := mustRead(t, "AWSTemplateFormatVersion: x\nResources: [a]\n")
 	if len(inv.Errors) != 1 || inv.Errors[0].Message != "Resources is a list, not a mapping" || inv.Errors[0].Range.StartLine != 2 {
 		t.Errorf("errors: %v", inv.Errors)
+	}
+}
+
+// TestReadBudgetExhausted: an alias bomb used as one CacheBehaviors item
+// uses up the evaluation budget. The distribution is an error naming it, not
+// a distribution whose later behaviors count as set.
+func TestReadBudgetExhausted(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x0: &a0 {PathPattern: /lol, RealtimeLogConfigArn: [l, l, l, l, l, l, l, l, l, l]}\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "x%d: &a%d [*a%[3]d, *a%[3]d, *a%[3]d, *a%[3]d, *a%[3]d, *a%[3]d, *a%[3]d, *a%[3]d, *a%[3]d, *a%[3]d]\n", i, i, i-1)
+	}
+	b.WriteString("Resources:\n  Bomb:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n" +
+		"        DefaultCacheBehavior: {RealtimeLogConfigArn: arn:aws:cloudfront::111122223333:realtime-log-config/a}\n" +
+		"        CacheBehaviors:\n          - *a8\n          - PathPattern: /api/*\n          - PathPattern: /img/*\n")
+	inv := mustRead(t, b.String())
+	for _, d := range inv.Distributions {
+		t.Errorf("distribution %s was judged from a partial read: %+v", d.ID, d.Behaviors)
+	}
+	if len(inv.Errors) != 1 {
+		t.Fatalf("errors: %v", inv.Errors)
+	}
+	e := inv.Errors[0]
+	if e.Resource != "Bomb" || e.Range.File != "t.yaml" || e.Range.StartLine == 0 || !strings.Contains(e.Message, "evaluation budget") {
+		t.Errorf("error = %+v", e)
 	}
 }

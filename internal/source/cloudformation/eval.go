@@ -8,8 +8,8 @@ import (
 
 // Bounds on evaluation, so that aliases and deep nesting cannot make a
 // hostile template expensive: the number of nodes evaluated grows with the
-// size of the file, not with what its aliases expand to. Past them a value
-// is unknown.
+// size of the file, not with what its aliases expand to. Past them the
+// resource being read is reported as an error and not judged.
 const (
 	baseSteps    = 10000
 	stepsPerByte = 8
@@ -24,6 +24,9 @@ type evaluator struct {
 	steps    int
 	maxSteps int
 	depth    int
+	// exhausted is set when a bound was hit: what was not read must not be
+	// judged, so the resource being read is an error.
+	exhausted bool
 	comments map[int][]model.Ignore // cloudassure:ignore comments by line
 }
 
@@ -40,6 +43,7 @@ func (e *evaluator) eval(n *yaml.Node) val {
 	}
 	e.steps++
 	if e.steps > e.maxSteps || e.depth >= maxDepth {
+		e.exhausted = true
 		return unknown()
 	}
 	e.depth++

@@ -47,15 +47,24 @@ func Read(name string, data []byte) (*model.Inventory, error) {
 	}
 	e := newEvaluator(t)
 	for _, r := range t.order {
+		e.exhausted = false
 		switch r.typ {
 		case typeDistribution:
 			d, errs := e.distribution(r)
+			if e.exhausted {
+				inv.Errors = append(inv.Errors, budgetError(t, r))
+				continue
+			}
 			if d != nil {
 				inv.Distributions = append(inv.Distributions, d)
 			}
 			inv.Errors = append(inv.Errors, errs...)
 		case typeConfig:
 			c, errs := e.realtimeLogConfig(r)
+			if e.exhausted {
+				inv.Errors = append(inv.Errors, budgetError(t, r))
+				continue
+			}
 			if c != nil {
 				inv.Configs[t.configKey(r.id)] = c
 			}
@@ -63,6 +72,11 @@ func Read(name string, data []byte) (*model.Inventory, error) {
 		}
 	}
 	return inv, nil
+}
+
+// budgetError says that r could not be read within the evaluation bounds.
+func budgetError(t *template, r *resource) *model.ReadError {
+	return t.errorAt(r.id, r.key, r.node, "the evaluation budget ran out (YAML aliases or nesting expand too far) while reading %s; it is not checked", r.typ)
 }
 
 // origin locates a property by its key and value nodes, or at fallback (the
