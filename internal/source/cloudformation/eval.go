@@ -27,7 +27,7 @@ type evaluator struct {
 	// exhausted is set when a bound was hit: what was not read must not be
 	// judged, so the resource being read is an error.
 	exhausted bool
-	comments map[int][]model.Ignore // cloudassure:ignore comments by line
+	comments  map[int][]model.Ignore // cloudassure:ignore comments by line
 }
 
 func newEvaluator(t *template) *evaluator {
