@@ -77,6 +77,7 @@ func newScanAWSCmd(ios *IO) *cobra.Command {
 		out    outputFlags
 		checks checkFlags
 		af     awsFlags
+		of     orgFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "aws",
@@ -87,6 +88,9 @@ func newScanAWSCmd(ios *IO) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
+				return err
+			}
+			if err := of.validate(cmd); err != nil {
 				return err
 			}
 			pol, rs, err := checks.load()
@@ -101,6 +105,20 @@ func newScanAWSCmd(ios *IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if of.enabled {
+				oo, err := of.options(awsCfg, live.Options{Concurrency: af.concurrency}, checks.engineOptions(pol, rs))
+				if err != nil {
+					return err
+				}
+				rep, err := auditOrg(ctx, ios, oo)
+				if err != nil {
+					return err
+				}
+				if err := out.write(ios, rep); err != nil {
+					return err
+				}
+				return exitCode(rep.ExitCode())
+			}
 			rep := auditLive(ctx, ios, live.Options{Config: awsCfg, Concurrency: af.concurrency}, checks.engineOptions(pol, rs))
 			if err := out.write(ios, rep); err != nil {
 				return err
@@ -111,6 +129,7 @@ func newScanAWSCmd(ios *IO) *cobra.Command {
 	out.register(cmd)
 	checks.register(cmd)
 	af.register(cmd)
+	of.register(cmd)
 	return cmd
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
-	"github.com/cloudassure/cloudassure/internal/org"
+	"github.com/cloudassure/cloudassure/internal/auditrole"
 )
 
 // OrgExternalID is the external ID the demo organization's external-ID
@@ -62,7 +62,7 @@ func (o *Org) Account(id string) *OrgAccount {
 // are spread over the management account and the members that can be
 // audited. The last member is suspended, the one before has no audit role,
 // the one before that demands OrgExternalID; every other member has the
-// audit role (org.DefaultRoleName) with org.AuditPolicy, trusting the
+// audit role (auditrole.Name) with auditrole.Policy, trusting the
 // management account.
 func SeedOrg(ctx context.Context, emu *emulator.Server, cfg aws.Config, members int) (*Org, error) {
 	if members < OrgMinMembers {
@@ -147,12 +147,12 @@ func auditRole(ctx context.Context, c *iam.Client, mgmt, externalID string) erro
 	}
 	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"%s}]}`, mgmt, cond)
 	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{
-		RoleName: aws.String(org.DefaultRoleName), AssumeRolePolicyDocument: aws.String(trust),
+		RoleName: aws.String(auditrole.Name), AssumeRolePolicyDocument: aws.String(trust),
 	}); err != nil {
 		return fmt.Errorf("demo: create audit role: %w", err)
 	}
 	if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
-		RoleName: aws.String(org.DefaultRoleName), PolicyName: aws.String("cloudassure-audit"), PolicyDocument: aws.String(org.AuditPolicy),
+		RoleName: aws.String(auditrole.Name), PolicyName: aws.String("cloudassure-audit"), PolicyDocument: aws.String(auditrole.Policy),
 	}); err != nil {
 		return fmt.Errorf("demo: put audit role policy: %w", err)
 	}

@@ -23,6 +23,8 @@ type Finding struct {
 	Risk     string   `json:"risk"`
 	Message  string   `json:"message"`
 	Resource Resource `json:"resource"`
+	// Account is the AWS account of the resource, in organization scans.
+	Account *AccountRef `json:"account,omitempty"`
 	// Location is where the resource is defined, for IaC scans.
 	Location *Location `json:"location,omitempty"`
 	// Behaviors are the cache behaviors the finding concerns.

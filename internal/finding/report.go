@@ -10,16 +10,21 @@ const SchemaVersion = 1
 
 // Report is the whole result of one scan: the JSON contract.
 type Report struct {
-	SchemaVersion int         `json:"schema_version"`
-	Tool          Tool        `json:"tool"`
-	Source        string      `json:"source"`
-	Account       string      `json:"account,omitempty"`
-	StartedAt     time.Time   `json:"started_at"`
-	FinishedAt    time.Time   `json:"finished_at"`
-	Rules         []RuleInfo  `json:"rules,omitempty"`
-	Findings      []Finding   `json:"findings"`
-	Errors        []ScanError `json:"errors"`
-	Summary       Summary     `json:"summary"`
+	SchemaVersion int    `json:"schema_version"`
+	Tool          Tool   `json:"tool"`
+	Source        string `json:"source"`
+	Account       string `json:"account,omitempty"`
+	// Organization is the AWS Organization's ID, in organization scans.
+	Organization string     `json:"organization,omitempty"`
+	StartedAt    time.Time  `json:"started_at"`
+	FinishedAt   time.Time  `json:"finished_at"`
+	Rules        []RuleInfo `json:"rules,omitempty"`
+	// Accounts lists every account of an organization scan: scanned,
+	// skipped, error or not_scanned.
+	Accounts []AccountResult `json:"accounts,omitempty"`
+	Findings []Finding       `json:"findings"`
+	Errors   []ScanError     `json:"errors"`
+	Summary  Summary         `json:"summary"`
 }
 
 // Tool describes cloudassure itself.
@@ -37,6 +42,8 @@ type ScanError struct {
 	Code      string    `json:"code,omitempty"`
 	Resource  string    `json:"resource,omitempty"`
 	Location  *Location `json:"location,omitempty"`
+	// Account is the AWS account the error concerns, in organization scans.
+	Account *AccountRef `json:"account,omitempty"`
 }
 
 // Summary counts findings and API calls.
@@ -50,6 +57,8 @@ type Summary struct {
 	APICalls      map[string]int `json:"api_calls,omitempty"`
 	APICallsTotal int            `json:"api_calls_total,omitempty"`
 	DurationMS    int64          `json:"duration_ms"`
+	// Accounts counts the accounts of an organization scan by status.
+	Accounts *AccountTally `json:"accounts,omitempty"`
 }
 
 // Summarize fills r.Summary's counts from r.Findings; API calls are left alone.
@@ -79,6 +88,7 @@ func (r *Report) Summarize() {
 	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
 		s.DurationMS = r.FinishedAt.Sub(r.StartedAt).Milliseconds()
 	}
+	r.summarizeAccounts()
 }
 
 // resourceKey names the resource a finding is about: one distribution
@@ -92,6 +102,9 @@ func resourceKey(f Finding) string {
 func (r *Report) Sort() {
 	sort.SliceStable(r.Findings, func(i, j int) bool {
 		a, b := r.Findings[i], r.Findings[j]
+		if a.Account.id() != b.Account.id() {
+			return a.Account.id() < b.Account.id()
+		}
 		if a.Resource.ID != b.Resource.ID {
 			return a.Resource.ID < b.Resource.ID
 		}

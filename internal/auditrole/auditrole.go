@@ -1,15 +1,14 @@
-// Package org audits every account of an AWS Organization: it lists the
-// accounts, selects them, assumes the audit role in each member and runs the
-// same engine as a single-account scan once per account, concurrently.
-package org
+// Package auditrole holds the name and the read-only permission policy of
+// the role cloudassure assumes in each member account of an Organization.
+package auditrole
 
-// DefaultRoleName is the audit role assumed in each member account.
-const DefaultRoleName = "CloudAssureAudit"
+// Name is the default name of the audit role assumed in each member account.
+const Name = "CloudAssureAudit"
 
-// AuditPolicy is the read-only permission policy of the audit role: exactly
+// Policy is the read-only permission policy of the audit role: exactly
 // the policy the README documents for an audit, and the one the shipped
 // CloudFormation template and Terraform module (deploy/audit-role) create.
-const AuditPolicy = `{
+const Policy = `{
   "Version": "2012-10-17",
   "Statement": [
     {

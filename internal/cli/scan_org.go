@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/cloudassure/cloudassure/internal/engine"
+	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/org"
+	"github.com/cloudassure/cloudassure/internal/source/live"
+)
+
+// orgFlags select the accounts of an Organization and how to reach them.
+type orgFlags struct {
+	enabled            bool
+	roleName, rolePath string
+	externalID         string
+	accounts           []string
+	accountsFile       string
+	ous                []string
+	exclude            []string
+	accountConcurrency int
+}
+
+func (o *orgFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVar(&o.enabled, "org", false, "audit every account of the AWS Organization (from the management account or a delegated administrator)")
+	f.StringVar(&o.roleName, "role-name", org.DefaultRoleName, "with --org: the audit role assumed in each member account")
+	f.StringVar(&o.rolePath, "role-path", "/", "with --org: the audit role's path")
+	f.StringVar(&o.externalID, "external-id", "", "with --org: the external ID passed to AssumeRole")
+	f.StringSliceVar(&o.accounts, "accounts", nil, "with --org: audit only these account IDs (comma-separated)")
+	f.StringVar(&o.accountsFile, "accounts-file", "", "with --org: audit only the account IDs in this file (one or more per line, # comments)")
+	f.StringSliceVar(&o.ous, "ou", nil, "with --org: audit only the accounts under these OUs (ou-… or r-…), recursively")
+	f.StringSliceVar(&o.exclude, "exclude-accounts", nil, "with --org: skip these account IDs")
+	f.IntVar(&o.accountConcurrency, "account-concurrency", 16, "with --org: accounts read at once")
+}
+
+// selection returns the accounts chosen on the command line.
+func (o *orgFlags) selection() (org.Selection, error) {
+	sel := org.Selection{Accounts: o.accounts, OUs: o.ous, Exclude: o.exclude}
+	if o.accountsFile != "" {
+		f, err := os.Open(o.accountsFile)
+		if err != nil {
+			return sel, fmt.Errorf("--accounts-file: %w", err)
+		}
+		defer f.Close()
+		ids, err := org.ReadAccountsFile(o.accountsFile, f)
+		if err != nil {
+			return sel, err
+		}
+		if len(ids) == 0 {
+			return sel, fmt.Errorf("--accounts-file %s lists no account", o.accountsFile)
+		}
+		sel.Accounts = append(append([]string(nil), sel.Accounts...), ids...)
+	}
+	return sel, sel.Validate()
+}
+
+// validate refuses organization flags without --org.
+func (o *orgFlags) validate(cmd *cobra.Command) error {
+	if o.enabled {
+		return nil
+	}
+	for _, name := range []string{"role-name", "role-path", "external-id", "accounts", "accounts-file", "ou", "exclude-accounts", "account-concurrency"} {
+		if cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s needs --org", name)
+		}
+	}
+	return nil
+}
+
+// options builds the organization scan's options.
+func (o *orgFlags) options(cfg aws.Config, lo live.Options, eo engine.Options) (org.Options, error) {
+	sel, err := o.selection()
+	if err != nil {
+		return org.Options{}, err
+	}
+	return org.Options{
+		Config: cfg, RoleName: o.roleName, RolePath: o.rolePath, ExternalID: o.externalID,
+		Selection: sel, AccountConcurrency: o.accountConcurrency, Live: lo, Engine: eo,
+	}, nil
+}
+
+// auditOrg runs an organization scan, showing progress per account.
+func auditOrg(ctx context.Context, ios *IO, opts org.Options) (*finding.Report, error) {
+	prog := newProgress(ios.Err, ios.ErrTTY)
+	prog.Message("listing the organization's accounts…")
+	opts.Progress = func(p org.Progress) { prog.Count("auditing accounts", p.Done, p.Total) }
+	res, err := org.Run(ctx, opts)
+	prog.Done()
+	if err != nil {
+		return nil, err
+	}
+	return res.Report, nil
+}
