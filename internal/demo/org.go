@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
-	"github.com/cloudassure/cloudassure/internal/emulator"
 	"github.com/cloudassure/cloudassure/internal/auditrole"
+	"github.com/cloudassure/cloudassure/internal/emulator"
 )
 
 // OrgExternalID is the external ID the demo organization's external-ID
