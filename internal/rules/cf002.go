@@ -206,8 +206,27 @@ func checkRole(res *delivery, inv *model.Inventory, cfg, roleARN, streamARN stri
 	if err != nil {
 		res.problems = append(res.problems, fmt.Sprintf("the trust policy of role %s cannot be read: %v", name, err))
 	} else {
-		ctx := map[string][]string{"aws:SourceAccount": {inv.Account}, "aws:SourceArn": {d.ARN}}
-		if dec := iampolicy.TrustsService(trust, cloudFrontPrincipal, ctx); dec.Effect != iampolicy.Allowed {
+		// CloudFront assumes the role with aws:SourceAccount and aws:SourceArn
+		// set to the distribution's account and ARN. What is not known stays
+		// out of the request context, so a condition on it is undecided
+		// (conditional) instead of failing against an empty value.
+		ctx := map[string][]string{}
+		if inv.Account != "" {
+			ctx["aws:SourceAccount"] = []string{inv.Account}
+		}
+		if d.ARN != "" {
+			ctx["aws:SourceArn"] = []string{d.ARN}
+		}
+		dec := iampolicy.TrustsService(trust, cloudFrontPrincipal, ctx)
+		switch {
+		case dec.Conditional && (inv.Account == "" || d.ARN == ""):
+			missing := "the account is not known (sts:GetCallerIdentity failed and no ARN names it)"
+			if d.ARN == "" {
+				missing = "the distribution's ARN is not known"
+			}
+			res.unreadable = append(res.unreadable, fmt.Sprintf("whether role %s trusts %s depends on the distribution's account or ARN, and %s: %s",
+				name, cloudFrontPrincipal, missing, dec))
+		case dec.Effect != iampolicy.Allowed:
 			res.problems = append(res.problems, fmt.Sprintf("role %s does not trust %s to assume it (%s)", name, cloudFrontPrincipal, dec))
 		}
 	}

@@ -16,6 +16,12 @@ func TestCF002(t *testing.T) {
 			inv.Roles[exampleRoleARN].Policies = append(inv.Roles[exampleRoleARN].Policies, model.Policy{Name: "extra", Document: doc})
 		}
 	}
+	trust := func(condition string) func(*model.Inventory) {
+		return func(inv *model.Inventory) {
+			inv.Roles[exampleRoleARN].TrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},` +
+				`"Action":"sts:AssumeRole","Condition":` + condition + `}]}`
+		}
+	}
 	kms := func(key string) func(*model.Inventory) {
 		return func(inv *model.Inventory) {
 			st := inv.Streams[exampleStreamARN]
@@ -46,6 +52,26 @@ func TestCF002(t *testing.T) {
 			inv.Streams[exampleStreamARN] = &model.Stream{ARN: exampleStreamARN, Err: &model.ReadError{Operation: "kinesis:DescribeStreamSummary", Message: "AccessDeniedException"}}
 		}, finding.Error, "could not be read"},
 		{"malformed trust policy", func(inv *model.Inventory) { inv.Roles[exampleRoleARN].TrustPolicy = "{" }, finding.Fail, "trust policy"},
+		{"source-account condition, account known", trust(`{"StringEquals":{"aws:SourceAccount":"111122223333"}}`), finding.Pass, ""},
+		{"source-account condition, another account", trust(`{"StringEquals":{"aws:SourceAccount":"444455556666"}}`), finding.Fail, "does not trust"},
+		{"source-account condition, account unknown", func(inv *model.Inventory) {
+			trust(`{"StringEquals":{"aws:SourceAccount":"111122223333"}}`)(inv)
+			inv.Account = ""
+		}, finding.Error, "account is not known"},
+		{"source-arn condition with the account in it, account unknown", func(inv *model.Inventory) {
+			trust(`{"ArnLike":{"aws:SourceArn":"arn:aws:cloudfront::${aws:SourceAccount}:distribution/*"}}`)(inv)
+			inv.Account = ""
+		}, finding.Error, "account is not known"},
+		{"source-arn condition, distribution ARN known, account unknown", func(inv *model.Inventory) {
+			trust(`{"ArnLike":{"aws:SourceArn":"arn:aws:cloudfront::111122223333:distribution/*"}}`)(inv)
+			inv.Account = ""
+		}, finding.Pass, ""},
+		{"deny on another source account, account unknown", func(inv *model.Inventory) {
+			inv.Roles[exampleRoleARN].TrustPolicy = `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"sts:AssumeRole"},` +
+				`{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:SourceAccount":"111122223333"}}}]}`
+			inv.Account = ""
+		}, finding.Error, "account is not known"},
+		{"no condition, account unknown", func(inv *model.Inventory) { inv.Account = "" }, finding.Pass, ""},
 		{"stream deleted and role broken: both named", func(inv *model.Inventory) {
 			inv.Streams[exampleStreamARN] = &model.Stream{ARN: exampleStreamARN}
 			inv.Roles[exampleRoleARN] = &model.Role{ARN: exampleRoleARN}

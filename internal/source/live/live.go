@@ -88,6 +88,7 @@ type reader struct {
 }
 
 func (r *reader) read(ctx context.Context) error {
+	defer r.fillAccount()
 	r.identify(ctx)
 	if err := r.listDistributions(ctx); err != nil {
 		return err
@@ -130,6 +131,51 @@ func (r *reader) identify(ctx context.Context) {
 	if p := strings.SplitN(aws.ToString(out.Arn), ":", 3); len(p) == 3 && p[1] != "" {
 		r.inv.Partition = p[1]
 	}
+}
+
+// fillAccount takes the account from the ARNs read when
+// sts:GetCallerIdentity did not give it.
+func (r *reader) fillAccount() {
+	if r.inv.Account == "" {
+		r.inv.Account = accountFromARNs(r.inv)
+	}
+}
+
+// accountFromARNs returns the account ID that every distribution ARN (or,
+// without distributions, every real-time log config ARN) of inv names, or ""
+// when they name none, several, or something that is not an account ID.
+func accountFromARNs(inv *model.Inventory) string {
+	var arns []string
+	for _, d := range inv.Distributions {
+		arns = append(arns, d.ARN)
+	}
+	if len(arns) == 0 {
+		for _, c := range inv.Configs {
+			arns = append(arns, c.ARN)
+		}
+	}
+	account := ""
+	for _, arn := range arns {
+		p := strings.SplitN(arn, ":", 6)
+		if len(p) < 6 || p[0] != "arn" || !isAccountID(p[4]) || (account != "" && p[4] != account) {
+			return ""
+		}
+		account = p[4]
+	}
+	return account
+}
+
+// isAccountID reports whether s is a 12-digit AWS account ID.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // listDistributions reads every distribution from the list summaries, which

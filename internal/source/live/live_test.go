@@ -290,3 +290,67 @@ func TestReadUnderFaults(t *testing.T) {
 		t.Errorf("ListDistributions counted %d times; retries must not count", n)
 	}
 }
+
+// denyIdentity answers sts:GetCallerIdentity with AccessDenied, as a
+// credential scoped by an SCP that blocks STS would.
+func denyIdentity(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.Header.Get("Authorization"), "/sts/aws4_request") {
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>denied</Message></Error><RequestId>x</RequestId></ErrorResponse>`)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TestReadWithoutIdentity checks that a failed sts:GetCallerIdentity is
+// recorded and the account is taken from the distribution ARNs, so CF-002
+// judges the demo roles' aws:SourceAccount conditions as it does with STS.
+func TestReadWithoutIdentity(t *testing.T) {
+	url, cases := seededDemo(t, denyIdentity)
+	inv, err := Read(context.Background(), Options{Config: EndpointConfig(url, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Account != emulator.DefaultAccountID {
+		t.Errorf("account %q, want %q from the distribution ARNs", inv.Account, emulator.DefaultAccountID)
+	}
+	if len(inv.Errors) != 1 || inv.Errors[0].Operation != "sts:GetCallerIdentity" || inv.Errors[0].Code != "AccessDenied" {
+		t.Errorf("errors %v, want the sts:GetCallerIdentity failure", inv.Errors)
+	}
+	want := map[string]string{}
+	for _, c := range cases {
+		want[c.ID] = c.Want["CF-002"]
+	}
+	for _, f := range rules.Run(inv, rules.All(), rules.Options{Policy: rules.DefaultPolicy()}) {
+		if f.RuleID == "CF-002" && string(f.Status) != want[f.Resource.ID] {
+			t.Errorf("CF-002 %s (%s) = %s %q, want %s", f.Resource.ID, f.Resource.Name, f.Status, f.Message, want[f.Resource.ID])
+		}
+	}
+}
+
+func TestAccountFromARNs(t *testing.T) {
+	dist := func(arn string) *model.Distribution { return &model.Distribution{ARN: arn} }
+	for _, tt := range []struct {
+		name string
+		inv  *model.Inventory
+		want string
+	}{
+		{"distribution ARNs", &model.Inventory{Distributions: []*model.Distribution{
+			dist("arn:aws:cloudfront::111122223333:distribution/E1"), dist("arn:aws:cloudfront::111122223333:distribution/E2")}}, "111122223333"},
+		{"config ARNs when no distribution", &model.Inventory{Configs: map[string]*model.RealtimeLogConfig{
+			"c": {ARN: "arn:aws:cloudfront::444455556666:realtime-log-config/main"}}}, "444455556666"},
+		{"ARNs disagree", &model.Inventory{Distributions: []*model.Distribution{
+			dist("arn:aws:cloudfront::111122223333:distribution/E1"), dist("arn:aws:cloudfront::444455556666:distribution/E2")}}, ""},
+		{"not an account ID", &model.Inventory{Distributions: []*model.Distribution{dist("arn:aws:cloudfront::../x:distribution/E1")}}, ""},
+		{"nothing read", &model.Inventory{}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := accountFromARNs(tt.inv); got != tt.want {
+				t.Errorf("accountFromARNs = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
