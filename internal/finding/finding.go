@@ -28,13 +28,13 @@ type Finding struct {
 	// Location is where the resource is defined, for IaC scans.
 	Location *Location `json:"location,omitempty"`
 	// Behaviors are the cache behaviors the finding concerns.
-	Behaviors []Behavior `json:"behaviors,omitempty"`
+	Behaviors []Behavior `json:"behaviors"`
 	// Problems lists each distinct thing wrong, one sentence each.
-	Problems []string `json:"problems,omitempty"`
+	Problems []string `json:"problems"`
 	// Related names other resources involved (configs, streams, roles, distributions).
-	Related []Resource `json:"related,omitempty"`
+	Related []Resource `json:"related"`
 	// Staging is true for a staging distribution.
-	Staging bool `json:"staging,omitempty"`
+	Staging bool `json:"staging"`
 	// Suppression is set when the finding was suppressed by the user.
 	Suppression *Suppression `json:"suppression,omitempty"`
 	// Fingerprint identifies the finding across runs.

@@ -10,8 +10,9 @@ import (
 )
 
 // CSV writes one row per finding under a header row, for spreadsheets and
-// quick scripting. Behaviors are their path patterns joined by ";". Scan
-// errors are not rows: they are in every other format.
+// quick scripting. Behaviors are their path patterns joined by ";". Each scan
+// error follows as a row of status ERROR with no rule ID, the resource (ARN
+// or file and lines) it concerns, and the failed call in the message.
 type CSV struct{}
 
 var _ Reporter = (*CSV)(nil)
@@ -51,6 +52,35 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 			return err
 		}
 	}
+	for i := range r.Errors {
+		if err := cw.Write(scanErrorRow(&r.Errors[i])); err != nil {
+			return err
+		}
+	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// scanErrorRow is the CSV row of a scan error.
+func scanErrorRow(e *finding.ScanError) []string {
+	var id, arn, file, start, end string
+	if strings.HasPrefix(e.Resource, "arn:") {
+		arn = e.Resource
+	} else {
+		id = e.Resource
+	}
+	if l := e.Location; l != nil {
+		file = l.File
+		if l.StartLine > 0 {
+			start = strconv.Itoa(l.StartLine)
+		}
+		if l.EndLine > 0 {
+			end = strconv.Itoa(l.EndLine)
+		}
+	}
+	msg := e.Message
+	if e.Operation != "" {
+		msg = e.Operation + ": " + msg
+	}
+	return []string{"", string(finding.Error), "", "", id, arn, file, start, end, "", msg}
 }

@@ -163,8 +163,18 @@ func TestCSV(t *testing.T) {
 	if got := strings.Join(rows[0], ","); got != want {
 		t.Errorf("header %s", got)
 	}
-	if len(rows) != len(r.Findings)+1 {
-		t.Fatalf("%d rows for %d findings", len(rows)-1, len(r.Findings))
+	if len(rows) != len(r.Findings)+len(r.Errors)+1 {
+		t.Fatalf("%d rows for %d findings and %d scan errors", len(rows)-1, len(r.Findings), len(r.Errors))
+	}
+	// Scan errors follow the findings: status ERROR, no rule, the resource
+	// or file they concern, and the failed call in the message.
+	errRows := rows[len(r.Findings)+1:]
+	wantErrs := [][]string{
+		{"", "ERROR", "", "", "", configARN, "", "", "", "", "cloudfront:GetRealtimeLogConfig: " + r.Errors[0].Message},
+		{"", "ERROR", "", "", "", "", "infra/main.tf", "3", "7", "", r.Errors[1].Message},
+	}
+	if diff := cmp.Diff(wantErrs, errRows); diff != "" {
+		t.Errorf("scan error rows (-want +got):\n%s", diff)
 	}
 	for i, f := range r.Findings {
 		row := rows[i+1]

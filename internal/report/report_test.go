@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
 )
@@ -423,7 +424,7 @@ func TestJSON(t *testing.T) {
 		if want.Errors == nil {
 			want.Errors = []finding.ScanError{}
 		}
-		if diff := cmp.Diff(&want, &back); diff != "" {
+		if diff := cmp.Diff(&want, &back, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("JSON round trip (-want +got):\n%s", diff)
 		}
 		var raw map[string]json.RawMessage
@@ -435,5 +436,36 @@ func TestJSON(t *testing.T) {
 				t.Errorf("%s is %s, want an array", key, raw[key])
 			}
 		}
+	}
+}
+
+// TestJSONDocumentedKeys checks that every finding carries the keys the
+// README documents, as arrays and booleans, even when they are empty.
+func TestJSONDocumentedKeys(t *testing.T) {
+	r := sampleReport()
+	r.Findings = append(r.Findings, finding.Finding{RuleID: "CF-001", Status: finding.Pass, Resource: live("E4BARE", "")})
+	var raw struct {
+		Findings []map[string]json.RawMessage `json:"findings"`
+	}
+	if err := json.Unmarshal(render(t, "json", Options{}, r), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range raw.Findings {
+		for _, key := range []string{"rule_id", "title", "status", "risk", "message", "resource", "fingerprint"} {
+			if _, ok := f[key]; !ok {
+				t.Errorf("finding %d has no %q", i, key)
+			}
+		}
+		for _, key := range []string{"behaviors", "problems", "related"} {
+			if !bytes.HasPrefix(f[key], []byte("[")) {
+				t.Errorf("finding %d: %q is %s, want an array", i, key, f[key])
+			}
+		}
+		if s := string(f["staging"]); s != "true" && s != "false" {
+			t.Errorf("finding %d: staging is %q, want a boolean", i, s)
+		}
+	}
+	if r.Findings[len(r.Findings)-1].Related != nil {
+		t.Error("the JSON reporter changed the caller's finding")
 	}
 }
