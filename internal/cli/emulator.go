@@ -28,7 +28,22 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 			"be tried offline: point them at it with --endpoint-url or AWS_ENDPOINT_URL and any credentials.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.Faults.Validate(); err != nil {
+				return err
+			}
+			for _, d := range []struct {
+				flag string
+				v    time.Duration
+			}{{"--stream-delay", opts.StreamActivationDelay}, {"--deploy-delay", opts.DeployDelay}} {
+				if d.v < 0 {
+					return fmt.Errorf("%s must not be negative, got %v", d.flag, d.v)
+				}
+			}
 			opts.AccountID = account
+			// The faults are for the clients the user points at the emulator,
+			// not for seeding: seed first, then switch them on.
+			faults := opts.Faults
+			opts.Faults = emulator.Faults{}
 			emu := emulator.New(opts)
 			url, err := emu.Start(listen)
 			if err != nil {
@@ -51,6 +66,7 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 					return err
 				}
 			}
+			emu.SetFaults(faults)
 			fmt.Fprintf(ios.Out, "cloudassure emulator listening on %s (account %s)\n", url, emu.AccountID())
 			fmt.Fprintf(ios.Out, "  export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n", url)
 			if seedDemo {
