@@ -69,6 +69,7 @@ func NewRoot(ios *IO) *cobra.Command {
 		newEmulatorCmd(ios),
 		newFixCmd(ios),
 	)
+	rejectUnknownSubcommands(root)
 	return root
 }
 

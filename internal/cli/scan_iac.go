@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,6 +38,14 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 				Progress: func(done, total int) { prog.Count("reading files", done, total) },
 			}}
 			rep := runEngine(cmd.Context(), ios, src, checks.engineOptions(cfg, rs), prog)
+			if len(rep.Findings) == 0 {
+				paths := args
+				if len(paths) == 0 {
+					paths = []string{"."}
+				}
+				fmt.Fprintf(ios.Err, "cloudassure: no CloudFront distribution found in infrastructure code under %s "+
+					"(CloudFormation templates, Terraform modules, plan JSON)\n", strings.Join(paths, ", "))
+			}
 			if err := out.write(ios, rep); err != nil {
 				return err
 			}
