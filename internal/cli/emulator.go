@@ -69,6 +69,7 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 			emu.SetFaults(faults)
 			fmt.Fprintf(ios.Out, "cloudassure emulator listening on %s (account %s)\n", url, emu.AccountID())
 			fmt.Fprintf(ios.Out, "  export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n", url)
+			fmt.Fprintf(ios.Out, "  the AWS CLI before 2.13 ignores AWS_ENDPOINT_URL: aws --endpoint-url %s cloudfront list-distributions\n", url)
 			if seedDemo {
 				fmt.Fprintln(ios.Out, "  seeded with the demo account; try: cloudassure scan aws")
 			}
