@@ -23,13 +23,22 @@ var CSVHeader = []string{
 	"file", "start_line", "end_line", "behaviors", "message",
 }
 
+// CSVAccountHeader are the columns an organization scan's rows start with.
+var CSVAccountHeader = []string{"account_id", "account_name"}
+
 // Write implements Reporter.
 func (*CSV) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+	// An organization scan's rows start with the account.
+	org := len(r.Accounts) > 0
+	header := CSVHeader
+	if org {
+		header = append(append([]string(nil), CSVAccountHeader...), CSVHeader...)
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	for i := range r.Findings {
@@ -47,6 +56,13 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 		row := []string{
 			f.RuleID, string(f.Status), f.Risk, f.Resource.Type, f.Resource.ID, f.Resource.ARN,
 			file, start, end, strings.Join(behaviorPatterns(f), ";"), f.Message,
+		}
+		if org {
+			var id, name string
+			if a := f.Account; a != nil {
+				id, name = a.ID, a.Name
+			}
+			row = append([]string{id, name}, row...)
 		}
 		if err := cw.Write(row); err != nil {
 			return err

@@ -165,7 +165,7 @@ func suiteName(rm ruleMeta) string {
 }
 
 func junitCaseOf(f *finding.Finding) junitCase {
-	c := junitCase{Name: f.Resource.ID, Classname: f.Resource.Type, Time: junitZeroTime}
+	c := junitCase{Name: accountPath(f.Account) + f.Resource.ID, Classname: f.Resource.Type, Time: junitZeroTime}
 	if f.Location != nil {
 		c.File, c.Line = f.Location.File, f.Location.StartLine
 	}
@@ -191,6 +191,9 @@ func junitDetails(f *finding.Finding) string {
 	for _, p := range f.Problems {
 		lines = append(lines, "- "+p)
 	}
+	if a := accountName(f.Account); a != "" {
+		lines = append(lines, "account: "+a)
+	}
 	if len(f.Behaviors) > 0 {
 		lines = append(lines, "behaviors: "+behaviorList(f))
 	}
@@ -211,7 +214,7 @@ func junitDetails(f *finding.Finding) string {
 
 func junitScanErrorCase(e *finding.ScanError, i int) junitCase {
 	c := junitCase{
-		Name:      firstNonEmpty(scanErrorWhere(e), e.Operation, fmt.Sprintf("error %d", i+1)),
+		Name:      accountPath(e.Account) + firstNonEmpty(scanErrorWhere(e), e.Operation, fmt.Sprintf("error %d", i+1)),
 		Classname: firstNonEmpty(e.Operation, "scan"),
 		Time:      junitZeroTime,
 	}

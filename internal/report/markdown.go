@@ -44,6 +44,9 @@ func (*Markdown) Write(w io.Writer, r *finding.Report) error {
 	if r.Account != "" {
 		meta = append(meta, "**Account:** "+mdCode(r.Account))
 	}
+	if r.Organization != "" {
+		meta = append(meta, "**Organization:** "+mdCode(r.Organization))
+	}
 	if r.Tool.Version != "" {
 		meta = append(meta, "**Version:** "+mdText(r.Tool.Version))
 	}
@@ -114,6 +117,9 @@ func mdFindings(b *bytes.Buffer, fs []*finding.Finding) {
 	b.WriteString("| Status | Rule | Resource | Location | Message |\n| --- | --- | --- | --- | --- |\n")
 	for _, f := range fs {
 		res := mdCode(f.Resource.ID)
+		if f.Account != nil {
+			res = mdText("account "+accountName(f.Account)) + ": " + res
+		}
 		if f.Staging {
 			res += " (staging)"
 		}

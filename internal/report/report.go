@@ -225,6 +225,9 @@ func summaryLine(r *finding.Report) string {
 			plural(s.Total, "check", "checks"), s.Fail, plural(s.Error, "error", "errors"), s.Pass, s.Skip),
 		plural(s.Resources, one, many),
 	}
+	if a := accountsSummary(r); a != "" {
+		parts = append(parts, a)
+	}
 	if n := len(r.Errors); n > 0 {
 		parts = append(parts, plural(n, "scan error", "scan errors"))
 	}

@@ -52,8 +52,9 @@ type sarifRun struct {
 }
 
 type sarifRunProps struct {
-	Source  string `json:"source,omitempty"`
-	Account string `json:"account,omitempty"`
+	Source       string `json:"source,omitempty"`
+	Account      string `json:"account,omitempty"`
+	Organization string `json:"organization,omitempty"`
 }
 
 type sarifTool struct {
@@ -133,6 +134,8 @@ type sarifResultProps struct {
 	ResourceARN  string         `json:"resourceArn,omitempty"`
 	Staging      bool           `json:"staging,omitempty"`
 	Behaviors    []string       `json:"behaviors,omitempty"`
+	AccountID    string         `json:"accountId,omitempty"`
+	AccountName  string         `json:"accountName,omitempty"`
 }
 
 type sarifLocation struct {
@@ -207,7 +210,7 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 		Results:     results,
 	}
 	if r.Source != "" || r.Account != "" {
-		run.Properties = &sarifRunProps{Source: r.Source, Account: r.Account}
+		run.Properties = &sarifRunProps{Source: r.Source, Account: r.Account, Organization: r.Organization}
 	}
 	log := sarifLog{Schema: SARIFSchemaURI, Version: SARIFVersion, Runs: []sarifRun{run}}
 	enc := json.NewEncoder(w)
@@ -255,6 +258,7 @@ func sarifResultOf(f *finding.Finding, ruleIndex int) sarifResult {
 	for _, p := range f.Problems {
 		text += "\n- " + p
 	}
+	text = accountPrefix(f.Account) + text
 	res := sarifResult{
 		RuleID:    f.RuleID,
 		RuleIndex: ruleIndex,
@@ -274,6 +278,9 @@ func sarifResultOf(f *finding.Finding, ruleIndex int) sarifResult {
 	}
 	if len(f.Behaviors) > 0 {
 		res.Properties.Behaviors = behaviorPatterns(f)
+	}
+	if a := f.Account; a != nil {
+		res.Properties.AccountID, res.Properties.AccountName = a.ID, a.Name
 	}
 	if f.Fingerprint != "" {
 		res.PartialFingerprints = map[string]string{FingerprintKey: f.Fingerprint}
@@ -316,6 +323,7 @@ func sarifNotificationOf(e *finding.ScanError) sarifNotification {
 	if n.Message.Text == "" {
 		n.Message.Text = firstNonEmpty(e.Code, e.Operation, "scan error")
 	}
+	n.Message.Text = accountPrefix(e.Account) + n.Message.Text
 	switch {
 	case e.Location != nil && e.Location.File != "":
 		n.Locations = []sarifLocation{{PhysicalLocation: sarifPhysicalOf(e.Location)}}

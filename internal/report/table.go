@@ -56,9 +56,14 @@ func (t *Table) Write(w io.Writer, r *finding.Report) error {
 	if len(r.Findings) == 0 {
 		b.WriteString("No findings.\n")
 	}
+	account := ""
 	for i, g := range groupByResource(r.Findings) {
 		if i > 0 {
 			b.WriteByte('\n')
+		}
+		if id := accountID(g[0]); len(r.Accounts) > 0 && (i == 0 || id != account) {
+			account = id
+			t.accountHeader(&b, r, g[0])
 		}
 		t.resource(&b, g)
 		for _, f := range g {
@@ -110,6 +115,8 @@ func (t *Table) Write(w io.Writer, r *finding.Report) error {
 		}
 	}
 
+	t.accounts(&b, r)
+
 	b.WriteByte('\n')
 	b.WriteString(t.paint(ansiBold, summaryLine(r)) + "\n")
 	_, err := w.Write(b.Bytes())
@@ -128,6 +135,9 @@ func (t *Table) header(b *bytes.Buffer, r *finding.Report) {
 	}
 	if r.Account != "" {
 		parts = append(parts, "account "+r.Account)
+	}
+	if r.Organization != "" {
+		parts = append(parts, "organization "+r.Organization)
 	}
 	if !r.StartedAt.IsZero() {
 		parts = append(parts, r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
