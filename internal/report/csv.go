@@ -69,7 +69,16 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 		}
 	}
 	for i := range r.Errors {
-		if err := cw.Write(scanErrorRow(&r.Errors[i])); err != nil {
+		e := &r.Errors[i]
+		row := scanErrorRow(e)
+		if org {
+			var id, name string
+			if a := e.Account; a != nil {
+				id, name = a.ID, a.Name
+			}
+			row = append([]string{id, name}, row...)
+		}
+		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
