@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 		seedDemo bool
 		demoOrg  int
 		account  string
+		debug    bool
 		opts     emulator.Options
 	)
 	cmd := &cobra.Command{
@@ -44,6 +46,9 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 			// not for seeding: seed first, then switch them on.
 			faults := opts.Faults
 			opts.Faults = emulator.Faults{}
+			if debug {
+				opts.Logger = slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			}
 			emu := emulator.New(opts)
 			url, err := emu.Start(listen)
 			if err != nil {
@@ -86,6 +91,7 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 	cmd.Flags().Float64Var(&opts.Faults.ThrottleRate, "throttle-rate", 0, "fraction of requests answered with a throttling error (0-1)")
 	cmd.Flags().Float64Var(&opts.Faults.ServerErrorRate, "error-rate", 0, "fraction of requests answered with a 5xx error (0-1)")
 	cmd.Flags().DurationVar(&opts.StreamActivationDelay, "stream-delay", 0, "how long new Kinesis streams stay CREATING")
+	cmd.Flags().BoolVar(&debug, "debug", false, "log every request (service, operation, path, status; never bodies) to standard error")
 	cmd.Flags().DurationVar(&opts.DeployDelay, "deploy-delay", 0, "how long changed distributions stay InProgress")
 	return cmd
 }

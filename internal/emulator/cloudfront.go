@@ -71,6 +71,8 @@ func (c *cloudFront) route(w http.ResponseWriter, r *http.Request, rc *reqContex
 	parts := strings.Split(path, "/")
 	q := r.URL.Query()
 	switch {
+	case path == "distribution" && q.Has("WithTags") && r.Method == http.MethodPost:
+		return c.createDistributionWithTags(w, r, rc)
 	case path == "distribution" && !q.Has("WithTags"): // ?WithTags is CreateDistributionWithTags
 		switch r.Method {
 		case http.MethodGet:
@@ -103,6 +105,24 @@ func (c *cloudFront) route(w http.ResponseWriter, r *http.Request, rc *reqContex
 		case http.MethodPut:
 			return c.updateRealtimeLogConfig(w, r)
 		}
+	case path == "cache-policy" && r.Method == http.MethodGet:
+		return c.listCachePolicies(w, q)
+	case len(parts) == 2 && parts[0] == "cache-policy" && r.Method == http.MethodGet:
+		return c.getCachePolicy(w, parts[1], false)
+	case len(parts) == 3 && parts[0] == "cache-policy" && parts[2] == "config" && r.Method == http.MethodGet:
+		return c.getCachePolicy(w, parts[1], true)
+	case path == "origin-request-policy" && r.Method == http.MethodGet:
+		return c.listOriginRequestPolicies(w, q)
+	case len(parts) == 2 && parts[0] == "origin-request-policy" && r.Method == http.MethodGet:
+		return c.getOriginRequestPolicy(w, parts[1], false)
+	case len(parts) == 3 && parts[0] == "origin-request-policy" && parts[2] == "config" && r.Method == http.MethodGet:
+		return c.getOriginRequestPolicy(w, parts[1], true)
+	case path == "tagging" && r.Method == http.MethodGet:
+		return c.listTagsForResource(w, r, rc)
+	case path == "tagging" && r.Method == http.MethodPost && q.Get("Operation") == "Tag":
+		return c.tagResource(w, r, rc)
+	case path == "tagging" && r.Method == http.MethodPost && q.Get("Operation") == "Untag":
+		return c.untagResource(w, r, rc)
 	case path == "get-realtime-log-config" && r.Method == http.MethodPost:
 		return c.getRealtimeLogConfig(w, r)
 	case path == "delete-realtime-log-config" && r.Method == http.MethodPost:

@@ -28,8 +28,10 @@ type distConfig struct {
 
 // cfBehavior is the part of a cache behavior the emulator looks at.
 type cfBehavior struct {
-	pathPattern string // empty for the default cache behavior
-	rtlcARN     string
+	pathPattern         string // empty for the default cache behavior
+	rtlcARN             string
+	cachePolicy         string // CachePolicyId, if any
+	originRequestPolicy string // OriginRequestPolicyId, if any
 }
 
 // cfRawElement is one child element kept verbatim.
@@ -89,12 +91,13 @@ type configFields struct {
 }
 
 type behaviorFields struct {
-	PathPattern          *string
-	TargetOriginId       *string
-	ViewerProtocolPolicy *string
-	CachePolicyId        *string
-	ForwardedValues      *struct{}
-	RealtimeLogConfigArn string
+	PathPattern           *string
+	TargetOriginId        *string
+	ViewerProtocolPolicy  *string
+	CachePolicyId         *string
+	OriginRequestPolicyId string
+	ForwardedValues       *struct{}
+	RealtimeLogConfigArn  string
 }
 
 // parseDistributionConfig parses and checks a DistributionConfig document
@@ -115,9 +118,9 @@ func parseDistributionConfig(body []byte) (*distConfig, *cfError) {
 	if err := xml.Unmarshal(body, &f); err != nil {
 		return nil, cfMalformedXML(err)
 	}
-	cfg := &distConfig{children: doc.Children}
+	cfg := &distConfig{children: withConfigDefaults(doc.Children)}
 	var buf bytes.Buffer
-	for _, c := range doc.Children {
+	for _, c := range cfg.children {
 		cfWriteRaw(&buf, c.XMLName.Local, c.Inner)
 	}
 	cfg.inner = buf.Bytes()
@@ -184,7 +187,10 @@ func (d *distConfig) fill(f *configFields) *cfError {
 		if !targets[*b.TargetOriginId] {
 			return cfErr(http.StatusNotFound, "NoSuchOrigin", "One or more of your origins or origin groups do not exist.")
 		}
-		bh := cfBehavior{rtlcARN: strings.TrimSpace(b.RealtimeLogConfigArn)}
+		bh := cfBehavior{rtlcARN: strings.TrimSpace(b.RealtimeLogConfigArn), originRequestPolicy: strings.TrimSpace(b.OriginRequestPolicyId)}
+		if b.CachePolicyId != nil {
+			bh.cachePolicy = strings.TrimSpace(*b.CachePolicyId)
+		}
 		if b.PathPattern != nil && i > 0 {
 			bh.pathPattern = *b.PathPattern
 		}
@@ -192,6 +198,50 @@ func (d *distConfig) fill(f *configFields) *cfError {
 	}
 	d.aliases = f.Aliases.Items
 	return nil
+}
+
+// configDefaults are the optional DistributionConfig members CloudFront
+// fills in when a request leaves them out, with the values it fills in
+// (the API reference's defaults: no aliases, origin groups, ordered
+// behaviors or custom error responses; logging off; all edge locations;
+// the CloudFront certificate; no geo restriction; HTTP/2; no IPv6).
+// GetDistribution and GetDistributionConfig return them, so clients that
+// read every member (the Terraform AWS provider does) find them.
+var configDefaults = []struct {
+	name  string
+	inner string
+}{
+	{"Aliases", "<Quantity>0</Quantity>"},
+	{"DefaultRootObject", ""},
+	{"OriginGroups", "<Quantity>0</Quantity>"},
+	{"CacheBehaviors", "<Quantity>0</Quantity>"},
+	{"CustomErrorResponses", "<Quantity>0</Quantity>"},
+	{"Logging", "<Enabled>false</Enabled><IncludeCookies>false</IncludeCookies><Bucket></Bucket><Prefix></Prefix>"},
+	{"PriceClass", "PriceClass_All"},
+	{"ViewerCertificate", "<CloudFrontDefaultCertificate>true</CloudFrontDefaultCertificate>" +
+		"<SSLSupportMethod>vip</SSLSupportMethod><MinimumProtocolVersion>TLSv1</MinimumProtocolVersion>" +
+		"<CertificateSource>cloudfront</CertificateSource>"},
+	{"Restrictions", "<GeoRestriction><RestrictionType>none</RestrictionType><Quantity>0</Quantity></GeoRestriction>"},
+	{"WebACLId", ""},
+	{"HttpVersion", "http2"},
+	{"IsIPV6Enabled", "false"},
+	{"Staging", "false"},
+}
+
+// withConfigDefaults returns the children a request sent, in its order,
+// followed by the defaults of the optional members it left out.
+func withConfigDefaults(children []cfRawElement) []cfRawElement {
+	have := map[string]bool{}
+	for _, c := range children {
+		have[c.XMLName.Local] = true
+	}
+	out := children
+	for _, d := range configDefaults {
+		if !have[d.name] {
+			out = append(out, cfRawElement{XMLName: xml.Name{Local: d.name}, Inner: []byte(d.inner)})
+		}
+	}
+	return out
 }
 
 func cfParseBool(name, s string) (bool, *cfError) {

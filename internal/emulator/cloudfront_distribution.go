@@ -15,6 +15,7 @@ type distribution struct {
 	seq                   int64
 	lastModified          time.Time
 	cfg                   *distConfig
+	tags                  map[string]string
 }
 
 // status is InProgress until DeployDelay has passed since the last change.
@@ -97,6 +98,25 @@ func (c *cloudFront) createDistribution(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
+	return c.create(w, rc, body, nil)
+}
+
+// createDistributionWithTags is CreateDistributionWithTags: a config and
+// its tags in one DistributionConfigWithTags document.
+func (c *cloudFront) createDistributionWithTags(w http.ResponseWriter, r *http.Request, rc *reqContext) *cfError {
+	body, err := cfReadBody(r)
+	if err != nil {
+		return err
+	}
+	cfgBody, tags, err := splitConfigWithTags(body)
+	if err != nil {
+		return err
+	}
+	return c.create(w, rc, cfgBody, tags)
+}
+
+// create stores a new distribution from a DistributionConfig document.
+func (c *cloudFront) create(w http.ResponseWriter, rc *reqContext, body []byte, tags []cfTagXML) *cfError {
 	cfg, err := parseDistributionConfig(body)
 	if err != nil {
 		return err
@@ -122,6 +142,9 @@ func (c *cloudFront) createDistribution(w http.ResponseWriter, r *http.Request, 
 		seq:          c.seq,
 		lastModified: c.s.now(),
 		cfg:          cfg,
+	}
+	if err := d.setTags(tags); err != nil {
+		return err
 	}
 	c.dists[id] = d
 	c.seqByID[id] = d.seq
@@ -158,6 +181,12 @@ func (c *cloudFront) checkReferences(cfg *distConfig, rc *reqContext, self strin
 		}
 	}
 	for _, b := range cfg.behaviors {
+		if b.cachePolicy != "" && !cfManagedPolicyExists(b.cachePolicy, true) {
+			return cfErr(http.StatusNotFound, "NoSuchCachePolicy", "The cache policy does not exist.")
+		}
+		if b.originRequestPolicy != "" && !cfManagedPolicyExists(b.originRequestPolicy, false) {
+			return cfErr(http.StatusNotFound, "NoSuchOriginRequestPolicy", "The origin request policy does not exist.")
+		}
 		if b.rtlcARN == "" {
 			continue
 		}

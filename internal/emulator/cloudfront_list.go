@@ -55,7 +55,7 @@ var summaryElements = []summaryElement{
 		"<CertificateSource>cloudfront</CertificateSource>")},
 	{"Restrictions", []byte("<GeoRestriction><RestrictionType>none</RestrictionType><Quantity>0</Quantity></GeoRestriction>")},
 	{"WebACLId", []byte{}},
-	{"HttpVersion", []byte("http1.1")},
+	{"HttpVersion", []byte("http2")},
 	{"IsIPV6Enabled", []byte("false")},
 	{"AliasICPRecordals", nil}, // computed
 	{"Staging", []byte("false")},

@@ -33,7 +33,7 @@ func cfRawRequest(t testing.TB, method, url, body string, header map[string]stri
 const cfRawConfigBody = `<CallerReference>raw</CallerReference>` +
 	`<Origins><Quantity>1</Quantity><Items><Origin><Id>o</Id><DomainName>example.com</DomainName></Origin></Items></Origins>` +
 	`<DefaultCacheBehavior><TargetOriginId>o</TargetOriginId><ViewerProtocolPolicy>allow-all</ViewerProtocolPolicy>` +
-	`<CachePolicyId>x</CachePolicyId></DefaultCacheBehavior>`
+	`<CachePolicyId>658327ea-f89d-4fab-a63d-7e88639e58f6</CachePolicyId></DefaultCacheBehavior>`
 
 func TestCloudFrontRawBodies(t *testing.T) {
 	s, _ := newCloudFrontClient(t, Options{})
@@ -58,6 +58,7 @@ func TestCloudFrontRawBodies(t *testing.T) {
 		{"no enabled", wrap(cfRawConfigBody + `<Comment/>`), 400, "InvalidArgument"},
 		{"no caller reference", wrap(strings.Replace(cfRawConfigBody, "<CallerReference>raw</CallerReference>", "", 1) + `<Comment/><Enabled>true</Enabled>`), 400, "InvalidArgument"},
 		{"no default cache behavior", wrap(cfRawConfigBody[:strings.Index(cfRawConfigBody, "<DefaultCacheBehavior>")] + `<Comment/><Enabled>true</Enabled>`), 400, "InvalidArgument"},
+		{"unknown cache policy", wrap(strings.Replace(cfRawConfigBody, "658327ea-f89d-4fab-a63d-7e88639e58f6", "x", 1) + `<Comment/><Enabled>true</Enabled>`), 404, "NoSuchCachePolicy"},
 		{"ok", wrap(cfRawConfigBody + `<Comment/><Enabled>true</Enabled>`), 201, ""},
 	}
 	for _, tt := range tests {
@@ -68,7 +69,7 @@ func TestCloudFrontRawBodies(t *testing.T) {
 			}
 		})
 	}
-	if status, _ := cfRawRequest(t, http.MethodGet, s.URL()+"/2020-05-31/cache-policy", "", nil); status != http.StatusNotImplemented {
+	if status, _ := cfRawRequest(t, http.MethodGet, s.URL()+"/2020-05-31/function", "", nil); status != http.StatusNotImplemented {
 		t.Errorf("unimplemented operation: status %d", status)
 	}
 }
@@ -86,8 +87,10 @@ func TestCloudFrontRawRoundTrip(t *testing.T) {
 	}
 	id := regexp.MustCompile(`<Id>(E[A-Z0-9]+)</Id>`).FindStringSubmatch(resp)[1]
 	_, resp = cfRawRequest(t, http.MethodGet, s.URL()+"/2020-05-31/distribution/"+id+"/config", "", nil)
-	if !strings.HasSuffix(resp, body) {
-		t.Errorf("GetDistributionConfig body\n%s\nwant suffix\n%s", resp, body)
+	// What was sent comes first, verbatim; CloudFront's defaults for the
+	// optional members it left out follow.
+	if !strings.Contains(resp, body[:len(body)-len("</DistributionConfig>")]+"<Aliases><Quantity>0</Quantity></Aliases>") {
+		t.Errorf("GetDistributionConfig body\n%s\nwant the sent members verbatim, then the defaults, in\n%s", resp, body)
 	}
 	if n := strings.Count(resp, "xmlns="); n != 1 {
 		t.Errorf("%d xmlns attributes in %s", n, resp)

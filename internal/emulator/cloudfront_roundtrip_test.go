@@ -193,7 +193,7 @@ func TestCloudFrontSummaryDefaults(t *testing.T) {
 		"ViewerCertificate":    s.ViewerCertificate != nil && aws.ToBool(s.ViewerCertificate.CloudFrontDefaultCertificate),
 		"Restrictions":         s.Restrictions != nil && s.Restrictions.GeoRestriction.RestrictionType == types.GeoRestrictionTypeNone,
 		"WebACLId":             s.WebACLId != nil && *s.WebACLId == "",
-		"HttpVersion":          s.HttpVersion == types.HttpVersionHttp11,
+		"HttpVersion":          s.HttpVersion == types.HttpVersionHttp2,
 		"IsIPV6Enabled":        s.IsIPV6Enabled != nil && !*s.IsIPV6Enabled,
 		"Staging":              s.Staging != nil && !*s.Staging,
 		"AliasICPRecordals":    s.AliasICPRecordals == nil,
@@ -202,6 +202,31 @@ func TestCloudFrontSummaryDefaults(t *testing.T) {
 	for name, ok := range checks {
 		if !ok {
 			t.Errorf("summary %s wrong: %+v", name, s)
+		}
+	}
+	// GetDistributionConfig fills in the same members, as CloudFront does;
+	// the Terraform AWS provider dereferences OriginGroups unchecked.
+	got, err := c.GetDistributionConfig(context.Background(), &cloudfront.GetDistributionConfigInput{Id: s.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := got.DistributionConfig
+	configChecks := map[string]bool{
+		"Aliases":              cfg.Aliases != nil && aws.ToInt32(cfg.Aliases.Quantity) == 0,
+		"OriginGroups":         cfg.OriginGroups != nil && aws.ToInt32(cfg.OriginGroups.Quantity) == 0,
+		"CacheBehaviors":       cfg.CacheBehaviors != nil && aws.ToInt32(cfg.CacheBehaviors.Quantity) == 0,
+		"CustomErrorResponses": cfg.CustomErrorResponses != nil && aws.ToInt32(cfg.CustomErrorResponses.Quantity) == 0,
+		"DefaultRootObject":    cfg.DefaultRootObject != nil && *cfg.DefaultRootObject == "",
+		"Logging":              cfg.Logging != nil && !aws.ToBool(cfg.Logging.Enabled) && cfg.Logging.Bucket != nil,
+		"PriceClass":           cfg.PriceClass == types.PriceClassPriceClassAll,
+		"ViewerCertificate":    cfg.ViewerCertificate != nil && aws.ToBool(cfg.ViewerCertificate.CloudFrontDefaultCertificate),
+		"Restrictions":         cfg.Restrictions != nil && cfg.Restrictions.GeoRestriction.RestrictionType == types.GeoRestrictionTypeNone,
+		"HttpVersion":          cfg.HttpVersion == types.HttpVersionHttp2,
+		"IsIPV6Enabled":        cfg.IsIPV6Enabled != nil && !*cfg.IsIPV6Enabled,
+	}
+	for name, ok := range configChecks {
+		if !ok {
+			t.Errorf("config %s wrong: %+v", name, cfg)
 		}
 	}
 }

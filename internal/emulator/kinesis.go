@@ -49,6 +49,9 @@ type kinStream struct {
 	encType string // NONE or KMS
 	keyID   string
 
+	retention int               // hours; 0 means the default of 24
+	tags      map[string]string // by key
+
 	shards []*kinShard
 }
 
@@ -59,9 +62,6 @@ const (
 	kinUpdating = "UPDATING"
 	kinDeleting = "DELETING"
 )
-
-// kinRetention is the retention period of every stream.
-const kinRetention = 24 * time.Hour
 
 // kinMaxBody bounds request bodies: PutRecords takes up to 5 MiB of data,
 // which base64 inflates by a third.
@@ -179,6 +179,20 @@ func (k *kinesisService) dispatch(op string, rc *reqContext, body []byte) (any, 
 		return k.startStreamEncryption(rc, body)
 	case "StopStreamEncryption":
 		return k.stopStreamEncryption(rc, body)
+	case "DescribeLimits":
+		return k.describeLimits(rc, body)
+	case "IncreaseStreamRetentionPeriod":
+		return k.increaseRetention(rc, body)
+	case "DecreaseStreamRetentionPeriod":
+		return k.decreaseRetention(rc, body)
+	case "AddTagsToStream":
+		return k.addTagsToStream(rc, body)
+	case "RemoveTagsFromStream":
+		return k.removeTagsFromStream(rc, body)
+	case "ListTagsForStream":
+		return k.listTagsForStream(rc, body)
+	case "UpdateStreamMode":
+		return k.updateStreamMode(rc, body)
 	case "PutRecord":
 		return k.putRecord(rc, body)
 	case "PutRecords":

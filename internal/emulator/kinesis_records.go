@@ -73,8 +73,8 @@ func kinParseSequence(s string) (serial int64, shard int, num int64, ok bool) {
 }
 
 // trim drops records older than the retention period.
-func (sh *kinShard) trim(now time.Time) {
-	cut := now.Add(-kinRetention)
+func (sh *kinShard) trim(now time.Time, retention time.Duration) {
+	cut := now.Add(-retention)
 	i := 0
 	for i < len(sh.records) && sh.records[i].arrival.Before(cut) {
 		i++
@@ -418,7 +418,7 @@ func (k *kinesisService) getShardIterator(rc *reqContext, body []byte) (any, *ki
 		return nil, kinErr("ResourceNotFoundException", "Shard %s in stream %s under account %s does not exist", in.ShardId, st.key.name, st.account)
 	}
 	now := k.s.now()
-	sh.trim(now)
+	sh.trim(now, time.Duration(st.retentionHours())*time.Hour)
 	var pos int64
 	switch in.ShardIteratorType {
 	case "TRIM_HORIZON":
@@ -505,7 +505,7 @@ func (k *kinesisService) getRecords(rc *reqContext, body []byte) (any, *kinError
 		return nil, err
 	}
 	sh := st.shards[it.Shard]
-	sh.trim(now)
+	sh.trim(now, time.Duration(st.retentionHours())*time.Hour)
 	pos := max(it.Pos, sh.first)
 	records := []kinRecordJSON{}
 	size := 0

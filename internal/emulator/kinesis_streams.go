@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"sort"
 	"time"
@@ -52,6 +53,7 @@ func (k *kinesisService) createStream(rc *reqContext, body []byte) (any, *kinErr
 		StreamName        string
 		ShardCount        *int
 		StreamModeDetails *kinModeDetails
+		Tags              map[string]string
 	}
 	if err := kinDecode(body, &in); err != nil {
 		return nil, err
@@ -68,6 +70,12 @@ func (k *kinesisService) createStream(rc *reqContext, body []byte) (any, *kinErr
 	}
 	if in.StreamModeDetails != nil {
 		mode = in.StreamModeDetails.StreamMode
+	}
+	if len(in.Tags) > kinMaxTagsPerStream {
+		return nil, kinInvalidArgument("Failed to create stream %s under account %s because a given stream cannot have more than %d tags.", in.StreamName, rc.account, kinMaxTagsPerStream)
+	}
+	if err := kinCheckTags(in.Tags); err != nil {
+		return nil, err
 	}
 	shards := kinOnDemandShards
 	switch mode {
@@ -106,6 +114,9 @@ func (k *kinesisService) createStream(rc *reqContext, body []byte) (any, *kinErr
 		created: now,
 		mode:    mode,
 		encType: "NONE",
+	}
+	if len(in.Tags) > 0 {
+		st.tags = maps.Clone(in.Tags)
 	}
 	st.shards = kinNewShards(st.serial, shards)
 	st.transition(kinCreating, now, k.s.opts.StreamActivationDelay)
@@ -196,7 +207,7 @@ func (k *kinesisService) describeStreamSummary(rc *reqContext, body []byte) (any
 		StreamARN:               st.arn,
 		StreamStatus:            st.currentStatus(),
 		StreamModeDetails:       kinModeDetails{StreamMode: st.mode},
-		RetentionPeriodHours:    int(kinRetention / time.Hour),
+		RetentionPeriodHours:    st.retentionHours(),
 		StreamCreationTimestamp: kinTime(st.created),
 		EnhancedMonitoring:      kinNoEnhancedMonitoring(),
 		EncryptionType:          st.encType,
@@ -254,7 +265,7 @@ func (k *kinesisService) describeStream(rc *reqContext, body []byte) (any, *kinE
 		StreamModeDetails:       kinModeDetails{StreamMode: st.mode},
 		Shards:                  kinShardsJSON(shards),
 		HasMoreShards:           more,
-		RetentionPeriodHours:    int(kinRetention / time.Hour),
+		RetentionPeriodHours:    st.retentionHours(),
 		StreamCreationTimestamp: kinTime(st.created),
 		EnhancedMonitoring:      kinNoEnhancedMonitoring(),
 		EncryptionType:          st.encType,

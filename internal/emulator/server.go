@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand"
 	"net"
 	"net/http"
@@ -35,6 +36,9 @@ type Options struct {
 	Seed int64
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Logger receives one debug record per request (service, operation,
+	// path, status; never bodies). Nil logs nothing.
+	Logger *slog.Logger
 }
 
 // Faults make the emulator misbehave the way AWS does under load.
@@ -52,6 +56,7 @@ type Faults struct {
 type Server struct {
 	opts Options
 	now  func() time.Time
+	log  *slog.Logger
 
 	mu     sync.Mutex // guards rng and faults
 	rng    *rand.Rand
@@ -80,6 +85,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, rng: rand.New(rand.NewSource(seed)), faults: opts.Faults}
 	s.now = opts.Now
+	s.log = opts.Logger
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -189,7 +195,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", rc.requestID)
 	w.Header().Set("x-amz-request-id", rc.requestID)
 
+	rec := &statusRecorder{ResponseWriter: w}
+	w = rec
 	proto := detectProtocol(r)
+	defer func() { s.logRequest(r.Context(), r, proto, rc, rec.status) }()
 	if proto == protoIAM || proto == protoSTS {
 		if err := r.ParseForm(); err != nil {
 			writeQueryError(w, proto, rc, http.StatusBadRequest, "MalformedQueryString", err.Error())

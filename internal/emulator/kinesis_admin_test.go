@@ -1,0 +1,183 @@
+package emulator
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestKinesisRetentionPeriodChanges(t *testing.T) {
+	clock := newKinTestClock()
+	_, c := kinTestClient(t, Options{Now: clock.now, StreamActivationDelay: time.Second})
+	ctx := context.Background()
+	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("r"), ShardCount: aws.Int32(1)})
+	clock.advance(time.Second)
+	if got := kinSummary(t, c, "r").RetentionPeriodHours; aws.ToInt32(got) != 24 {
+		t.Fatalf("new stream retention %d, want 24", aws.ToInt32(got))
+	}
+	inc := func(h int32) error {
+		_, err := c.IncreaseStreamRetentionPeriod(ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: aws.String("r"), RetentionPeriodHours: aws.Int32(h)})
+		return err
+	}
+	dec := func(h int32) error {
+		_, err := c.DecreaseStreamRetentionPeriod(ctx, &kinesis.DecreaseStreamRetentionPeriodInput{StreamName: aws.String("r"), RetentionPeriodHours: aws.Int32(h)})
+		return err
+	}
+	// The Terraform provider asks for 24 hours on every new stream.
+	if err := inc(24); err != nil {
+		t.Fatalf("increase to the current period: %v", err)
+	}
+	if s := kinSummary(t, c, "r"); s.StreamStatus != types.StreamStatusUpdating {
+		t.Fatalf("status after a retention change %s, want UPDATING", s.StreamStatus)
+	}
+	kinWantErr[*types.ResourceInUseException](t, inc(48))
+	clock.advance(time.Second)
+	if err := inc(48); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(time.Second)
+	if s := kinSummary(t, c, "r"); aws.ToInt32(s.RetentionPeriodHours) != 48 || s.StreamStatus != types.StreamStatusActive {
+		t.Fatalf("after increase: %d hours, %s", aws.ToInt32(s.RetentionPeriodHours), s.StreamStatus)
+	}
+	for _, tt := range []struct {
+		name string
+		err  error
+	}{
+		{"increase below current", inc(30)},
+		{"decrease above current", dec(72)},
+		{"below minimum", dec(23)},
+		{"above maximum", inc(8761)},
+	} {
+		t.Run(tt.name, func(t *testing.T) { kinWantErr[*types.InvalidArgumentException](t, tt.err) })
+	}
+	if err := dec(24); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(time.Second)
+	d, err := c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String("r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToInt32(d.StreamDescription.RetentionPeriodHours) != 24 {
+		t.Fatalf("DescribeStream retention %d, want 24", aws.ToInt32(d.StreamDescription.RetentionPeriodHours))
+	}
+	_, err = c.IncreaseStreamRetentionPeriod(ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: aws.String("missing"), RetentionPeriodHours: aws.Int32(48)})
+	kinWantErr[*types.ResourceNotFoundException](t, err)
+}
+
+func TestKinesisTags(t *testing.T) {
+	_, c := kinTestClient(t, Options{})
+	ctx := context.Background()
+	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("t"), ShardCount: aws.Int32(1), Tags: map[string]string{"team": "edge", "env": "prod"}})
+	list := func(in *kinesis.ListTagsForStreamInput) *kinesis.ListTagsForStreamOutput {
+		t.Helper()
+		in.StreamName = aws.String("t")
+		out, err := c.ListTagsForStream(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	keys := func(tags []types.Tag) []string {
+		var out []string
+		for _, tg := range tags {
+			out = append(out, aws.ToString(tg.Key)+"="+aws.ToString(tg.Value))
+		}
+		return out
+	}
+	if got := keys(list(&kinesis.ListTagsForStreamInput{}).Tags); !cmp.Equal(got, []string{"env=prod", "team=edge"}) {
+		t.Fatalf("tags from CreateStream: %v", got)
+	}
+	if _, err := c.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String("t"), Tags: map[string]string{"team": "cdn", "cost": "42"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RemoveTagsFromStream(ctx, &kinesis.RemoveTagsFromStreamInput{StreamName: aws.String("t"), TagKeys: []string{"env", "not-there"}}); err != nil {
+		t.Fatal(err)
+	}
+	page := list(&kinesis.ListTagsForStreamInput{Limit: aws.Int32(1)})
+	if got := keys(page.Tags); !cmp.Equal(got, []string{"cost=42"}) || !aws.ToBool(page.HasMoreTags) {
+		t.Fatalf("first page %v, more %v", got, aws.ToBool(page.HasMoreTags))
+	}
+	page = list(&kinesis.ListTagsForStreamInput{ExclusiveStartTagKey: aws.String("cost")})
+	if got := keys(page.Tags); !cmp.Equal(got, []string{"team=cdn"}) || aws.ToBool(page.HasMoreTags) {
+		t.Fatalf("second page %v, more %v", got, aws.ToBool(page.HasMoreTags))
+	}
+	many := map[string]string{}
+	for i := range 49 {
+		many[string(rune('a'+i%26))+string(rune('a'+i/26))] = "v"
+	}
+	_, err := c.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String("t"), Tags: many})
+	kinWantErr[*types.InvalidArgumentException](t, err)
+	_, err = c.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String("t"), Tags: map[string]string{"aws:x": "y"}})
+	kinWantErr[*types.InvalidArgumentException](t, err)
+	_, err = c.ListTagsForStream(ctx, &kinesis.ListTagsForStreamInput{StreamName: aws.String("t"), Limit: aws.Int32(51)})
+	kinWantCode(t, err, "ValidationException")
+}
+
+func TestKinesisUpdateStreamMode(t *testing.T) {
+	clock := newKinTestClock()
+	_, c := kinTestClient(t, Options{Now: clock.now, StreamActivationDelay: time.Second})
+	ctx := context.Background()
+	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("m"), ShardCount: aws.Int32(2)})
+	clock.advance(time.Second)
+	arn := kinSummary(t, c, "m").StreamARN
+	mode := func(m types.StreamMode) error {
+		_, err := c.UpdateStreamMode(ctx, &kinesis.UpdateStreamModeInput{StreamARN: arn, StreamModeDetails: &types.StreamModeDetails{StreamMode: m}})
+		return err
+	}
+	kinWantErr[*types.InvalidArgumentException](t, mode(types.StreamModeProvisioned))
+	if err := mode(types.StreamModeOnDemand); err != nil {
+		t.Fatal(err)
+	}
+	s := kinSummary(t, c, "m")
+	if s.StreamModeDetails.StreamMode != types.StreamModeOnDemand || s.StreamStatus != types.StreamStatusUpdating || aws.ToInt32(s.OpenShardCount) != 2 {
+		t.Fatalf("after switch: mode %s, status %s, %d shards", s.StreamModeDetails.StreamMode, s.StreamStatus, aws.ToInt32(s.OpenShardCount))
+	}
+	kinWantErr[*types.ResourceInUseException](t, mode(types.StreamModeProvisioned))
+	clock.advance(time.Second)
+	if err := mode(types.StreamModeProvisioned); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestKinesisDescribeLimits(t *testing.T) {
+	_, c := kinTestClient(t, Options{})
+	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("p"), ShardCount: aws.Int32(3)})
+	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("o"), StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}})
+	out, err := c.DescribeLimits(context.Background(), &kinesis.DescribeLimitsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []int32{aws.ToInt32(out.ShardLimit), aws.ToInt32(out.OpenShardCount), aws.ToInt32(out.OnDemandStreamCount), aws.ToInt32(out.OnDemandStreamCountLimit)}
+	if want := []int32{500, 3, 1, 50}; !cmp.Equal(got, want) {
+		t.Fatalf("limits %v, want %v", got, want)
+	}
+}
+
+// TestKinesisLongerRetentionKeepsRecords checks that trimming follows the
+// stream's own retention period.
+func TestKinesisLongerRetentionKeepsRecords(t *testing.T) {
+	ctx := context.Background()
+	clock := newKinTestClock()
+	_, c := kinTestClient(t, Options{Now: clock.now})
+	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("long"), ShardCount: aws.Int32(1)})
+	if _, err := c.IncreaseStreamRetentionPeriod(ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: aws.String("long"), RetentionPeriodHours: aws.Int32(48)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("long"), PartitionKey: aws.String("k"), Data: []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(30 * time.Hour)
+	if recs := kinReadAll(t, c, "long", "shardId-000000000000"); len(recs) != 1 {
+		t.Fatalf("records after 30h with 48h retention = %d, want 1", len(recs))
+	}
+	clock.advance(19 * time.Hour)
+	if recs := kinReadAll(t, c, "long", "shardId-000000000000"); len(recs) != 0 {
+		t.Fatalf("records after 49h with 48h retention = %d, want 0", len(recs))
+	}
+}
