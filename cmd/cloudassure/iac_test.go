@@ -162,7 +162,10 @@ func TestScanIaC(t *testing.T) {
 			Results []struct {
 				Locations []struct {
 					PhysicalLocation *struct {
-						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
+						ArtifactLocation struct {
+							URI       string `json:"uri"`
+							URIBaseID string `json:"uriBaseId"`
+						} `json:"artifactLocation"`
 						Region           struct{ StartLine int } `json:"region"`
 					} `json:"physicalLocation"`
 				} `json:"locations"`
@@ -176,6 +179,8 @@ func TestScanIaC(t *testing.T) {
 		pl := res.Locations[0].PhysicalLocation
 		if pl == nil || pl.ArtifactLocation.URI == "" || pl.Region.StartLine == 0 {
 			t.Errorf("SARIF result without a physical location: %+v", res)
+		} else if pl.ArtifactLocation.URIBaseID != "%SRCROOT%" || strings.HasPrefix(pl.ArtifactLocation.URI, "..") {
+			t.Errorf("SARIF artifact %+v: want a path relative to the path given, with uriBaseId %%SRCROOT%%", pl.ArtifactLocation)
 		}
 	}
 

@@ -47,8 +47,19 @@ type sarifLog struct {
 type sarifRun struct {
 	Tool        sarifTool         `json:"tool"`
 	Invocations []sarifInvocation `json:"invocations"`
-	Results     []sarifResult     `json:"results"`
-	Properties  *sarifRunProps    `json:"properties,omitempty"`
+	// OriginalURIBaseIDs says what relative artifact URIs are relative to.
+	OriginalURIBaseIDs map[string]sarifBase `json:"originalUriBaseIds,omitempty"`
+	Results            []sarifResult        `json:"results"`
+	Properties         *sarifRunProps       `json:"properties,omitempty"`
+}
+
+// sarifSrcRoot is the base of relative artifact URIs: the directory
+// cloudassure ran in, which the paths given on its command line are
+// relative to. Code scanning resolves it to the checkout.
+const sarifSrcRoot = "%SRCROOT%"
+
+type sarifBase struct {
+	Description sarifText `json:"description"`
 }
 
 type sarifRunProps struct {
@@ -149,7 +160,8 @@ type sarifPhysical struct {
 }
 
 type sarifArtifact struct {
-	URI string `json:"uri"`
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
 }
 
 type sarifRegion struct {
@@ -208,6 +220,10 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 		Tool:        sarifTool{Driver: driver},
 		Invocations: []sarifInvocation{inv},
 		Results:     results,
+	}
+	if relativeURIs(results, inv.ToolExecutionNotifications) {
+		run.OriginalURIBaseIDs = map[string]sarifBase{sarifSrcRoot: {Description: sarifText{
+			Text: "The directory cloudassure ran in: file paths are the paths given on its command line."}}}
 	}
 	if r.Source != "" || r.Account != "" {
 		run.Properties = &sarifRunProps{Source: r.Source, Account: r.Account, Organization: r.Organization}
@@ -309,6 +325,9 @@ func sarifLocationOf(l *finding.Location, res finding.Resource) (sarifLocation, 
 
 func sarifPhysicalOf(l *finding.Location) *sarifPhysical {
 	p := &sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(l.File)}}
+	if !strings.HasPrefix(p.ArtifactLocation.URI, "file:") {
+		p.ArtifactLocation.URIBaseID = sarifSrcRoot
+	}
 	if l.StartLine > 0 {
 		p.Region = &sarifRegion{StartLine: l.StartLine}
 		if l.EndLine >= l.StartLine {
@@ -334,6 +353,23 @@ func sarifNotificationOf(e *finding.ScanError) sarifNotification {
 		n.Properties = &sarifNotificationProps{Operation: e.Operation, Action: e.Action, Code: e.Code, Resource: e.Resource}
 	}
 	return n
+}
+
+// relativeURIs reports whether any location has a relative artifact URI.
+func relativeURIs(results []sarifResult, notes []sarifNotification) bool {
+	var locs []sarifLocation
+	for _, r := range results {
+		locs = append(locs, r.Locations...)
+	}
+	for _, n := range notes {
+		locs = append(locs, n.Locations...)
+	}
+	for _, l := range locs {
+		if l.PhysicalLocation != nil && l.PhysicalLocation.ArtifactLocation.URIBaseID != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // artifactURI turns a file path into a SARIF artifact URI: forward slashes,

@@ -119,22 +119,18 @@ func Scan[T any](ctx context.Context, opts Options, judge func(unit *model.Inven
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	fsys, base := opts.FS, "."
+	fsys := opts.FS
 	if fsys == nil {
 		fsys = tree.OS()
-		if wd, err := tree.OSPath("."); err == nil {
-			base = wd
-		}
 	}
 	files, tfDirs, errs := discover(fsys, opts.FS == nil, opts.Paths, opts.Exclude)
 	s := &scan[T]{judge: judge, out: &Scanned[T]{Errors: errs}, byAddress: map[string][]int{}, called: map[model.Range]bool{}}
 	progress := newProgress(opts.Progress, len(files)+len(tfDirs))
 
 	// Terraform modules first: plans map their addresses back to .tf lines.
-	tfTree := tree.Tree{FS: fsys, Root: base, Name: "."}
 	err := inOrder(ctx, len(tfDirs), opts.Workers, func(i int) (*model.Inventory, *model.ReadError) {
 		defer progress.done()
-		part, err := terraform.ReadModuleFS(tfTree, tfDirs[i].path)
+		part, err := terraform.ReadModuleFS(tfDirs[i].t, tfDirs[i].path)
 		if err != nil {
 			return part, asReadError(err, tfDirs[i].name)
 		}
@@ -393,6 +389,9 @@ func asReadError(err error, file string) *model.ReadError {
 // its name as findings show it.
 type entry struct {
 	path, name string
+	// t is the tree of the path given that holds it: names are shown
+	// relative to that path, the same way for every format.
+	t tree.Tree
 }
 
 // Discover lists what Read reads under paths (of the operating system's
@@ -434,7 +433,7 @@ func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []
 		e.name = filepath.Clean(e.name)
 		switch ext := strings.ToLower(filepath.Ext(e.name)); ext {
 		case ".tf":
-			d := entry{path: path.Dir(e.path), name: filepath.Dir(e.name)}
+			d := entry{path: path.Dir(e.path), name: filepath.Dir(e.name), t: e.t}
 			if !seenDir[d.name] {
 				seenDir[d.name] = true
 				tfDirs = append(tfDirs, d)
@@ -467,7 +466,8 @@ func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []
 				errs = append(errs, tooLarge(root, info.Size()))
 				continue
 			}
-			add(entry{path: rootPath, name: root})
+			// A file given on its own: names relative to its directory as given.
+			add(entry{path: rootPath, name: root, t: tree.Tree{FS: fsys, Root: path.Dir(rootPath), Name: filepath.Dir(root)}})
 			continue
 		}
 		err = fs.WalkDir(fsys, rootPath, func(p string, d fs.DirEntry, err error) error {
@@ -495,7 +495,7 @@ func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []
 				errs = append(errs, tooLarge(name, info.Size()))
 				return nil
 			}
-			add(entry{path: p, name: name})
+			add(entry{path: p, name: name, t: t})
 			return nil
 		})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -90,5 +91,53 @@ resource "aws_cloudfront_distribution" "this" {
 	}
 	if rep.Summary.Resources != len(want) {
 		t.Errorf("summary.resources = %d, want %d", rep.Summary.Resources, len(want))
+	}
+}
+
+// TestPathsRelativeToPathGiven: every format names its files the same way,
+// joined onto the path as given: absolute for an absolute path, relative
+// for a relative one, a file given on its own as given.
+func TestPathsRelativeToPathGiven(t *testing.T) {
+	const cfn = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Cdn:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        DefaultCacheBehavior: {}\n"
+	dir := writeFiles(t, map[string]string{
+		"infra/stacks/t.yaml":   cfn,
+		"infra/tf/main.tf":      "module \"cdn\" {\n  source = \"../../shared/cdn\"\n}\n",
+		"shared/cdn/main.tf":    "resource \"aws_cloudfront_distribution\" \"this\" {\n  enabled = true\n}\n",
+		"infra/tf/local/x.tf":   "resource \"aws_cloudfront_distribution\" \"x\" {\n  enabled = true\n}\n",
+		"elsewhere/placeholder": "",
+	})
+	t.Chdir(filepath.Join(dir, "elsewhere"))
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{filepath.Join(dir, "infra"), []string{
+			filepath.Join(dir, "infra", "stacks", "t.yaml"),
+			filepath.Join(dir, "infra", "tf", "local", "x.tf"),
+			filepath.Join(dir, "shared", "cdn", "main.tf"),
+		}},
+		{filepath.Join("..", "infra"), []string{
+			filepath.Join("..", "infra", "stacks", "t.yaml"),
+			filepath.Join("..", "infra", "tf", "local", "x.tf"),
+			filepath.Join("..", "shared", "cdn", "main.tf"),
+		}},
+		{filepath.Join("..", "infra", "tf", "local", "x.tf"), []string{
+			filepath.Join("..", "infra", "tf", "local", "x.tf"),
+		}},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			inv, err := Read(context.Background(), Options{Paths: []string{tc.path}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range inv.Distributions {
+				got = append(got, d.Range.File)
+			}
+			sort.Strings(got)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("files (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
