@@ -166,7 +166,7 @@ func TestScanIaC(t *testing.T) {
 							URI       string `json:"uri"`
 							URIBaseID string `json:"uriBaseId"`
 						} `json:"artifactLocation"`
-						Region           struct{ StartLine int } `json:"region"`
+						Region struct{ StartLine int } `json:"region"`
 					} `json:"physicalLocation"`
 				} `json:"locations"`
 			} `json:"results"`
