@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/finding"
 )
 
 // startDemoOrg runs `cloudassure emulator --demo-org 6` and returns its URL.
@@ -118,5 +121,129 @@ func TestScanAWSOrg(t *testing.T) {
 	r = run(t, []string{"AWS_ENDPOINT_URL=" + url, "AWS_ACCESS_KEY_ID=AKIASEED200000000001", "AWS_SECRET_ACCESS_KEY=test"}, "scan", "aws", "--org")
 	if r.code != 2 || !strings.Contains(r.stderr, "management account or a delegated administrator") {
 		t.Errorf("--org from a member: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestFixAWSOrg fixes the demo organization with the built binary: one plan
+// per account saved together, applied account by account with backups
+// under ACCOUNT/, then undone in a member. The emulator does not evaluate
+// identity policies, so the read-only audit role may write there.
+func TestFixAWSOrg(t *testing.T) {
+	url := startDemoOrg(t)
+	env := orgEnv(url)
+	dir := t.TempDir()
+	planFile, backups := filepath.Join(dir, "plan.json"), filepath.Join(dir, "backups")
+	orgArgs := []string{"--org", "--org-role-name", "CloudAssureAudit", "--external-id", "cloudassure-demo-external-id"}
+	args := func(extra ...string) []string { return append(append([]string{"fix", "aws"}, orgArgs...), extra...) }
+
+	if r := run(t, env, "fix", "aws", "--org", "--config-arn", "arn:aws:cloudfront::111122223333:realtime-log-config/x"); r.code != 2 || !strings.Contains(r.stderr, "--config-arn cannot be used with --org") {
+		t.Errorf("--config-arn with --org: exit %d %q", r.code, r.stderr)
+	}
+
+	// The plan: every account's, shown and saved together; exit 2 since one
+	// member cannot be reached.
+	r := run(t, env, args("--plan-out", planFile)...)
+	if r.code != 2 {
+		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"== Account 111122223333 (management): planned ==",
+		"== Account 200000000001 (member-01): planned ==",
+		"== Account 200000000005 (member-05-no-role): error ==",
+		"== Account 200000000006 (member-06-suspended): skipped ==",
+		"arn:aws:cloudfront::200000000001:realtime-log-config/cloudassure-realtime-logs",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	var saved struct {
+		Kind     string `json:"kind"`
+		Accounts []struct {
+			ID, Status string
+			Plan       *struct{ Account string } `json:"plan"`
+		} `json:"accounts"`
+	}
+	b, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &saved); err != nil || saved.Kind != "aws-org" || len(saved.Accounts) != 7 {
+		t.Fatalf("saved plan: %v kind %q, %d accounts", err, saved.Kind, len(saved.Accounts))
+	}
+
+	// Apply the saved plan.
+	r = run(t, env, args("--plan", planFile, "--apply", "--yes", "--backup-dir", backups, "--format", "json")...)
+	var out struct {
+		Report struct {
+			Accounts []struct {
+				ID, Status string
+				Report     *struct {
+					Summary map[string]any `json:"summary"`
+				} `json:"report"`
+			} `json:"accounts"`
+		} `json:"report"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("apply output: %v\n%s\n%s", err, r.stdout, r.stderr)
+	}
+	fixed := 0
+	for _, a := range out.Report.Accounts {
+		switch a.ID {
+		case "200000000005":
+			if a.Status != "error" {
+				t.Errorf("account without a role: %s", a.Status)
+			}
+		case "200000000006":
+			if a.Status != "skipped" {
+				t.Errorf("suspended account: %s", a.Status)
+			}
+		default:
+			if a.Status != "applied" || a.Report == nil || a.Report.Summary["failed"] != 0.0 {
+				t.Errorf("account %s: %s %+v", a.ID, a.Status, a.Report)
+				continue
+			}
+			fixed += int(a.Report.Summary["fixed"].(float64))
+		}
+	}
+	if r.code != 2 || fixed != 4 {
+		t.Errorf("apply: exit %d (want 2: one account unreachable), %d distributions fixed (want the demo's 4 failing CF-001, spread over the accounts)\n%s", r.code, fixed, r.stderr)
+	}
+
+	// Every scanned account now passes CF-001 on every enabled distribution.
+	scan := func() map[string]finding.Status {
+		r := run(t, env, "scan", "aws", "--org", "--external-id", "cloudassure-demo-external-id", "--rule", "CF-001", "--format", "json")
+		got := map[string]finding.Status{}
+		for _, f := range decode(t, r.stdout).Findings {
+			got[f.Account.ID+" "+f.Resource.Name] = f.Status
+		}
+		return got
+	}
+	for k, st := range scan() {
+		if st == finding.Fail {
+			t.Errorf("%s: CF-001 FAIL after the fix", k)
+		}
+	}
+
+	// Undo a member's backup through its role.
+	files, _ := filepath.Glob(filepath.Join(backups, "200000000001", "*.json"))
+	if len(files) == 0 {
+		t.Fatalf("no backups under %s/200000000001", backups)
+	}
+	r = run(t, env, args("--undo", files[0], "--yes", "--backup-dir", backups)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "Restored distribution") {
+		t.Fatalf("undo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	fails := 0
+	for k, st := range scan() {
+		if st == finding.Fail {
+			fails++
+			if !strings.HasPrefix(k, "200000000001 ") {
+				t.Errorf("%s fails after undoing a backup of 200000000001", k)
+			}
+		}
+	}
+	if fails != 1 {
+		t.Errorf("%d failing distributions after the undo, want 1", fails)
 	}
 }

@@ -55,6 +55,7 @@ type fixAWSOptions struct {
 	distributions   []string
 	replaceExisting bool
 	includeDisabled bool
+	org             orgFlags // --org and its selection (fix_org.go)
 	changed         func(flag string) bool
 	stdinIsTerminal func() bool
 	loadAWSConfig   func(context.Context, live.ConfigOptions) (aws.Config, error)
@@ -97,6 +98,9 @@ func newFixAWSCmd(ios *IO, runF func(*fixAWSOptions) error) *cobra.Command {
 			if err := o.validate(); err != nil {
 				return err
 			}
+			if err := o.validateOrg(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -133,6 +137,8 @@ func newFixAWSCmd(ios *IO, runF func(*fixAWSOptions) error) *cobra.Command {
 	f.StringArrayVar(&o.distributions, "distribution", nil, "fix only this distribution ID (repeatable; default: every distribution failing CF-001)")
 	f.BoolVar(&o.replaceExisting, "replace-existing", false, "also replace a different real-time log config already attached to a behavior")
 	f.BoolVar(&o.includeDisabled, "include-disabled", false, "fix disabled distributions too")
+	o.org.registerAs(cmd, "fix every selected account of the AWS Organization: one plan per account, applied account by account",
+		"org-role-name", "org-role-path", fixOrgRoleName)
 	return cmd
 }
 
@@ -198,6 +204,9 @@ func (o *fixAWSOptions) run(ctx context.Context, ios *IO) error {
 	awsCfg, err := o.loadAWSConfig(ctx, live.ConfigOptions{Profile: o.profile, Region: o.region, EndpointURL: o.endpointURL, Counter: counter})
 	if err != nil {
 		return err
+	}
+	if o.org.enabled {
+		return o.runOrg(ctx, ios, awsCfg)
 	}
 	if o.undo != "" {
 		return o.runUndo(ctx, ios, awsCfg)

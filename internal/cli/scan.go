@@ -90,7 +90,7 @@ func newScanAWSCmd(ios *IO) *cobra.Command {
 			if err := out.validate(); err != nil {
 				return err
 			}
-			if err := of.validate(cmd); err != nil {
+			if err := of.validate(cmd.Flags().Changed); err != nil {
 				return err
 			}
 			pol, rs, err := checks.load()

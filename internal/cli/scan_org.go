@@ -24,13 +24,23 @@ type orgFlags struct {
 	ous                []string
 	exclude            []string
 	accountConcurrency int
+	// roleFlag and pathFlag name the role flags: --role-name and --role-path
+	// for scan, --org-role-name and --org-role-path for fix (where
+	// --role-name names CloudFront's delivery role).
+	roleFlag, pathFlag string
 }
 
 func (o *orgFlags) register(cmd *cobra.Command) {
+	o.registerAs(cmd, "audit every account of the AWS Organization (from the management account or a delegated administrator)",
+		"role-name", "role-path", org.DefaultRoleName)
+}
+
+func (o *orgFlags) registerAs(cmd *cobra.Command, usage, roleFlag, pathFlag, defaultRole string) {
+	o.roleFlag, o.pathFlag = roleFlag, pathFlag
 	f := cmd.Flags()
-	f.BoolVar(&o.enabled, "org", false, "audit every account of the AWS Organization (from the management account or a delegated administrator)")
-	f.StringVar(&o.roleName, "role-name", org.DefaultRoleName, "with --org: the audit role assumed in each member account")
-	f.StringVar(&o.rolePath, "role-path", "/", "with --org: the audit role's path")
+	f.BoolVar(&o.enabled, "org", false, usage)
+	f.StringVar(&o.roleName, roleFlag, defaultRole, "with --org: the role assumed in each member account")
+	f.StringVar(&o.rolePath, pathFlag, "/", "with --org: the path of that role")
 	f.StringVar(&o.externalID, "external-id", "", "with --org: the external ID passed to AssumeRole")
 	f.StringSliceVar(&o.accounts, "accounts", nil, "with --org: audit only these account IDs (comma-separated)")
 	f.StringVar(&o.accountsFile, "accounts-file", "", "with --org: audit only the account IDs in this file (one or more per line, # comments)")
@@ -61,12 +71,15 @@ func (o *orgFlags) selection() (org.Selection, error) {
 }
 
 // validate refuses organization flags without --org.
-func (o *orgFlags) validate(cmd *cobra.Command) error {
+func (o *orgFlags) validate(changed func(string) bool) error {
 	if o.enabled {
+		if o.accountConcurrency < 1 {
+			return fmt.Errorf("--account-concurrency must be at least 1, got %d", o.accountConcurrency)
+		}
 		return nil
 	}
-	for _, name := range []string{"role-name", "role-path", "external-id", "accounts", "accounts-file", "ou", "exclude-accounts", "account-concurrency"} {
-		if cmd.Flags().Changed(name) {
+	for _, name := range []string{o.roleFlag, o.pathFlag, "external-id", "accounts", "accounts-file", "ou", "exclude-accounts", "account-concurrency"} {
+		if changed(name) {
 			return fmt.Errorf("--%s needs --org", name)
 		}
 	}
@@ -75,13 +88,20 @@ func (o *orgFlags) validate(cmd *cobra.Command) error {
 
 // options builds the organization scan's options.
 func (o *orgFlags) options(cfg aws.Config, lo live.Options, eo engine.Options) (org.Options, error) {
+	oo, err := o.orgOptions(cfg)
+	oo.Live, oo.Engine = lo, eo
+	return oo, err
+}
+
+// orgOptions are the selection and the role, for scan and fix alike.
+func (o *orgFlags) orgOptions(cfg aws.Config) (org.Options, error) {
 	sel, err := o.selection()
 	if err != nil {
 		return org.Options{}, err
 	}
 	return org.Options{
 		Config: cfg, RoleName: o.roleName, RolePath: o.rolePath, ExternalID: o.externalID,
-		Selection: sel, AccountConcurrency: o.accountConcurrency, Live: lo, Engine: eo,
+		Selection: sel, AccountConcurrency: o.accountConcurrency,
 	}, nil
 }
 

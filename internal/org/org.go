@@ -76,8 +76,73 @@ type Result struct {
 // the rest are listed as not scanned. Run fails only when the organization
 // cannot be listed.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	opts.defaults()
 	started := time.Now().UTC()
+	o, err := Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts = o.opts
+	rs := opts.Engine.Rules
+	if rs == nil {
+		rs = rules.All()
+	}
+	s := &scan{org: o, opts: opts, rules: rs, total: len(o.Targets)}
+	results := make([]accountScan, len(o.Targets))
+	o.ForEach(func(i int, a Account) { results[i] = s.account(ctx, a) })
+
+	rep := &finding.Report{
+		SchemaVersion: finding.SchemaVersion,
+		Tool:          engine.Tool(opts.Engine.Version),
+		Source:        "aws",
+		Account:       o.Caller,
+		Organization:  o.ID,
+		Findings:      []finding.Finding{},
+		Errors:        []finding.ScanError{},
+		StartedAt:     started,
+	}
+	for _, r := range rs {
+		rep.Rules = append(rep.Rules, r.Info())
+	}
+	calls := o.Calls()
+	for _, r := range results {
+		rep.Accounts = append(rep.Accounts, r.result)
+		rep.Findings = append(rep.Findings, r.findings...)
+		rep.Errors = append(rep.Errors, r.errors...)
+		for k, v := range r.calls {
+			calls[k] += v
+		}
+	}
+	rep.Accounts = append(rep.Accounts, o.Skipped...)
+	sort.SliceStable(rep.Accounts, func(i, j int) bool { return rep.Accounts[i].ID < rep.Accounts[j].ID })
+	if ctx.Err() != nil {
+		rep.Errors = append(rep.Errors, finding.ScanError{Message: fmt.Sprintf("scan interrupted: %d of %d accounts were not scanned; the report covers the accounts scanned", s.notScanned(), len(o.Targets))})
+	}
+	rep.Summary.APICalls = calls
+	rep.FinishedAt = time.Now().UTC()
+	rep.Sort()
+	rep.Summarize()
+	return &Result{Report: rep}, nil
+}
+
+// Org is an organization listed and selected, ready for work per account.
+type Org struct {
+	// ID is the organization's ID; Caller the account of the credentials
+	// (management or delegated administrator); Partition its partition.
+	ID, Caller, Partition string
+	// Targets are the selected accounts to work on, in the organization's order.
+	Targets []Account
+	// Skipped are the selected accounts left alone, with the reason.
+	Skipped []finding.AccountResult
+
+	opts    Options
+	cfg     aws.Config // the caller's, calls counted
+	counter *live.CallCounter
+}
+
+// Open reads who the caller is, the organization and its accounts, and
+// applies the selection. It fails when the organization cannot be listed.
+func Open(ctx context.Context, opts Options) (*Org, error) {
+	opts.defaults()
 	counter := live.NewCallCounter()
 	cfg := opts.Config.Copy()
 	cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), counter.Attach)
@@ -88,18 +153,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sts:GetCallerIdentity: %w", err)
 	}
-	caller := aws.ToString(id.Account)
-	partition := "aws"
+	o := &Org{Caller: aws.ToString(id.Account), Partition: "aws", opts: opts, cfg: cfg, counter: counter}
 	if p := strings.SplitN(aws.ToString(id.Arn), ":", 3); len(p) == 3 {
-		partition = p[1]
+		o.Partition = p[1]
 	}
 	desc, err := orgc.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
-		return nil, orgCallError(caller, "organizations:DescribeOrganization", err)
+		return nil, orgCallError(o.Caller, "organizations:DescribeOrganization", err)
 	}
+	o.ID = aws.ToString(desc.Organization.Id)
 	all, err := ListAccounts(ctx, orgc)
 	if err != nil {
-		return nil, orgCallError(caller, "organizations:ListAccounts", err)
+		return nil, orgCallError(o.Caller, "organizations:ListAccounts", err)
 	}
 	var under map[string]bool
 	if len(opts.Selection.OUs) > 0 {
@@ -107,56 +172,65 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	targets, skipped := Select(all, opts.Selection, under)
+	o.Targets, o.Skipped = Select(all, opts.Selection, under)
+	return o, nil
+}
 
-	rs := opts.Engine.Rules
-	if rs == nil {
-		rs = rules.All()
-	}
-	s := &scan{opts: opts, caller: caller, partition: partition, stsConfig: cfg, rules: rs, total: len(targets)}
-	results := make([]accountScan, len(targets))
+// Calls returns the calls made for the organization itself (listing, and
+// AssumeRole for every account).
+func (o *Org) Calls() map[string]int { return o.counter.Counts() }
+
+// ForEach calls fn for every target account, AccountConcurrency at a time,
+// and returns when all have returned.
+func (o *Org) ForEach(fn func(i int, a Account)) {
 	g := new(errgroup.Group)
-	g.SetLimit(opts.AccountConcurrency)
-	for i, a := range targets {
+	g.SetLimit(o.opts.AccountConcurrency)
+	for i, a := range o.Targets {
 		g.Go(func() error {
-			results[i] = s.account(ctx, a)
+			fn(i, a)
 			return nil
 		})
 	}
 	_ = g.Wait()
+}
 
-	rep := &finding.Report{
-		SchemaVersion: finding.SchemaVersion,
-		Tool:          engine.Tool(opts.Engine.Version),
-		Source:        "aws",
-		Account:       caller,
-		Organization:  aws.ToString(desc.Organization.Id),
-		Findings:      []finding.Finding{},
-		Errors:        []finding.ScanError{},
-		StartedAt:     started,
+// RoleARN is the ARN of the role assumed in account ("" for the caller's own).
+func (o *Org) RoleARN(account string) string {
+	if account == o.Caller {
+		return ""
 	}
-	for _, r := range rs {
-		rep.Rules = append(rep.Rules, r.Info())
+	return o.opts.roleARN(o.Partition, account)
+}
+
+// AccountConfig returns an SDK configuration acting in account a: the
+// caller's own credentials for the caller's account, otherwise the role's
+// temporary credentials (assumed now, and refreshed five minutes before
+// they expire), with the account's rate limits. The AssumeRole calls are
+// counted in assumes. The error is AssumeRole's.
+func (o *Org) AccountConfig(ctx context.Context, a string, assumes *live.CallCounter) (aws.Config, error) {
+	cfg := o.opts.Config.Copy()
+	cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), newLimiters(o.opts.Rates).attach)
+	roleARN := o.RoleARN(a)
+	if roleARN == "" {
+		return cfg, nil
 	}
-	calls := counter.Counts()
-	for _, r := range results {
-		rep.Accounts = append(rep.Accounts, r.result)
-		rep.Findings = append(rep.Findings, r.findings...)
-		rep.Errors = append(rep.Errors, r.errors...)
-		for k, v := range r.calls {
-			calls[k] += v
+	stsc := sts.NewFromConfig(o.cfg, func(so *sts.Options) {
+		if assumes != nil {
+			so.APIOptions = append(so.APIOptions, assumes.Attach)
 		}
+	})
+	prov := stscreds.NewAssumeRoleProvider(stsc, roleARN, func(ao *stscreds.AssumeRoleOptions) {
+		ao.RoleSessionName = o.opts.SessionName
+		ao.Duration = o.opts.SessionDuration
+		if o.opts.ExternalID != "" {
+			ao.ExternalID = aws.String(o.opts.ExternalID)
+		}
+	})
+	cfg.Credentials = aws.NewCredentialsCache(prov, func(co *aws.CredentialsCacheOptions) { co.ExpiryWindow = 5 * time.Minute })
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return cfg, err
 	}
-	rep.Accounts = append(rep.Accounts, skipped...)
-	sort.SliceStable(rep.Accounts, func(i, j int) bool { return rep.Accounts[i].ID < rep.Accounts[j].ID })
-	if ctx.Err() != nil {
-		rep.Errors = append(rep.Errors, finding.ScanError{Message: fmt.Sprintf("scan interrupted: %d of %d accounts were not scanned; the report covers the accounts scanned", s.notScanned(), len(targets))})
-	}
-	rep.Summary.APICalls = calls
-	rep.FinishedAt = time.Now().UTC()
-	rep.Sort()
-	rep.Summarize()
-	return &Result{Report: rep}, nil
+	return cfg, nil
 }
 
 func (o *Options) defaults() {
@@ -207,12 +281,10 @@ func orgCallError(caller, op string, err error) error {
 
 // scan is one organization scan in progress.
 type scan struct {
-	opts      Options
-	caller    string
-	partition string
-	stsConfig aws.Config // the caller's config, calls counted for the organization
-	rules     []*rules.Rule
-	total     int
+	org   *Org
+	opts  Options
+	rules []*rules.Rule
+	total int
 
 	mu      sync.Mutex
 	done    int
@@ -256,32 +328,19 @@ func (s *scan) account(ctx context.Context, a Account) (out accountScan) {
 		return out
 	}
 
-	cfg := s.opts.Config.Copy()
-	cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), newLimiters(s.opts.Rates).attach)
-	roleARN := ""
+	roleARN := s.org.RoleARN(a.ID)
+	out.result.RoleARN = roleARN
 	assumeCalls := live.NewCallCounter()
-	if a.ID != s.caller {
-		roleARN = s.opts.roleARN(s.partition, a.ID)
-		out.result.RoleARN = roleARN
-		stsc := sts.NewFromConfig(s.stsConfig, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, assumeCalls.Attach) })
-		prov := stscreds.NewAssumeRoleProvider(stsc, roleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = s.opts.SessionName
-			o.Duration = s.opts.SessionDuration
-			if s.opts.ExternalID != "" {
-				o.ExternalID = aws.String(s.opts.ExternalID)
-			}
-		})
-		cfg.Credentials = aws.NewCredentialsCache(prov, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 5 * time.Minute })
-		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-			out.result.APICalls = assumeCalls.Total()
-			if ctx.Err() != nil {
-				out.result.Status, out.result.Reason = finding.AccountNotScanned, "the scan was interrupted"
-				return out
-			}
-			code, msg := apiError(err)
-			s.fail(&out, ref, roleARN, "sts:AssumeRole", roleARN, code, msg)
+	cfg, err := s.org.AccountConfig(ctx, a.ID, assumeCalls)
+	if err != nil {
+		out.result.APICalls = assumeCalls.Total()
+		if ctx.Err() != nil {
+			out.result.Status, out.result.Reason = finding.AccountNotScanned, "the scan was interrupted"
 			return out
 		}
+		code, msg := apiError(err)
+		s.fail(&out, ref, roleARN, "sts:AssumeRole", roleARN, code, msg)
+		return out
 	}
 
 	lo := s.opts.Live
