@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
 var (
@@ -98,13 +98,13 @@ func (req *realtimeLogConfigRequest) settings() (*realtimeLogConfig, *cfError) {
 	seen := map[string]bool{}
 	for _, f := range req.Fields.Fields {
 		f = strings.TrimSpace(f)
-		if !model.IsRealtimeLogField(f) {
+		if !realtimelog.IsField(f) {
 			return nil, cfInvalidArgument("The field %q is not a valid real-time log field.", f)
 		}
 		seen[f] = true
 	}
 	var fields []string
-	for _, f := range model.RealtimeLogFields() {
+	for _, f := range realtimelog.Fields() {
 		if seen[f] {
 			fields = append(fields, f)
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
 func TestRealtimeLogConfigLifecycle(t *testing.T) {
@@ -131,12 +131,12 @@ func TestRealtimeLogConfigValidation(t *testing.T) {
 		})
 	}
 	// Every field CloudFront knows is accepted and comes back in its order.
-	arn := createRealtimeLogConfig(t, c, "all", model.RealtimeLogFields()...)
+	arn := createRealtimeLogConfig(t, c, "all", realtimelog.Fields()...)
 	got, err := c.GetRealtimeLogConfig(context.Background(), &cloudfront.GetRealtimeLogConfigInput{ARN: aws.String(arn)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(model.RealtimeLogFields(), got.RealtimeLogConfig.Fields); diff != "" {
+	if diff := cmp.Diff(realtimelog.Fields(), got.RealtimeLogConfig.Fields); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 }

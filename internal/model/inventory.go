@@ -123,7 +123,12 @@ type ReadError struct {
 	Code     string // error code as returned, e.g. AccessDenied
 	Message  string
 	Range    Range
+	// Err is the cause, when a call failed: errors.As reaches the SDK's error.
+	Err error
 }
+
+// Unwrap returns the cause.
+func (e *ReadError) Unwrap() error { return e.Err }
 
 func (e *ReadError) Error() string {
 	s := e.Message

@@ -4,18 +4,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cloudassure/cloudassure/internal/arn"
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/iampolicy"
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
-// deliveryActions are the Kinesis permissions CloudFront's role needs on the stream.
-var deliveryActions = [...]string{
-	"kinesis:DescribeStreamSummary", "kinesis:DescribeStream",
-	"kinesis:PutRecord", "kinesis:PutRecords",
-}
-
-const cloudFrontPrincipal = "cloudfront.amazonaws.com"
+const cloudFrontPrincipal = realtimelog.ServicePrincipal
 
 func cf002() *Rule {
 	r := &Rule{
@@ -245,15 +241,15 @@ func checkRole(res *delivery, inv *model.Inventory, cfg, roleARN, streamARN stri
 		docs = append(docs, doc)
 	}
 	var missing []string
-	for _, action := range deliveryActions {
+	for _, action := range realtimelog.DeliveryActions() {
 		if dec := iampolicy.Evaluate(docs, iampolicy.Request{Action: action, Resource: streamARN}); dec.Effect != iampolicy.Allowed {
 			missing = append(missing, action+describeDenial(dec))
 		}
 	}
 	if st != nil && st.Encryption == "KMS" {
-		if key := customerKeyARN(st.KeyID, streamARN); key != "" {
-			if dec := iampolicy.Evaluate(docs, iampolicy.Request{Action: "kms:GenerateDataKey", Resource: key}); dec.Effect != iampolicy.Allowed {
-				missing = append(missing, "kms:GenerateDataKey on key "+key+describeDenial(dec))
+		if key := realtimelog.KeyARN(st.KeyID, streamARN); key != "" {
+			if dec := iampolicy.Evaluate(docs, iampolicy.Request{Action: realtimelog.KeyAction, Resource: key}); dec.Effect != iampolicy.Allowed {
+				missing = append(missing, realtimelog.KeyAction+" on key "+key+describeDenial(dec))
 			}
 		}
 	}
@@ -269,39 +265,13 @@ func describeDenial(dec iampolicy.Decision) string {
 	return ""
 }
 
-// customerKeyARN returns the ARN of a stream's customer managed KMS key, or ""
-// for the AWS managed key (alias/aws/kinesis), whose key policy already lets
-// Kinesis use it on the caller's behalf.
-func customerKeyARN(keyID, streamARN string) string {
-	if keyID == "" || strings.HasSuffix(keyID, "alias/aws/kinesis") {
-		return ""
-	}
-	if strings.HasPrefix(keyID, "arn:") {
-		return keyID
-	}
-	p := strings.Split(streamARN, ":")
-	if len(p) < 5 {
-		return keyID
-	}
-	region, account := p[3], p[4]
-	if strings.HasPrefix(keyID, "alias/") {
-		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", p[1], region, account, keyID)
-	}
-	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", p[1], region, account, keyID)
-}
-
 // lastSegment returns the name at the end of an ARN (after the last / or :).
-func lastSegment(arn string) string {
-	if i := strings.LastIndexAny(arn, "/:"); i >= 0 {
-		return arn[i+1:]
-	}
-	return arn
-}
+func lastSegment(s string) string { return arn.Name(s) }
 
 func configName(arn string) string { return lastSegment(arn) }
 
 func cf002Examples() []Example {
-	all := deliveryActions[:]
+	all := realtimelog.DeliveryActions()
 	return []Example{
 		{Name: "active stream, trusted role with every action", Want: finding.Pass, Inventory: func() *model.Inventory {
 			return exampleDelivery("ACTIVE", cloudFrontPrincipal, all...)

@@ -6,10 +6,11 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
 func TestCF002(t *testing.T) {
-	all := deliveryActions[:]
+	all := realtimelog.DeliveryActions()
 	const keyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	withPolicy := func(doc string) func(*model.Inventory) {
 		return func(inv *model.Inventory) {
@@ -98,7 +99,7 @@ func TestCF002(t *testing.T) {
 // TestCF002SharedConfigEvaluatedOnce checks that two distributions using one
 // broken config both fail, naming the same problem.
 func TestCF002SharedConfig(t *testing.T) {
-	inv := exampleDelivery("CREATING", cloudFrontPrincipal, deliveryActions[:]...)
+	inv := exampleDelivery("CREATING", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
 	inv.Distributions = append(inv.Distributions, exampleDistribution("E2", true, exampleConfigARN))
 	fs := cf002().Check(inv, Options{Policy: DefaultPolicy()})
 	if len(fs) != 2 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
 func cf003() *Rule {
@@ -112,7 +113,7 @@ func policyProblems(cfg *model.RealtimeLogConfig, p Policy) []string {
 		var unknown []string
 		for _, f := range cfg.Fields.V {
 			have[f] = true
-			if !model.IsRealtimeLogField(f) {
+			if !realtimelog.IsField(f) {
 				unknown = append(unknown, f)
 			}
 		}

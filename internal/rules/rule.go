@@ -11,6 +11,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
 // Risk levels, as the knowledge base grades them.
@@ -65,39 +66,12 @@ type Options struct {
 	IncludeDisabled bool
 }
 
-// Policy is the team's real-time logging policy, checked by CF-003.
-type Policy struct {
-	MinSamplingRate int      `yaml:"min_sampling_rate" json:"min_sampling_rate"`
-	RequiredFields  []string `yaml:"required_fields" json:"required_fields"`
-}
+// Policy is the team's real-time logging policy, checked by CF-003; it
+// lives with the rest of the domain knowledge in realtimelog.
+type Policy = realtimelog.Policy
 
 // DefaultPolicy is the policy used when the team sets none.
-func DefaultPolicy() Policy {
-	return Policy{
-		MinSamplingRate: 100,
-		RequiredFields: []string{
-			"timestamp", "c-ip", "sc-status", "cs-method", "cs-uri-stem",
-			"x-edge-request-id", "x-edge-location",
-		},
-	}
-}
-
-// Validate reports what is wrong with a policy.
-func (p Policy) Validate() error {
-	if p.MinSamplingRate < 1 || p.MinSamplingRate > 100 {
-		return fmt.Errorf("min_sampling_rate must be a whole number from 1 to 100, got %d", p.MinSamplingRate)
-	}
-	var bad []string
-	for _, f := range p.RequiredFields {
-		if !model.IsRealtimeLogField(f) {
-			bad = append(bad, f)
-		}
-	}
-	if len(bad) > 0 {
-		return fmt.Errorf("required_fields: CloudFront has no real-time log field named %s", quoteList(bad))
-	}
-	return nil
-}
+func DefaultPolicy() Policy { return realtimelog.DefaultPolicy() }
 
 // All lists every rule, in ID order.
 func All() []*Rule {

@@ -114,24 +114,3 @@ func TestIgnore(t *testing.T) {
 		}
 	}
 }
-
-func TestGlob(t *testing.T) {
-	tests := []struct {
-		pattern, name string
-		want          bool
-	}{
-		{"*.yaml", "infra/cdn.yaml", true},
-		{"infra/*.yaml", "infra/cdn.yaml", true},
-		{"infra/*.yaml", "infra/x/cdn.yaml", false},
-		{"infra/**/cdn.yaml", "infra/cdn.yaml", true},
-		{"infra/**/cdn.yaml", "infra/a/b/cdn.yaml", true},
-		{"**/modules/**", "x/modules/cdn/main.tf", true},
-		{"vendor", "vendor", true},
-		{"./infra/*", "infra/a", true},
-	}
-	for _, tt := range tests {
-		if got := Glob(tt.pattern, tt.name); got != tt.want {
-			t.Errorf("Glob(%q, %q) = %v", tt.pattern, tt.name, got)
-		}
-	}
-}

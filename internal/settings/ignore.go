@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudassure/cloudassure/internal/glob"
 	"github.com/cloudassure/cloudassure/internal/rules"
 )
 
@@ -69,49 +70,11 @@ func (ig Ignore) Matches(rule, resource, file string) bool {
 	if ig.Rule != "*" && ig.Rule != rule {
 		return false
 	}
-	if ig.Resource != "" && !Glob(ig.Resource, resource) {
+	if ig.Resource != "" && !glob.Match(ig.Resource, resource) {
 		return false
 	}
-	if ig.Path != "" && (file == "" || !Glob(ig.Path, file)) {
+	if ig.Path != "" && (file == "" || !glob.Match(ig.Path, file)) {
 		return false
 	}
 	return true
-}
-
-// Glob matches name against pattern: path.Match for each slash-separated
-// segment, where a "**" segment matches any number of segments. A pattern
-// without a slash is matched against the whole name and against its last
-// segment, so "*.yaml" matches "infra/cdn.yaml".
-func Glob(pattern, name string) bool {
-	name = strings.TrimPrefix(path.Clean(strings.ReplaceAll(name, "\\", "/")), "./")
-	pattern = strings.TrimPrefix(pattern, "./")
-	if !strings.Contains(pattern, "/") {
-		if ok, _ := path.Match(pattern, name); ok {
-			return true
-		}
-		ok, _ := path.Match(pattern, path.Base(name))
-		return ok
-	}
-	return globSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
-}
-
-func globSegments(pat, name []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			for i := 0; i <= len(name); i++ {
-				if globSegments(pat[1:], name[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(name) == 0 {
-			return false
-		}
-		if ok, _ := path.Match(pat[0], name[0]); !ok {
-			return false
-		}
-		pat, name = pat[1:], name[1:]
-	}
-	return len(name) == 0
 }

@@ -2,7 +2,6 @@ package fixaws
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/cloudassure/cloudassure/internal/awserr"
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 )
 
@@ -206,8 +206,8 @@ func (a *applier) stream(ctx context.Context, ch plan.Change, res *ResourceResul
 	cancel()
 	res.Status, res.Detail = ResourceCreated, describeStream(st)
 	if err != nil {
-		if errorCode(err) != "ResourceInUseException" {
-			return errors.New(describeError("kinesis:CreateStream", err))
+		if awserr.Code(err) != "ResourceInUseException" {
+			return callErr("kinesis:CreateStream", err)
 		}
 		// Created since the plan was made (by an earlier, interrupted apply):
 		// found and used, never duplicated.
@@ -225,7 +225,7 @@ func (a *applier) stream(ctx context.Context, ch plan.Change, res *ResourceResul
 	if _, err := kin.StartStreamEncryption(wctx, &kinesis.StartStreamEncryptionInput{
 		StreamName: aws.String(st.Name), EncryptionType: kintypes.EncryptionTypeKms, KeyId: aws.String(st.KeyID),
 	}); err != nil {
-		return errors.New(describeError("kinesis:StartStreamEncryption", err) + " (the stream was created unencrypted)")
+		return fmt.Errorf("%w (the stream was created unencrypted)", callErr("kinesis:StartStreamEncryption", err))
 	}
 	return nil
 }
@@ -259,7 +259,7 @@ func (a *applier) role(ctx context.Context, ch plan.Change, res *ResourceResult)
 			Description: aws.String("Lets CloudFront deliver real-time logs to Kinesis (created by cloudassure fix aws)"),
 		})
 		res.Status, updatePolicy = ResourceCreated, true
-		if errorCode(err) == "EntityAlreadyExists" {
+		if awserr.Code(err) == "EntityAlreadyExists" {
 			// Created since the plan was made: check it as a plan would.
 			res.Status = ResourceUpdated
 			if updateTrust, updatePolicy, err = a.roleDrift(wctx, r); err != nil {
@@ -271,7 +271,7 @@ func (a *applier) role(ctx context.Context, ch plan.Change, res *ResourceResult)
 				return nil
 			}
 		} else if err != nil {
-			return errors.New(describeError("iam:CreateRole", err))
+			return callErr("iam:CreateRole", err)
 		}
 	default:
 		res.Status = ResourceUpdated
@@ -282,7 +282,7 @@ func (a *applier) role(ctx context.Context, ch plan.Change, res *ResourceResult)
 		if _, err := a.iam.UpdateAssumeRolePolicy(wctx, &iam.UpdateAssumeRolePolicyInput{
 			RoleName: aws.String(r.Name), PolicyDocument: aws.String(r.TrustPolicy),
 		}); err != nil {
-			return errors.New(describeError("iam:UpdateAssumeRolePolicy", err))
+			return callErr("iam:UpdateAssumeRolePolicy", err)
 		}
 		did = append(did, "trust policy set")
 	}
@@ -290,7 +290,7 @@ func (a *applier) role(ctx context.Context, ch plan.Change, res *ResourceResult)
 		if _, err := a.iam.PutRolePolicy(wctx, &iam.PutRolePolicyInput{
 			RoleName: aws.String(r.Name), PolicyName: aws.String(r.PolicyName), PolicyDocument: aws.String(r.Policy),
 		}); err != nil {
-			return errors.New(describeError("iam:PutRolePolicy", err))
+			return callErr("iam:PutRolePolicy", err)
 		}
 		did = append(did, "inline policy "+r.PolicyName+" set")
 	}
@@ -303,7 +303,7 @@ func (a *applier) role(ctx context.Context, ch plan.Change, res *ResourceResult)
 func (a *applier) roleDrift(ctx context.Context, r *plan.Role) (trust, policy bool, err error) {
 	out, err := a.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
 	if err != nil {
-		return false, false, errors.New(describeError("iam:GetRole", err))
+		return false, false, callErr("iam:GetRole", err)
 	}
 	if arn := aws.ToString(out.Role.Arn); arn != r.ARN {
 		return false, false, fmt.Errorf("role %s exists as %s, not %s as planned; make a new plan", r.Name, arn, r.ARN)
@@ -311,10 +311,10 @@ func (a *applier) roleDrift(ctx context.Context, r *plan.Role) (trust, policy bo
 	trust = !samePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument), r.TrustPolicy)
 	pol, err := a.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(r.PolicyName)})
 	switch {
-	case errorCode(err) == "NoSuchEntity":
+	case awserr.Code(err) == "NoSuchEntity":
 		policy = true
 	case err != nil:
-		return false, false, errors.New(describeError("iam:GetRolePolicy", err))
+		return false, false, callErr("iam:GetRolePolicy", err)
 	default:
 		policy = !samePolicy(aws.ToString(pol.PolicyDocument), r.Policy)
 	}
@@ -346,17 +346,17 @@ func (a *applier) config(ctx context.Context, ch plan.Change, res *ResourceResul
 			res.Status, res.ARN = ResourceCreated, aws.ToString(out.RealtimeLogConfig.ARN)
 			res.Detail = fmt.Sprintf("sampling %d %%, %d fields", c.SamplingRate, len(c.Fields))
 			return nil
-		case errorCode(err) == "RealtimeLogConfigAlreadyExists":
+		case awserr.Code(err) == "RealtimeLogConfigAlreadyExists":
 			res.Status, res.Detail = ResourceReused, "already existed; used as it is"
 			return nil
-		case errorCode(err) == "InvalidArgument" && a.roleChanged && a.o.Now().Before(deadline) && ctx.Err() == nil:
+		case awserr.Code(err) == "InvalidArgument" && a.roleChanged && a.o.Now().Before(deadline) && ctx.Err() == nil:
 			// CloudFront cannot assume the new role until IAM has propagated it.
 			select {
 			case <-ctx.Done():
 			case <-time.After(5 * time.Second):
 			}
 		default:
-			return errors.New(describeError("cloudfront:CreateRealtimeLogConfig", err))
+			return callErr("cloudfront:CreateRealtimeLogConfig", err)
 		}
 	}
 }
@@ -440,7 +440,7 @@ func (a *applier) fixOne(ctx context.Context, ch plan.Change, backupPath string)
 		r.Attempts = attempt
 		got, err := a.cf.GetDistributionConfig(wctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(d.ID)})
 		if err != nil {
-			r.Status, r.Reason = StatusFailed, describeError("cloudfront:GetDistributionConfig", err)
+			r.Status, r.Reason = StatusFailed, callErr("cloudfront:GetDistributionConfig", err).Error()
 			return r
 		}
 		etag := aws.ToString(got.ETag)
@@ -472,11 +472,11 @@ func (a *applier) fixOne(ctx context.Context, ch plan.Change, backupPath string)
 		out, err := a.cf.UpdateDistribution(wctx, &cloudfront.UpdateDistributionInput{
 			Id: aws.String(d.ID), IfMatch: aws.String(etag), DistributionConfig: after,
 		})
-		if errorCode(err) == "PreconditionFailed" {
+		if awserr.Code(err) == "PreconditionFailed" {
 			continue
 		}
 		if err != nil {
-			r.Status, r.Reason = StatusFailed, describeError("cloudfront:UpdateDistribution", err)
+			r.Status, r.Reason = StatusFailed, callErr("cloudfront:UpdateDistribution", err).Error()
 			return r
 		}
 		r.Status, r.Behaviors, r.ETagAfter = StatusFixed, at.gained, aws.ToString(out.ETag)

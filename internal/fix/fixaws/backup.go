@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
+	"github.com/cloudassure/cloudassure/internal/awserr"
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 )
 
@@ -173,7 +174,7 @@ func Undo(ctx context.Context, path string, o UndoOptions) (*UndoResult, error) 
 		}
 		cur, err := cf.GetDistributionConfig(wctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(b.DistributionID)})
 		if err != nil {
-			res.Status, res.Reason = UndoFailed, describeError("cloudfront:GetDistributionConfig", err)
+			res.Status, res.Reason = UndoFailed, callErr("cloudfront:GetDistributionConfig", err).Error()
 			return res, nil
 		}
 		etag := aws.ToString(cur.ETag)
@@ -207,13 +208,13 @@ func Undo(ctx context.Context, path string, o UndoOptions) (*UndoResult, error) 
 		out, err := cf.UpdateDistribution(wctx, &cloudfront.UpdateDistributionInput{
 			Id: aws.String(b.DistributionID), IfMatch: aws.String(etag), DistributionConfig: b.DistributionConfig,
 		})
-		if errorCode(err) == "PreconditionFailed" {
+		if awserr.Code(err) == "PreconditionFailed" {
 			os.Remove(res.SafetyBackup)
 			res.SafetyBackup = ""
 			continue // changed between the check and the update: check again
 		}
 		if err != nil {
-			res.Status, res.Reason = UndoFailed, describeError("cloudfront:UpdateDistribution", err)
+			res.Status, res.Reason = UndoFailed, callErr("cloudfront:UpdateDistribution", err).Error()
 			return res, nil
 		}
 		res.Status, res.ETagAfter = UndoRestored, aws.ToString(out.ETag)

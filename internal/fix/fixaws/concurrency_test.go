@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/cloudassure/cloudassure/internal/awserr"
 	"github.com/cloudassure/cloudassure/internal/emulator"
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 	"github.com/cloudassure/cloudassure/internal/source/live"
@@ -33,7 +34,7 @@ func setComment(ctx context.Context, cf *cloudfront.Client, id, comment string) 
 		c := out.DistributionConfig
 		c.Comment = aws.String(comment)
 		_, err = cf.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(id), IfMatch: out.ETag, DistributionConfig: c})
-		if errorCode(err) == "PreconditionFailed" {
+		if awserr.Code(err) == "PreconditionFailed" {
 			continue
 		}
 		return err

@@ -9,14 +9,16 @@ package fixaws
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
+
+	"github.com/cloudassure/cloudassure/internal/arn"
+	"github.com/cloudassure/cloudassure/internal/awserr"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
 // Defaults of the destination fix aws creates.
@@ -27,10 +29,10 @@ const (
 	// RolePath is the path of the role fix aws creates.
 	RolePath = "/service-role/"
 	// RolePolicyName is the name of the role's inline delivery policy.
-	RolePolicyName = "cloudassure-deliver-realtime-logs"
-	// AWSManagedKinesisKey is the AWS managed KMS key for Kinesis; its key
-	// policy already lets Kinesis use it, so the role needs no KMS grant.
-	AWSManagedKinesisKey = "alias/aws/kinesis"
+	RolePolicyName = realtimelog.RolePolicyName
+	// AWSManagedKinesisKey is the AWS managed KMS key for Kinesis; it needs
+	// no grant in the role (realtimelog.AWSManagedKey says why).
+	AWSManagedKinesisKey = realtimelog.AWSManagedKey
 	// MaxAttempts bounds the GetDistributionConfig + UpdateDistribution
 	// rounds for one distribution that keeps changing under the fix
 	// (PreconditionFailed).
@@ -63,42 +65,10 @@ func callerIdentity(ctx context.Context, cfg aws.Config) (identity, error) {
 	return id, nil
 }
 
-// errorCode returns the AWS error code of err, or "".
-func errorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
-// describeError says in one line what went wrong in an API call op.
-func describeError(op string, err error) string {
-	var ae smithy.APIError
-	switch {
-	case errors.Is(err, context.Canceled):
-		return op + ": cancelled"
-	case errors.Is(err, context.DeadlineExceeded):
-		return op + ": timed out"
-	case errors.As(err, &ae):
-		msg := op + ": " + ae.ErrorCode()
-		if m := ae.ErrorMessage(); m != "" {
-			msg += ": " + m
-		}
-		if isAccessDenied(ae.ErrorCode()) {
-			msg += " (fix aws needs the IAM permission " + op + ")"
-		}
-		return msg
-	}
-	return op + ": " + err.Error()
-}
-
-func isAccessDenied(code string) bool {
-	switch code {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized":
-		return true
-	}
-	return false
+// callErr is a failed call op of fix aws, its cause kept (errors.As reaches
+// the SDK's error; awserr tells throttling, access denied and not found apart).
+func callErr(op string, err error) error {
+	return &awserr.Error{Op: op, Who: "fix aws", Err: err}
 }
 
 func nowFunc(f func() time.Time) func() time.Time {
@@ -109,17 +79,7 @@ func nowFunc(f func() time.Time) func() time.Time {
 }
 
 // arnRegion returns the region field of an ARN, or "".
-func arnRegion(arn string) string {
-	if p := strings.SplitN(arn, ":", 6); len(p) == 6 {
-		return p[3]
-	}
-	return ""
-}
+func arnRegion(s string) string { return arn.Region(s) }
 
 // lastSegment returns the name at the end of an ARN.
-func lastSegment(arn string) string {
-	if i := strings.LastIndexAny(arn, "/:"); i >= 0 {
-		return arn[i+1:]
-	}
-	return arn
-}
+func lastSegment(s string) string { return arn.Name(s) }

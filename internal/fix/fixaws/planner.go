@@ -15,9 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/cloudassure/cloudassure/internal/awserr"
 	"github.com/cloudassure/cloudassure/internal/engine"
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/settings"
 	"github.com/cloudassure/cloudassure/internal/source/live"
@@ -143,7 +145,7 @@ func (p *planner) defaults() {
 // validate checks the options before any call is made.
 func (p *planner) validate() error {
 	o := p.o
-	if err := model.CheckConfigSettings(o.SamplingRate, o.Fields); err != nil {
+	if err := realtimelog.CheckConfig(o.SamplingRate, o.Fields); err != nil {
 		return err
 	}
 	if o.Shards < 0 {
@@ -201,7 +203,7 @@ func (p *planner) destination(ctx context.Context) (string, []plan.Change, error
 	}
 	arn := p.configARN(p.o.ConfigName)
 	cfg := &plan.RealtimeLogConfig{
-		Name: p.o.ConfigName, ARN: arn, SamplingRate: p.o.SamplingRate, Fields: model.SortedFields(p.o.Fields),
+		Name: p.o.ConfigName, ARN: arn, SamplingRate: p.o.SamplingRate, Fields: realtimelog.SortedFields(p.o.Fields),
 		StreamARN: stream.Stream.ARN, RoleARN: role.Role.ARN,
 	}
 	create := plan.Change{
@@ -218,10 +220,10 @@ func (p *planner) destination(ctx context.Context) (string, []plan.Change, error
 func (p *planner) getConfig(ctx context.Context, in *cloudfront.GetRealtimeLogConfigInput) (*cftypes.RealtimeLogConfig, error) {
 	out, err := p.cf.GetRealtimeLogConfig(ctx, in)
 	if err != nil {
-		if errorCode(err) == "NoSuchRealtimeLogConfig" {
+		if awserr.Code(err) == "NoSuchRealtimeLogConfig" {
 			return nil, nil
 		}
-		return nil, errors.New(describeError("cloudfront:GetRealtimeLogConfig", err))
+		return nil, callErr("cloudfront:GetRealtimeLogConfig", err)
 	}
 	return out.RealtimeLogConfig, nil
 }
@@ -264,7 +266,7 @@ func (p *planner) configDifferences(c *cftypes.RealtimeLogConfig) []string {
 	}
 	if len(missing) > 0 {
 		out = append(out, "lacks fields "+strings.Join(missing, ", "))
-	} else if len(c.Fields) != len(model.SortedFields(p.o.Fields)) {
+	} else if len(c.Fields) != len(realtimelog.SortedFields(p.o.Fields)) {
 		out = append(out, fmt.Sprintf("%d fields, not %d", len(c.Fields), len(p.o.Fields)))
 	}
 	for _, ep := range c.EndPoints {
@@ -301,8 +303,8 @@ func (p *planner) planStream(ctx context.Context) (plan.Change, error) {
 		}
 		return plan.Change{Action: plan.Reuse, Resource: res, Summary: note, Stream: st}, nil
 	}
-	if errorCode(err) != "ResourceNotFoundException" {
-		return plan.Change{}, errors.New(describeError("kinesis:DescribeStreamSummary", err))
+	if awserr.Code(err) != "ResourceNotFoundException" {
+		return plan.Change{}, callErr("kinesis:DescribeStreamSummary", err)
 	}
 	st := &plan.Stream{Name: p.o.StreamName, Region: p.region, ARN: p.streamARN(), Mode: string(types.StreamModeOnDemand), Encryption: "NONE"}
 	if p.o.Shards > 0 {
@@ -339,13 +341,13 @@ func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, e
 	res := plan.Resource{Type: plan.TypeRole, ID: r.Name}
 	out, err := p.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
 	if err != nil {
-		if errorCode(err) != "NoSuchEntity" {
-			return plan.Change{}, errors.New(describeError("iam:GetRole", err))
+		if awserr.Code(err) != "NoSuchEntity" {
+			return plan.Change{}, callErr("iam:GetRole", err)
 		}
 		res.ARN = r.ARN
 		return plan.Change{Action: plan.Create, Resource: res, Role: r,
 			Summary: fmt.Sprintf("path %s, assumable only by cloudfront.amazonaws.com for account %s; inline policy %s allows %s on stream %s only",
-				RolePath, p.id.account, RolePolicyName, strings.Join(DeliveryActions, ", "), st.Name)}, nil
+				RolePath, p.id.account, RolePolicyName, strings.Join(realtimelog.DeliveryActions(), ", "), st.Name)}, nil
 	}
 	r.ARN, r.Path = aws.ToString(out.Role.Arn), aws.ToString(out.Role.Path)
 	res.ARN = r.ARN
@@ -356,14 +358,14 @@ func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, e
 	}
 	pol, err := p.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(RolePolicyName)})
 	switch {
-	case err != nil && errorCode(err) == "NoSuchEntity":
+	case err != nil && awserr.Code(err) == "NoSuchEntity":
 		r.UpdatePolicy = true
-		diff = append(diff, "+ inline policy "+RolePolicyName+": "+strings.Join(DeliveryActions, ", ")+" on "+st.ARN)
+		diff = append(diff, "+ inline policy "+RolePolicyName+": "+strings.Join(realtimelog.DeliveryActions(), ", ")+" on "+st.ARN)
 	case err != nil:
-		return plan.Change{}, errors.New(describeError("iam:GetRolePolicy", err))
+		return plan.Change{}, callErr("iam:GetRolePolicy", err)
 	case !samePolicy(aws.ToString(pol.PolicyDocument), r.Policy):
 		r.UpdatePolicy = true
-		diff = append(diff, "~ inline policy "+RolePolicyName+": only "+strings.Join(DeliveryActions, ", ")+" on "+st.ARN)
+		diff = append(diff, "~ inline policy "+RolePolicyName+": only "+strings.Join(realtimelog.DeliveryActions(), ", ")+" on "+st.ARN)
 	}
 	others, err := p.otherPolicies(ctx, r.Name)
 	if err != nil {
@@ -386,7 +388,7 @@ func (p *planner) otherPolicies(ctx context.Context, role string) (string, error
 	for ip.HasMorePages() {
 		page, err := ip.NextPage(ctx)
 		if err != nil {
-			return "", errors.New(describeError("iam:ListRolePolicies", err))
+			return "", callErr("iam:ListRolePolicies", err)
 		}
 		for _, n := range page.PolicyNames {
 			if n != RolePolicyName {
@@ -398,7 +400,7 @@ func (p *planner) otherPolicies(ctx context.Context, role string) (string, error
 	for mp.HasMorePages() {
 		page, err := mp.NextPage(ctx)
 		if err != nil {
-			return "", errors.New(describeError("iam:ListAttachedRolePolicies", err))
+			return "", callErr("iam:ListAttachedRolePolicies", err)
 		}
 		for _, ap := range page.AttachedPolicies {
 			managed = append(managed, aws.ToString(ap.PolicyName))

@@ -43,6 +43,7 @@ import (
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/settings"
 	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
@@ -65,7 +66,7 @@ const (
 type Options struct {
 	// Paths are files or directories, shown in the plan as given; default ".".
 	Paths []string
-	// Exclude are globs (see settings.Glob) of files and directories to skip.
+	// Exclude are globs (see glob.Match) of files and directories to skip.
 	Exclude []string
 	// CreateResources adds a Kinesis stream, an IAM role and a real-time
 	// log config where a template or module has no single config, instead
@@ -105,10 +106,10 @@ func (o Options) withDefaults() (Options, error) {
 	if len(o.Fields) == 0 {
 		o.Fields = o.Policy.RequiredFields
 	}
-	if err := model.CheckConfigSettings(o.SamplingRate, o.Fields); err != nil {
+	if err := realtimelog.CheckConfig(o.SamplingRate, o.Fields); err != nil {
 		return o, err
 	}
-	o.Fields = model.SortedFields(o.Fields)
+	o.Fields = realtimelog.SortedFields(o.Fields)
 	return o, nil
 }
 

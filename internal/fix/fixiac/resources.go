@@ -6,7 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/cloudassure/cloudassure/internal/fix/fixaws"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
 // pair is one key and value to add to a mapping.
@@ -113,12 +113,8 @@ const (
 	streamBase     = "RealtimeLogsStream"
 	roleBase       = "RealtimeLogsRole"
 	configBase     = "RealtimeLogConfig"
-	rolePolicyName = "deliver-realtime-logs"
+	rolePolicyName = realtimelog.RolePolicyName
 )
-
-// kmsKeyCondition limits kms:GenerateDataKey to the AWS managed key for
-// Kinesis (a key is named by alias only in a condition).
-const kmsAliasCondition = "kms:ResourceAliases"
 
 // cfnResources are the stream, role and real-time log config that
 // CreateResources adds to a template: an on-demand stream encrypted with the
@@ -127,22 +123,11 @@ const kmsAliasCondition = "kms:ResourceAliases"
 func cfnResources(f cfnForm, n cfnNames, o *Options) []pair {
 	stream := mapNode("Type", str("AWS::Kinesis::Stream"), "Properties", mapNode(
 		"StreamModeDetails", mapNode("StreamMode", str("ON_DEMAND")),
-		"StreamEncryption", mapNode("EncryptionType", str("KMS"), "KeyId", str(fixaws.AWSManagedKinesisKey)),
+		"StreamEncryption", mapNode("EncryptionType", str("KMS"), "KeyId", str(realtimelog.AWSManagedKey)),
 	))
-	trust := mapNode("Version", str("2012-10-17"), "Statement", seqNode(mapNode(
-		"Effect", str("Allow"),
-		"Principal", mapNode("Service", str("cloudfront.amazonaws.com")),
-		"Action", str("sts:AssumeRole"),
-		"Condition", mapNode("StringEquals", mapNode("aws:SourceAccount", f.ref("AWS::AccountId"))),
-	)))
-	policy := mapNode("Version", str("2012-10-17"), "Statement", seqNode(
-		mapNode("Sid", str("DeliverRealtimeLogs"), "Effect", str("Allow"),
-			"Action", strs(fixaws.DeliveryActions), "Resource", f.getAtt(n.stream, "Arn")),
-		mapNode("Sid", str("EncryptWithStreamKey"), "Effect", str("Allow"),
-			"Action", str("kms:GenerateDataKey"),
-			"Resource", f.sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
-			"Condition", mapNode("ForAnyValue:StringEquals", mapNode(kmsAliasCondition, str(fixaws.AWSManagedKinesisKey)))),
-	))
+	trustDoc, roleDoc := deliveryDocuments()
+	subst := map[string]*yaml.Node{placeholderAccount: f.ref("AWS::AccountId"), placeholderStream: f.getAtt(n.stream, "Arn")}
+	trust, policy := policyNode(trustDoc, subst), policyNode(roleDoc, subst)
 	role := mapNode("Type", str("AWS::IAM::Role"), "Properties", mapNode(
 		"Description", str("Lets CloudFront deliver real-time logs to "+n.stream),
 		"AssumeRolePolicyDocument", trust,

@@ -16,9 +16,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
-	"github.com/cloudassure/cloudassure/internal/fix/fixaws"
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 	"github.com/cloudassure/cloudassure/internal/source/terraform"
 	"github.com/cloudassure/cloudassure/internal/source/tfplan"
 	"github.com/cloudassure/cloudassure/internal/source/tree"
@@ -585,22 +585,15 @@ func (m *tfModule) resourcesText(o *Options) (blocks, diff []string, config stri
 		blocks = append(blocks, "data \"aws_caller_identity\" \"current\" {}\n")
 		diff = append(diff, "+ data aws_caller_identity.current")
 	}
-	partition := ""
-	if names := sortedKeys(m.names["data aws_partition"]); len(names) > 0 {
-		partition = names[0]
-	} else {
-		partition = "current"
-		blocks = append(blocks, "data \"aws_partition\" \"current\" {}\n")
-		diff = append(diff, "+ data aws_partition.current")
-	}
 	stream := unique("resource aws_kinesis_stream", "realtime_logs")
 	role := unique("resource aws_iam_role", "realtime_logs")
 	policy := unique("resource aws_iam_role_policy", "realtime_logs")
 	config = unique("resource "+terraform.TypeRealtimeLogConfig, "realtime_logs")
 	prefix := namePrefix(m.dir)
-	quoted := make([]string, len(fixaws.DeliveryActions))
-	for i, a := range fixaws.DeliveryActions {
-		quoted[i] = fmt.Sprintf("%q", a)
+	trustDoc, roleDoc := deliveryDocuments()
+	subst := map[string]string{
+		placeholderAccount: "data.aws_caller_identity." + account + ".account_id",
+		placeholderStream:  "aws_kinesis_stream." + stream + ".arn",
 	}
 	fields := make([]string, len(o.Fields))
 	for i, f := range o.Fields {
@@ -616,44 +609,19 @@ func (m *tfModule) resourcesText(o *Options) (blocks, diff []string, config stri
     stream_mode = "ON_DEMAND"
   }
 }
-`, stream, prefix+"-realtime-logs", fixaws.AWSManagedKinesisKey),
+`, stream, prefix+"-realtime-logs", realtimelog.AWSManagedKey),
 		fmt.Sprintf(`resource "aws_iam_role" %q {
   name_prefix = "cloudfront-realtime-logs-"
   description = "Lets CloudFront deliver real-time logs to ${aws_kinesis_stream.%s.name}"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "cloudfront.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.%s.account_id } }
-    }]
-  })
+  assume_role_policy = %s
 }
-`, role, stream, account),
+`, role, stream, policyHCL(trustDoc, subst, "  ")),
 		fmt.Sprintf(`resource "aws_iam_role_policy" %q {
   name = %q
   role = aws_iam_role.%s.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "DeliverRealtimeLogs"
-        Effect   = "Allow"
-        Action   = [%s]
-        Resource = aws_kinesis_stream.%s.arn
-      },
-      {
-        Sid       = "EncryptWithStreamKey"
-        Effect    = "Allow"
-        Action    = "kms:GenerateDataKey"
-        Resource  = "arn:${data.aws_partition.%s.partition}:kms:*:${data.aws_caller_identity.%s.account_id}:key/*"
-        Condition = { "ForAnyValue:StringEquals" = { %q = %q } }
-      },
-    ]
-  })
+  policy = %s
 }
-`, policy, rolePolicyName, role, strings.Join(quoted, ", "), stream, partition, account, kmsAliasCondition, fixaws.AWSManagedKinesisKey),
+`, policy, rolePolicyName, role, policyHCL(roleDoc, subst, "  ")),
 		fmt.Sprintf(`resource %q %q {
   name          = %q
   sampling_rate = %d
@@ -673,7 +641,7 @@ func (m *tfModule) resourcesText(o *Options) (blocks, diff []string, config stri
 `, terraform.TypeRealtimeLogConfig, config, prefix+"-realtime-logs", o.SamplingRate, strings.Join(fields, ", "), role, stream, policy),
 	)
 	diff = append(diff,
-		fmt.Sprintf("+ resource aws_kinesis_stream.%s (on-demand, encrypted with %s)", stream, fixaws.AWSManagedKinesisKey),
+		fmt.Sprintf("+ resource aws_kinesis_stream.%s (on-demand, encrypted with %s)", stream, realtimelog.AWSManagedKey),
 		fmt.Sprintf("+ resource aws_iam_role.%s (for cloudfront.amazonaws.com) with aws_iam_role_policy.%s", role, policy),
 		fmt.Sprintf("+ resource %s.%s (sampling %d %%, %d fields)", terraform.TypeRealtimeLogConfig, config, o.SamplingRate, len(o.Fields)),
 	)

@@ -17,8 +17,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/cloudassure/cloudassure/internal/glob"
 	"github.com/cloudassure/cloudassure/internal/model"
-	"github.com/cloudassure/cloudassure/internal/settings"
 	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 	"github.com/cloudassure/cloudassure/internal/source/terraform"
 	"github.com/cloudassure/cloudassure/internal/source/tfplan"
@@ -41,7 +41,7 @@ type Options struct {
 	// FS, when set, holds the files instead of the operating system: Paths
 	// are then paths in it (slash-separated, see fs.ValidPath).
 	FS fs.FS
-	// Exclude are globs (see settings.Glob) of files and directories to skip.
+	// Exclude are globs (see glob.Match) of files and directories to skip.
 	Exclude []string
 	// Workers bounds files read at once; default GOMAXPROCS.
 	Workers int
@@ -423,7 +423,7 @@ func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []
 			}
 		}
 		for _, g := range exclude {
-			if settings.Glob(g, filepath.ToSlash(p)) {
+			if glob.Match(g, filepath.ToSlash(p)) {
 				return true
 			}
 		}

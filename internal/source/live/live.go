@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -23,6 +22,8 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/cloudassure/cloudassure/internal/awserr"
+	"github.com/cloudassure/cloudassure/internal/iampolicy"
 	"github.com/cloudassure/cloudassure/internal/model"
 )
 
@@ -535,12 +536,7 @@ func (r *reader) managedPolicy(ctx context.Context, arn string) (string, *model.
 }
 
 // decodePolicy undoes the URL encoding IAM applies to policy documents.
-func decodePolicy(doc string) string {
-	if d, err := url.QueryUnescape(doc); err == nil {
-		return d
-	}
-	return doc
-}
+func decodePolicy(doc string) string { return iampolicy.Decode(doc) }
 
 // roleName returns the role name at the end of a role ARN (after any path).
 func roleName(arn string) string {
@@ -562,7 +558,7 @@ func arnRegion(arn string) (string, error) {
 // readError turns an SDK error into a ReadError that names the call, the
 // IAM action it needs when access was denied, and the service's own message.
 func readError(op, resource string, err error) *model.ReadError {
-	e := &model.ReadError{Operation: op, Resource: resource, Message: err.Error()}
+	e := &model.ReadError{Operation: op, Resource: resource, Message: err.Error(), Err: err}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		e.Code = ae.ErrorCode()
@@ -583,10 +579,4 @@ func readError(op, resource string, err error) *model.ReadError {
 	return e
 }
 
-func isAccessDenied(code string) bool {
-	switch code {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "NotAuthorized":
-		return true
-	}
-	return false
-}
+func isAccessDenied(code string) bool { return awserr.IsAccessDeniedCode(code) }

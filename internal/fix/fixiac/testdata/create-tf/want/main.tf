@@ -10,8 +10,6 @@ resource "aws_cloudfront_distribution" "web" {
 
 data "aws_caller_identity" "current" {}
 
-data "aws_partition" "current" {}
-
 resource "aws_kinesis_stream" "realtime_logs" {
   name            = "001-realtime-logs"
   encryption_type = "KMS"
@@ -37,25 +35,16 @@ resource "aws_iam_role" "realtime_logs" {
 }
 
 resource "aws_iam_role_policy" "realtime_logs" {
-  name = "deliver-realtime-logs"
+  name = "cloudassure-deliver-realtime-logs"
   role = aws_iam_role.realtime_logs.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "DeliverRealtimeLogs"
-        Effect   = "Allow"
-        Action   = ["kinesis:DescribeStreamSummary", "kinesis:DescribeStream", "kinesis:PutRecord", "kinesis:PutRecords"]
-        Resource = aws_kinesis_stream.realtime_logs.arn
-      },
-      {
-        Sid       = "EncryptWithStreamKey"
-        Effect    = "Allow"
-        Action    = "kms:GenerateDataKey"
-        Resource  = "arn:${data.aws_partition.current.partition}:kms:*:${data.aws_caller_identity.current.account_id}:key/*"
-        Condition = { "ForAnyValue:StringEquals" = { "kms:ResourceAliases" = "alias/aws/kinesis" } }
-      },
-    ]
+    Statement = [{
+      Sid      = "DeliverRealtimeLogs"
+      Effect   = "Allow"
+      Action   = ["kinesis:DescribeStreamSummary", "kinesis:DescribeStream", "kinesis:PutRecord", "kinesis:PutRecords"]
+      Resource = aws_kinesis_stream.realtime_logs.arn
+    }]
   })
 }
 

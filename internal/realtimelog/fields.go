@@ -1,4 +1,9 @@
-package model
+// Package realtimelog is what cloudassure knows about CloudFront real-time
+// logging, in one place and without the AWS SDK: the field list, the team
+// policy, the delivery contract (who assumes the role, what it may do, when
+// the stream's KMS key needs a grant) and the trust and role policy
+// documents both fixers write.
+package realtimelog
 
 import (
 	"errors"
@@ -30,16 +35,16 @@ var realtimeLogFields = [...]string{
 	"distribution-tenant-id", "connection-id",
 }
 
-// RealtimeLogFields returns every field name CloudFront accepts, in the order
+// Fields returns every field name CloudFront accepts, in the order
 // CloudFront writes them.
-func RealtimeLogFields() []string {
+func Fields() []string {
 	out := make([]string, len(realtimeLogFields))
 	copy(out, realtimeLogFields[:])
 	return out
 }
 
-// IsRealtimeLogField reports whether CloudFront accepts name as a real-time log field.
-func IsRealtimeLogField(name string) bool {
+// IsField reports whether CloudFront accepts name as a real-time log field.
+func IsField(name string) bool {
 	for _, f := range realtimeLogFields {
 		if f == name {
 			return true
@@ -64,9 +69,9 @@ func SortedFields(fields []string) []string {
 	return out
 }
 
-// CheckConfigSettings checks a real-time log config's sampling rate and
+// CheckConfig checks a real-time log config's sampling rate and
 // fields as CloudFront does when the config is created.
-func CheckConfigSettings(samplingRate int, fields []string) error {
+func CheckConfig(samplingRate int, fields []string) error {
 	if samplingRate < 1 || samplingRate > 100 {
 		return fmt.Errorf("sampling rate must be a whole number from 1 to 100, got %d", samplingRate)
 	}
@@ -74,7 +79,7 @@ func CheckConfigSettings(samplingRate int, fields []string) error {
 		return errors.New("a real-time log config needs at least one field")
 	}
 	for _, f := range fields {
-		if !IsRealtimeLogField(f) {
+		if !IsField(f) {
 			return fmt.Errorf("CloudFront has no real-time log field named %q", f)
 		}
 	}

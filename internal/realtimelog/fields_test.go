@@ -1,4 +1,4 @@
-package model
+package realtimelog
 
 import (
 	"slices"
@@ -22,14 +22,14 @@ func TestSortedFields(t *testing.T) {
 			}
 		})
 	}
-	for _, f := range RealtimeLogFields() {
-		if !IsRealtimeLogField(f) {
-			t.Errorf("IsRealtimeLogField(%q) = false for a listed field", f)
+	for _, f := range Fields() {
+		if !IsField(f) {
+			t.Errorf("IsField(%q) = false for a listed field", f)
 		}
 	}
 }
 
-func TestCheckConfigSettings(t *testing.T) {
+func TestCheckConfig(t *testing.T) {
 	for _, tc := range []struct {
 		rate   int
 		fields []string
@@ -42,8 +42,8 @@ func TestCheckConfigSettings(t *testing.T) {
 		{50, nil, false},
 		{50, []string{"timestamp", "c_ip"}, false},
 	} {
-		if err := CheckConfigSettings(tc.rate, tc.fields); (err == nil) != tc.ok {
-			t.Errorf("CheckConfigSettings(%d, %q) = %v, want ok=%v", tc.rate, tc.fields, err, tc.ok)
+		if err := CheckConfig(tc.rate, tc.fields); (err == nil) != tc.ok {
+			t.Errorf("CheckConfig(%d, %q) = %v, want ok=%v", tc.rate, tc.fields, err, tc.ok)
 		}
 	}
 }
