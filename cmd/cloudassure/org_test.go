@@ -247,3 +247,17 @@ func TestFixAWSOrg(t *testing.T) {
 		t.Errorf("%d failing distributions after the undo, want 1", fails)
 	}
 }
+
+func TestDemoOrg(t *testing.T) {
+	r := run(t, nil, "demo", "--org", "4", "--format", "json")
+	rep := decode(t, r.stdout)
+	if r.code != 0 || len(rep.Accounts) != 5 || rep.Summary.Accounts == nil || rep.Summary.Accounts.Scanned != 3 || len(rep.Findings) != 3*14+3 {
+		t.Errorf("demo --org 4: exit %d, accounts %+v, %d findings\n%s", r.code, rep.Summary.Accounts, len(rep.Findings), r.stderr)
+	}
+	if r := run(t, nil, "demo", "--org", "4", "--exit-code", "--format", "json"); r.code != 2 {
+		t.Errorf("demo --org 4 --exit-code: exit %d, want 2 (one member has no audit role)", r.code)
+	}
+	if r := run(t, nil, "demo", "--org", "2"); r.code != 2 || !strings.Contains(r.stderr, "at least 4 members") {
+		t.Errorf("demo --org 2: exit %d %q", r.code, r.stderr)
+	}
+}

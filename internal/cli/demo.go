@@ -16,6 +16,7 @@ func newDemoCmd(ios *IO) *cobra.Command {
 		out      outputFlags
 		checks   checkFlags
 		wantExit bool
+		orgN     int
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -40,6 +41,9 @@ func newDemoCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			defer emu.Close()
+			if orgN > 0 {
+				return runDemoOrg(ctx, ios, emu, url, orgN, out, checks.engineOptions(pol, rs), wantExit)
+			}
 			prog := newProgress(ios.Err, ios.ErrTTY)
 			prog.Message("starting the demo account on " + url + "…")
 			seedCfg := live.EndpointConfig(url, nil)
@@ -61,5 +65,6 @@ func newDemoCmd(ios *IO) *cobra.Command {
 	out.register(cmd)
 	checks.register(cmd)
 	cmd.Flags().BoolVar(&wantExit, "exit-code", false, "exit 1 when a finding fails, as scan aws does")
+	cmd.Flags().IntVar(&orgN, "org", 0, "scan a demo AWS Organization instead: a management account and this many members (at least 4), as scan aws --org does")
 	return cmd
 }
