@@ -61,7 +61,10 @@ type Behavior struct {
 	// DanglingRef is set when the reference names a resource that does not exist
 	// in the scanned code.
 	DanglingRef string
-	Range       Range
+	// Condition, when the config is missing only under a template condition
+	// that cannot be resolved, names it, e.g. "IsProd is false".
+	Condition string
+	Range     Range
 }
 
 // RealtimeLogConfig is a CloudFront real-time log configuration.

@@ -81,6 +81,9 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 			if b.RealtimeLogConfigARN.State == model.Known {
 				how = "has an empty RealtimeLogConfigArn"
 			}
+			if b.Condition != "" {
+				how += " when condition " + b.Condition
+			}
 			problems = append(problems, behaviorName(b)+" "+how)
 		case b.RealtimeLogConfigARN.State == model.Unknown:
 			unknown++

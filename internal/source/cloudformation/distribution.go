@@ -86,6 +86,18 @@ func (e *evaluator) behavior(v val, rng model.Range, isDefault bool) *model.Beha
 	}
 	av, k, n := e.field(v, "RealtimeLogConfigArn")
 	b.RealtimeLogConfigARN = stringValue(av, e.origin(k, n, rng))
+	// A condition that cannot be resolved must not hide a missing config:
+	// a branch without one fails, named by its condition.
+	for _, a := range av.alts {
+		if a.empty() {
+			b.RealtimeLogConfigARN = model.AbsentValue[string](e.origin(k, n, rng))
+			b.Condition = a.when
+			break
+		}
+	}
+	if b.Condition != "" || !model.IsSet(b.RealtimeLogConfigARN) {
+		b.Condition = both(v.when, b.Condition)
+	}
 	if av.config != "" && b.RealtimeLogConfigARN.State != model.Absent {
 		b.ConfigRef = e.t.configKey(av.config)
 	}
@@ -108,6 +120,24 @@ func (e *evaluator) listItems(v val, n *yaml.Node) []item {
 		for _, c := range ln.Content {
 			if iv := e.eval(c); iv.state != model.Absent {
 				out = append(out, item{iv, c})
+			}
+		}
+		return out
+	}
+	if len(v.alts) > 0 {
+		// A list chosen by a condition that cannot be resolved: the
+		// behaviors of every branch are judged, each under its condition.
+		for _, a := range v.alts {
+			if !a.isList() {
+				continue
+			}
+			for _, iv := range a.list {
+				node := iv.src
+				if node == nil {
+					node = n
+				}
+				iv.when = both(a.when, iv.when)
+				out = append(out, item{iv, node})
 			}
 		}
 		return out

@@ -109,6 +109,7 @@ func (e *evaluator) field(v val, key string) (val, *yaml.Node, *yaml.Node) {
 				continue
 			}
 			x, k, n := e.field(a, key)
+			x.when = a.when
 			vs = append(vs, x)
 			if kk == nil {
 				kk, nn = k, n

@@ -21,5 +21,7 @@ func (e *evaluator) fnIf(arg *yaml.Node) val {
 		}
 		return e.eval(args[2])
 	}
-	return choice(e.eval(args[1]), e.eval(args[2]))
+	t, f := e.eval(args[1]), e.eval(args[2])
+	t.when, f.when = name+" is true", name+" is false"
+	return choice(t, f)
 }

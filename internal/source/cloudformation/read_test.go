@@ -252,7 +252,7 @@ func TestReadRealtimeLogConfigArn(t *testing.T) {
 		{"FindInMap", "RealtimeLogConfigArn: !FindInMap [Arns, !Ref Env, Log]", behaviorOutcome{State: model.Known, V: "arn:aws:cloudfront::111122223333:realtime-log-config/m"}},
 		{"If true", "RealtimeLogConfigArn: !If [IsProd, !GetAtt LogConfig.Arn, !Ref AWS::NoValue]", behaviorOutcome{State: model.Unknown, Ref: ref}},
 		{"If false", "RealtimeLogConfigArn: !If [IsDev, !GetAtt LogConfig.Arn, !Ref AWS::NoValue]", behaviorOutcome{State: model.Absent}},
-		{"If unresolvable, one branch absent", "RealtimeLogConfigArn: !If [Unresolvable, !GetAtt LogConfig.Arn, !Ref AWS::NoValue]", behaviorOutcome{State: model.Unknown, Ref: ref}},
+		{"If unresolvable, one branch absent (a FAIL naming the condition)", "RealtimeLogConfigArn: !If [Unresolvable, !GetAtt LogConfig.Arn, !Ref AWS::NoValue]", behaviorOutcome{State: model.Absent}},
 		{"If unresolvable, both absent", "RealtimeLogConfigArn: !If [Unresolvable, '', !Ref AWS::NoValue]", behaviorOutcome{State: model.Absent}},
 		{"unknown function", "RealtimeLogConfigArn: !Transform {Name: X}", behaviorOutcome{State: model.Unknown}},
 	} {
@@ -383,7 +383,7 @@ Resources:
 		{"/a/*", false, model.Unknown, "t.yaml#Cfg"},
 		{"/prod/*", false, model.Unknown, "t.yaml#Cfg"},
 		{"/maybe/*", false, model.Known, ""},
-		{"/either/*", false, model.Unknown, ""},
+		{"/either/*", false, model.Absent, ""},
 		{"/prod/x/*", false, model.Absent, ""},
 		{"!Sub /${NoDefault}/y/*", false, model.Absent, ""},
 		{`!Join ["", [/, !Ref AWS::Region, /*]]`, false, model.Absent, ""},

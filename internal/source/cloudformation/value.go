@@ -36,6 +36,20 @@ type val struct {
 	alts []val
 	// src is the node the value was evaluated from.
 	src *yaml.Node
+	// when, on a branch in alts, is the condition under which it is taken,
+	// e.g. "IsProd is false".
+	when string
+}
+
+// both joins two branch conditions.
+func both(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " and " + b
 }
 
 func absent() val                  { return val{state: model.Absent} }
@@ -91,7 +105,10 @@ func choice(branches ...val) val {
 	var alts []val
 	for _, b := range branches {
 		if len(b.alts) > 0 {
-			alts = append(alts, b.alts...)
+			for _, a := range b.alts {
+				a.when = both(b.when, a.when)
+				alts = append(alts, a)
+			}
 		} else {
 			alts = append(alts, b)
 		}
