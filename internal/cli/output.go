@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/report"
+	"github.com/cloudassure/cloudassure/internal/rules"
 )
 
 // outputFlags are the flags of every command that writes a report.
@@ -32,7 +33,7 @@ func (o *outputFlags) validate() error {
 
 // write renders rep to the chosen destination.
 func (o *outputFlags) write(ios *IO, rep *finding.Report) error {
-	opts := report.Options{Rules: rep.Rules, Color: o.output == "" && ios.ColorOut()}
+	opts := report.Options{Rules: rep.Rules, Color: o.output == "" && ios.ColorOut(), Remediation: remediations()}
 	rp, err := report.New(o.format, opts)
 	if err != nil {
 		return err
@@ -57,4 +58,17 @@ func (o *outputFlags) write(ios *IO, rep *finding.Report) error {
 		return fmt.Errorf("output %s: %w", o.output, err)
 	}
 	return nil
+}
+
+// remediations returns every rule's remediation texts (those of explain),
+// for the reporters that show them.
+func remediations() map[string]report.Remediation {
+	out := map[string]report.Remediation{}
+	for _, r := range rules.All() {
+		m := r.Remediation
+		out[r.ID] = report.Remediation{
+			Summary: m.Summary, Console: m.Console, CLI: m.CLI, CloudFormation: m.CloudFormation, Terraform: m.Terraform,
+		}
+	}
+	return out
 }

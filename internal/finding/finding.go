@@ -29,6 +29,10 @@ type Finding struct {
 	Location *Location `json:"location,omitempty"`
 	// Behaviors are the cache behaviors the finding concerns.
 	Behaviors []Behavior `json:"behaviors"`
+	// OtherBehaviors are the distribution's behaviors the finding does not
+	// fault, in order (CF-001 lists them when it fails, so that a report can
+	// show every behavior); absent elsewhere.
+	OtherBehaviors []Behavior `json:"other_behaviors,omitempty"`
 	// Problems lists each distinct thing wrong, one sentence each.
 	Problems []string `json:"problems"`
 	// Related names other resources involved (configs, streams, roles, distributions).

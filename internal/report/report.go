@@ -1,6 +1,7 @@
 // Package report renders a finding.Report for people and machines: a
 // terminal table, the JSON contract, SARIF for code scanning, JUnit XML for
-// CI test views, CSV for spreadsheets and Markdown for pull request comments.
+// CI test views, CSV for spreadsheets, Markdown for pull request comments and
+// a self-contained HTML file to hand around.
 //
 // Reporters read only the *finding.Report they are given (and, for rule
 // metadata, the finding.RuleInfo values in Options). They never change the
@@ -38,6 +39,8 @@ type Options struct {
 	// JUnit gives each one a test suite even when it produced no finding.
 	// Rules that appear only in findings are added after them, by ID.
 	Rules []finding.RuleInfo
+	// Remediation holds the full remediation texts per rule ID, for HTML.
+	Remediation map[string]Remediation
 }
 
 // formats maps each accepted format name to its constructor.
@@ -49,10 +52,11 @@ var formats = map[string]func(Options) Reporter{
 	"csv":      func(Options) Reporter { return &CSV{} },
 	"markdown": func(Options) Reporter { return &Markdown{} },
 	"md":       func(Options) Reporter { return &Markdown{} },
+	"html":     func(o Options) Reporter { return &HTML{Rules: o.Rules, Remediation: o.Remediation} },
 }
 
 // formatNames lists the canonical format names in the order Formats gives them.
-var formatNames = []string{"table", "json", "sarif", "junit", "csv", "markdown"}
+var formatNames = []string{"table", "json", "sarif", "junit", "csv", "markdown", "html"}
 
 // Formats returns the names of the output formats, the default ("table")
 // first. The alias "md" (for "markdown") is accepted by New but not listed.

@@ -316,7 +316,7 @@ func TestReportersDoNotChangeTheReport(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	want := []string{"table", "json", "sarif", "junit", "csv", "markdown"}
+	want := []string{"table", "json", "sarif", "junit", "csv", "markdown", "html"}
 	if diff := cmp.Diff(want, Formats()); diff != "" {
 		t.Errorf("Formats (-want +got):\n%s", diff)
 	}
@@ -327,6 +327,7 @@ func TestNew(t *testing.T) {
 	types := map[string]Reporter{
 		"table": &Table{}, "json": &JSON{}, "sarif": &SARIF{}, "junit": &JUnit{},
 		"csv": &CSV{}, "markdown": &Markdown{}, "md": &Markdown{}, " SARIF ": &SARIF{}, "Markdown": &Markdown{},
+		"HTML": &HTML{},
 	}
 	for name, wantType := range types {
 		rep, err := New(name, Options{})
@@ -349,6 +350,10 @@ func TestNew(t *testing.T) {
 	rep, _ = New("sarif", Options{Rules: rules})
 	if len(rep.(*SARIF).Rules) != len(rules) {
 		t.Error("sarif rules not passed")
+	}
+	rep, _ = New("html", Options{Rules: rules, Remediation: map[string]Remediation{"CF-001": {Summary: "x"}}})
+	if h := rep.(*HTML); len(h.Rules) != len(rules) || h.Remediation["CF-001"].Summary != "x" {
+		t.Error("html rules or remediation not passed")
 	}
 	rep, _ = New("junit", Options{Rules: rules})
 	if len(rep.(*JUnit).Rules) != len(rules) {
@@ -380,6 +385,8 @@ func typeName(v any) string {
 		return "CSV"
 	case *Markdown:
 		return "Markdown"
+	case *HTML:
+		return "HTML"
 	}
 	return "?"
 }

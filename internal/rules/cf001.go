@@ -57,7 +57,7 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 	if f, ok := skipDisabled(r, d, opts); ok {
 		return f
 	}
-	var failing []*model.Behavior
+	var failing, passing []*model.Behavior
 	var problems []string
 	unknown := 0
 	behaviors := d.Behaviors
@@ -87,6 +87,9 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 			problems = append(problems, behaviorName(b)+" "+how)
 		case b.RealtimeLogConfigARN.State == model.Unknown:
 			unknown++
+			passing = append(passing, b)
+		default:
+			passing = append(passing, b)
 		}
 	}
 	total := len(behaviors)
@@ -112,6 +115,9 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 	msg := fmt.Sprintf("%d of %d cache behaviors send no real-time logs: %s", len(failing), total, strings.Join(names, ", "))
 	f := r.newFinding(d, finding.Fail, msg)
 	f.Behaviors = behaviorsOf(failing)
+	if len(passing) > 0 {
+		f.OtherBehaviors = behaviorsOf(passing)
+	}
 	f.Problems = problems
 	return f
 }

@@ -92,6 +92,40 @@ func TestCF001(t *testing.T) {
 	}
 }
 
+// A failing CF-001 finding also lists the behaviors that do log, in order,
+// so that a report can show every behavior of the distribution.
+func TestCF001OtherBehaviors(t *testing.T) {
+	const arn = "arn:aws:cloudfront::111122223333:realtime-log-config/main"
+	tests := []struct {
+		name        string
+		dist        *model.Distribution
+		wantFailing []string
+		wantOther   []string
+	}{
+		{"one ordered missing", exampleDistribution("E1", true, arn, "/a/*", arn, "/b/*", ""), []string{"/b/*"}, []string{"*", "/a/*"}},
+		{"default missing", exampleDistribution("E1", true, "", "/a/*", arn), []string{"*"}, []string{"/a/*"}},
+		{"all missing", exampleDistribution("E1", true, "", "/a/*", ""), []string{"*", "/a/*"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := cf001().Check(exampleInventory(tt.dist), Options{Policy: DefaultPolicy()})[0]
+			paths := func(bs []finding.Behavior) []string {
+				var out []string
+				for _, b := range bs {
+					out = append(out, b.PathPattern)
+				}
+				return out
+			}
+			if diff := cmp.Diff(tt.wantFailing, paths(f.Behaviors)); diff != "" {
+				t.Errorf("behaviors (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantOther, paths(f.OtherBehaviors)); diff != "" {
+				t.Errorf("other behaviors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestCF001Staging(t *testing.T) {
 	d := exampleDistribution("E1", true, "")
 	d.Staging = model.KnownValue(true, model.Origin{})
