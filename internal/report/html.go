@@ -80,6 +80,7 @@ type htmlView struct {
 	Version    string
 	Source     string
 	Account    string
+	Org        string
 	Started    string
 	Finished   string
 	Duration   string
@@ -94,6 +95,7 @@ type htmlView struct {
 	DistNoun   string
 	DistCount  int
 	Errors     []htmlError
+	OrgAccts   []htmlOrgAccount
 	CSS        template.CSS
 	JS         template.JS
 	CSP        string
@@ -171,7 +173,14 @@ type htmlBehavior struct {
 }
 
 type htmlError struct {
-	Where, Operation, Code, Action, Message string
+	Account, Where, Operation, Code, Action, Message string
+}
+
+// htmlOrgAccount is one account of an organization scan.
+type htmlOrgAccount struct {
+	finding.AccountResult
+	Duration string
+	Anchor   string
 }
 
 // Write implements Reporter.
@@ -207,6 +216,7 @@ func (h *HTML) view(r *finding.Report) (*htmlView, error) {
 		Version:   r.Tool.Version,
 		Source:    r.Source,
 		Account:   r.Account,
+		Org:       r.Organization,
 		Summary:   s,
 		SummaryLn: summaryLine(r),
 		CSS:       template.CSS(htmlCSS),
@@ -246,9 +256,22 @@ func (h *HTML) view(r *finding.Report) (*htmlView, error) {
 		if e.Action != "" && e.Action != e.Operation {
 			act = e.Action
 		}
-		v.Errors = append(v.Errors, htmlError{
-			Where: scanErrorWhere(e), Operation: e.Operation, Code: e.Code, Action: act, Message: e.Message,
-		})
+		he := htmlError{Where: scanErrorWhere(e), Operation: e.Operation, Code: e.Code, Action: act, Message: e.Message}
+		if e.Account != nil {
+			he.Account = e.Account.ID
+		}
+		v.Errors = append(v.Errors, he)
+	}
+	shown := map[string]bool{}
+	for _, a := range v.Accounts {
+		shown[a.ID] = true
+	}
+	for _, a := range r.Accounts {
+		oa := htmlOrgAccount{AccountResult: a, Duration: duration(a.DurationMS)}
+		if shown[a.ID] {
+			oa.Anchor = "acct-" + a.ID
+		}
+		v.OrgAccts = append(v.OrgAccts, oa)
 	}
 	return v, nil
 }
@@ -373,8 +396,12 @@ func risksOf(r *finding.Report) []string {
 	return out
 }
 
-// accountOf names the account a finding belongs to: the report's account.
-func accountOf(r *finding.Report, _ *finding.Finding) (id, name string) {
+// accountOf names the account a finding belongs to: its own in an
+// organization scan, else the report's.
+func accountOf(r *finding.Report, f *finding.Finding) (id, name string) {
+	if f.Account != nil && f.Account.ID != "" {
+		return f.Account.ID, f.Account.Name
+	}
 	return r.Account, ""
 }
 

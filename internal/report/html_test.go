@@ -53,7 +53,7 @@ func normalizeHTML(b []byte) []byte {
 }
 
 func TestHTMLGolden(t *testing.T) {
-	for name, r := range map[string]*finding.Report{"sample": htmlSampleReport(), "empty": emptyReport()} {
+	for name, r := range map[string]*finding.Report{"sample": htmlSampleReport(), "empty": emptyReport(), "org": orgReport()} {
 		t.Run(name, func(t *testing.T) {
 			out := render(t, "html", htmlOptions(), r)
 			golden(t, name+".html.golden", normalizeHTML(out))
@@ -287,4 +287,44 @@ func text(n *html.Node) string {
 		}
 	})
 	return strings.TrimSpace(b.String())
+}
+
+// An organization scan is grouped by the findings' accounts, failing
+// accounts first, and lists every account with its status, also those
+// that could not be read.
+func TestHTMLOrganization(t *testing.T) {
+	out := render(t, "html", htmlOptions(), orgReport())
+	doc, err := html.Parse(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sections, rows []string
+	dists := map[string][]string{}
+	walk(doc, func(n *html.Node) {
+		if n.Type != html.ElementNode {
+			return
+		}
+		switch {
+		case n.Data == "section" && attr(n, "class") == "account":
+			sections = append(sections, attr(n, "data-account"))
+		case n.Data == "tr" && attr(n, "class") == "org-account":
+			rows = append(rows, attr(n, "data-account")+" "+attr(n, "data-status"))
+		case n.Data == "article":
+			dists[attr(n, "data-account")] = append(dists[attr(n, "data-account")], attr(n, "data-id"))
+		}
+	})
+	if diff := cmp.Diff([]string{memberA, memberB, account}, sections); diff != "" {
+		t.Errorf("account sections, failing first (-want +got):\n%s", diff)
+	}
+	want := []string{account + " scanned", memberA + " scanned", memberB + " error", "200000000006 skipped", "200000000007 not_scanned"}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("accounts table (-want +got):\n%s", diff)
+	}
+	wantDists := map[string][]string{account: {"E1MGMT00000001"}, memberA: {"E2MEMBER000001"}, memberB: {memberB}}
+	if diff := cmp.Diff(wantDists, dists); diff != "" {
+		t.Errorf("distributions per account (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(out), "<dt>Organization</dt><dd><code>o-a1b2c3d4e5</code>") {
+		t.Error("the organization is not named")
+	}
 }

@@ -63,6 +63,12 @@
     });
     apply();
   }
+  // A link to a remediation opens it before the browser scrolls to it.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[href^='#']");
+    var el = a && document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
+    if (el && el.tagName === "DETAILS") { el.open = true; }
+  });
   window.addEventListener("hashchange", openTarget);
   openTarget();
 
