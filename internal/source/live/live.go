@@ -4,6 +4,7 @@
 package live
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,10 @@ type Options struct {
 	// DistributionsOnly reads the account and its distributions and stops
 	// there: no real-time log configs, streams or roles (CF-001 needs none).
 	DistributionsOnly bool
+	// Needs, when set, limits the read to what the rules to be run read
+	// (rules.NeedsOf); nil reads everything. Without Needs.Account the
+	// account is taken from the distribution ARNs, with no STS call.
+	Needs *model.Needs
 }
 
 // Progress reports how far a read has come.
@@ -88,25 +93,48 @@ type reader struct {
 	policyDocs map[string]string
 }
 
+// read reads what the scope needs. Calls that do not depend on each other
+// run at once: the identity with the distributions, the streams (Kinesis)
+// with the roles (IAM), each service with up to Concurrency calls in flight.
 func (r *reader) read(ctx context.Context) error {
 	defer r.fillAccount()
-	r.identify(ctx)
-	if err := r.listDistributions(ctx); err != nil {
+	needs := r.scope()
+	var wg sync.WaitGroup
+	if needs.Account {
+		wg.Go(func() { r.identify(ctx) })
+	}
+	err := r.listDistributions(ctx)
+	wg.Wait()
+	if err != nil {
 		return err
 	}
 	attached := r.attachedConfigARNs()
-	if len(attached) == 0 || r.opts.DistributionsOnly {
+	if len(attached) == 0 || !(needs.Configs || needs.Delivery) {
 		return ctx.Err()
 	}
 	r.listConfigs(ctx)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	streams, roles := r.endpoints(attached)
-	if err := r.lookupStreams(ctx, streams); err != nil {
-		return err
+	if !needs.Delivery {
+		return nil
 	}
-	return r.lookupRoles(ctx, roles)
+	streams, roles := r.endpoints(attached)
+	wg.Go(func() { _ = r.lookupStreams(ctx, streams) })
+	wg.Go(func() { _ = r.lookupRoles(ctx, roles) })
+	wg.Wait()
+	return ctx.Err()
+}
+
+// scope is what this read needs.
+func (r *reader) scope() model.Needs {
+	switch {
+	case r.opts.DistributionsOnly:
+		return model.Needs{Account: true}
+	case r.opts.Needs != nil:
+		return *r.opts.Needs
+	}
+	return model.AllNeeds()
 }
 
 func (r *reader) progress(stage string, done, total int) {
@@ -139,6 +167,11 @@ func (r *reader) identify(ctx context.Context) {
 func (r *reader) fillAccount() {
 	if r.inv.Account == "" {
 		r.inv.Account = accountFromARNs(r.inv)
+	}
+	if r.inv.Partition == "" && r.inv.Account != "" && len(r.inv.Distributions) > 0 {
+		if p := strings.SplitN(r.inv.Distributions[0].ARN, ":", 3); len(p) == 3 && p[1] != "" {
+			r.inv.Partition = p[1]
+		}
 	}
 }
 
@@ -459,53 +492,60 @@ func (r *reader) readRole(ctx context.Context, arn string) *model.Role {
 	if out.Role != nil {
 		role.TrustPolicy = decodePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument))
 	}
-	if err := r.inlinePolicies(ctx, role); err != nil {
-		role.PoliciesErr = err
-		r.recordErr(err)
-		return role
-	}
-	if err := r.managedPolicies(ctx, role); err != nil {
+	// Inline and managed policies are listed at once; inline ones come first.
+	var (
+		wg                sync.WaitGroup
+		inline, managed   []model.Policy
+		inlineErr, mgdErr *model.ReadError
+	)
+	wg.Go(func() { inline, inlineErr = r.inlinePolicies(ctx, role) })
+	wg.Go(func() { managed, mgdErr = r.managedPolicies(ctx, role) })
+	wg.Wait()
+	role.Policies = append(inline, managed...)
+	if err := cmp.Or(inlineErr, mgdErr); err != nil {
 		role.PoliciesErr = err
 		r.recordErr(err)
 	}
 	return role
 }
 
-func (r *reader) inlinePolicies(ctx context.Context, role *model.Role) *model.ReadError {
+func (r *reader) inlinePolicies(ctx context.Context, role *model.Role) ([]model.Policy, *model.ReadError) {
+	var pols []model.Policy
 	p := iam.NewListRolePoliciesPaginator(r.iam, &iam.ListRolePoliciesInput{RoleName: aws.String(role.Name)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return readError("iam:ListRolePolicies", role.ARN, err)
+			return nil, readError("iam:ListRolePolicies", role.ARN, err)
 		}
 		for _, name := range page.PolicyNames {
-			out, err := r.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role.Name), PolicyName: aws.String(name)})
+			got, err := r.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role.Name), PolicyName: aws.String(name)})
 			if err != nil {
-				return readError("iam:GetRolePolicy", role.ARN+" policy "+name, err)
+				return nil, readError("iam:GetRolePolicy", role.ARN+" policy "+name, err)
 			}
-			role.Policies = append(role.Policies, model.Policy{Name: name, Document: decodePolicy(aws.ToString(out.PolicyDocument))})
+			pols = append(pols, model.Policy{Name: name, Document: decodePolicy(aws.ToString(got.PolicyDocument))})
 		}
 	}
-	return nil
+	return pols, nil
 }
 
-func (r *reader) managedPolicies(ctx context.Context, role *model.Role) *model.ReadError {
+func (r *reader) managedPolicies(ctx context.Context, role *model.Role) ([]model.Policy, *model.ReadError) {
+	var pols []model.Policy
 	p := iam.NewListAttachedRolePoliciesPaginator(r.iam, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role.Name)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return readError("iam:ListAttachedRolePolicies", role.ARN, err)
+			return nil, readError("iam:ListAttachedRolePolicies", role.ARN, err)
 		}
 		for _, ap := range page.AttachedPolicies {
 			arn := aws.ToString(ap.PolicyArn)
 			doc, rerr := r.managedPolicy(ctx, arn)
 			if rerr != nil {
-				return rerr
+				return nil, rerr
 			}
-			role.Policies = append(role.Policies, model.Policy{Name: aws.ToString(ap.PolicyName), ARN: arn, Document: doc})
+			pols = append(pols, model.Policy{Name: aws.ToString(ap.PolicyName), ARN: arn, Document: doc})
 		}
 	}
-	return nil
+	return pols, nil
 }
 
 // managedPolicy returns the default version's document of a managed policy,
