@@ -2,10 +2,15 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cloudassure/cloudassure/internal/finding"
 )
 
 // TestUnknownSubcommand checks that a command group given a subcommand it
@@ -56,5 +61,35 @@ func TestScanIaCNothingFound(t *testing.T) {
 	Execute(context.Background(), ios, []string{"scan", "iac", dir})
 	if want := "no CloudFront distribution found in infrastructure code under " + dir; !strings.Contains(errb.String(), want) {
 		t.Errorf("stderr %q does not contain %q", errb.String(), want)
+	}
+}
+
+// TestScanReadsOnlyWhatRulesNeed runs the demo scan with --rule: CF-001 lists
+// the distributions and makes no other call (no STS, IAM or Kinesis reads);
+// CF-003 adds the real-time log configs.
+func TestScanReadsOnlyWhatRulesNeed(t *testing.T) {
+	for _, tt := range []struct {
+		rule  string
+		calls []string
+	}{
+		{"CF-001", []string{"cloudfront:ListDistributions"}},
+		{"CF-003", []string{"cloudfront:ListDistributions", "cloudfront:ListRealtimeLogConfigs"}},
+	} {
+		t.Run(tt.rule, func(t *testing.T) {
+			ios, out, errb := testIO()
+			if code := Execute(context.Background(), ios, []string{"demo", "--rule", tt.rule, "--format", "json"}); code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			var rep finding.Report
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.Sorted(maps.Keys(rep.Summary.APICalls)); !slices.Equal(got, tt.calls) {
+				t.Errorf("API calls %v, want only %v", rep.Summary.APICalls, tt.calls)
+			}
+			if rep.Account == "" || len(rep.Findings) == 0 {
+				t.Errorf("account %q, %d findings", rep.Account, len(rep.Findings))
+			}
+		})
 	}
 }

@@ -169,6 +169,13 @@ func (p progressDone) Read(ctx context.Context) (*model.Inventory, error) {
 	return p.Source.Read(ctx)
 }
 
+// Scope passes what the rules need through, when the source can use it.
+func (p progressDone) Scope(n model.Needs) {
+	if sc, ok := p.Source.(engine.Scoped); ok {
+		sc.Scope(n)
+	}
+}
+
 // APICalls passes the source's call counts through, when it counts them.
 func (p progressDone) APICalls() map[string]int {
 	if m, ok := p.Source.(engine.Metered); ok {

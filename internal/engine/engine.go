@@ -29,6 +29,13 @@ type Metered interface {
 	APICalls() map[string]int
 }
 
+// Scoped is a Source that can leave unread what the rules to be run do not
+// read; Run tells it what they need before it reads.
+type Scoped interface {
+	Source
+	Scope(model.Needs)
+}
+
 // Settings say how to judge: the team's policy and ignore list, whether
 // disabled distributions are evaluated, and the time ignore entries expire
 // against.
@@ -111,6 +118,9 @@ func Run(ctx context.Context, src Source, opts Options) *Result {
 	rs := opts.Rules
 	if rs == nil {
 		rs = rules.All()
+	}
+	if sc, ok := src.(Scoped); ok {
+		sc.Scope(rules.NeedsOf(rs))
 	}
 	started := time.Now().UTC()
 	inv, readErr := src.Read(ctx)

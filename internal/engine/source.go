@@ -21,7 +21,10 @@ type Live struct {
 	counter *live.CallCounter
 }
 
-var _ Metered = (*Live)(nil)
+var (
+	_ Metered = (*Live)(nil)
+	_ Scoped  = (*Live)(nil)
+)
 
 // NewLive returns a source for the account of opts.Config. The call counter
 // is attached to a copy of the configuration; opts.Config is left as it is.
@@ -51,6 +54,9 @@ func (l *Live) Read(ctx context.Context) (*model.Inventory, error) {
 	}
 	return inv, err
 }
+
+// Scope limits the next Read to what n needs (live.Options.Needs).
+func (l *Live) Scope(n model.Needs) { l.opts.Needs = &n }
 
 // APICalls returns the calls made so far, keyed "service:Operation".
 func (l *Live) APICalls() map[string]int { return l.counter.Counts() }

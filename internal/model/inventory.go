@@ -159,3 +159,25 @@ type Ignore struct {
 	Source string
 	Range  Range
 }
+
+// Needs says which parts of an account's inventory the rules to be run
+// read, so that a live source can leave the rest unread. Distributions are
+// always read.
+type Needs struct {
+	// Account is Inventory.Account as the caller's identity gives it
+	// (CF-002 matches trust-policy conditions against it).
+	Account bool
+	// Configs are the real-time log configs attached to behaviors.
+	Configs bool
+	// Delivery is the Kinesis streams and IAM roles those configs deliver
+	// through; it implies Configs.
+	Delivery bool
+}
+
+// AllNeeds needs everything.
+func AllNeeds() Needs { return Needs{Account: true, Configs: true, Delivery: true} }
+
+// Or returns what n or o needs.
+func (n Needs) Or(o Needs) Needs {
+	return Needs{Account: n.Account || o.Account, Configs: n.Configs || o.Configs, Delivery: n.Delivery || o.Delivery}
+}

@@ -41,6 +41,7 @@ func cf001() *Rule {
 		Links: []string{
 			"https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html",
 		},
+		Needs:    model.Needs{}, // the distributions' behaviors only
 		Examples: cf001Examples(),
 	}
 	r.Judge = func(inv *model.Inventory, opts Options) []Verdict {

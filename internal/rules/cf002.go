@@ -49,6 +49,8 @@ func cf002() *Rule {
 			"https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html#understand-real-time-log-config-iam-role",
 		},
 		LiveOnly: true,
+		// The account for trust-policy conditions; configs, streams and roles to prove delivery.
+		Needs:    model.Needs{Account: true, Configs: true, Delivery: true},
 		Examples: cf002Examples(),
 	}
 	r.Judge = func(inv *model.Inventory, opts Options) []Verdict {

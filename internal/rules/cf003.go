@@ -36,6 +36,7 @@ func cf003() *Rule {
 		Links: []string{
 			"https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html#understand-real-time-log-config-fields",
 		},
+		Needs:    model.Needs{Configs: true}, // the attached configs' sampling rate and fields
 		Examples: cf003Examples(),
 	}
 	r.Judge = func(inv *model.Inventory, opts Options) []Verdict {

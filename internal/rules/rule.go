@@ -35,6 +35,9 @@ type Rule struct {
 	// LiveOnly rules need a running account (they prove delivery) and are
 	// skipped for infrastructure as code.
 	LiveOnly bool
+	// Needs says what of a live account the check reads besides the
+	// distributions, so the live source reads nothing more (see NeedsOf).
+	Needs model.Needs
 	// Judge evaluates the rule over an inventory: one verdict per distribution.
 	Judge func(inv *model.Inventory, opts Options) []Verdict
 	// Examples are good and bad inventories that the meta-test runs.
@@ -81,6 +84,15 @@ func All() []*Rule {
 // CF001 is the rule both fixers make pass: every cache behavior of an
 // enabled distribution sends real-time logs.
 func CF001() *Rule { return cf001() }
+
+// NeedsOf returns what of a live account the rules rs read together.
+func NeedsOf(rs []*Rule) model.Needs {
+	var n model.Needs
+	for _, r := range rs {
+		n = n.Or(r.Needs)
+	}
+	return n
+}
 
 // Find returns the rule with the given ID (case-insensitive) or name.
 func Find(id string) (*Rule, bool) {
