@@ -12,9 +12,10 @@ import (
 
 func newScanIaCCmd(ios *IO) *cobra.Command {
 	var (
-		out     outputFlags
-		checks  checkFlags
-		exclude []string
+		out      outputFlags
+		checks   checkFlags
+		exclude  []string
+		varFiles []string
 	)
 	cmd := &cobra.Command{
 		Use:   "iac [PATH...]",
@@ -35,6 +36,7 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 			src := engine.IaC{Options: iac.Options{
 				Paths:    args,
 				Exclude:  exclude,
+				VarFiles: varFiles,
 				Progress: func(done, total int) { prog.Count("reading files", done, total) },
 			}}
 			rep := runEngine(cmd.Context(), ios, src, checks.engineOptions(cfg, rs), prog)
@@ -54,6 +56,7 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 	}
 	out.register(cmd)
 	checks.register(cmd)
+	cmd.Flags().StringArrayVar(&varFiles, "var-file", nil, "Terraform variable file every root module reads after terraform.tfvars and *.auto.tfvars (repeatable)")
 	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "skip files and directories matching these globs (\"**\" crosses directories)")
 	return cmd
 }

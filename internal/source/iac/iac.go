@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -43,6 +44,10 @@ type Options struct {
 	FS fs.FS
 	// Exclude are globs (see glob.Match) of files and directories to skip.
 	Exclude []string
+	// VarFiles are Terraform variable files (--var-file) every root module
+	// reads after its terraform.tfvars and *.auto.tfvars; paths of the
+	// operating system.
+	VarFiles []string
 	// Workers bounds files read at once; default GOMAXPROCS.
 	Workers int
 	// Progress, when set, is told how many files have been read.
@@ -128,9 +133,18 @@ func Scan[T any](ctx context.Context, opts Options, judge func(unit *model.Inven
 	progress := newProgress(opts.Progress, len(files)+len(tfDirs))
 
 	// Terraform modules first: plans map their addresses back to .tf lines.
+	var varFiles []terraform.VarFile
+	for _, p := range opts.VarFiles {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			s.out.Errors = append(s.out.Errors, &model.ReadError{Operation: "read", Range: model.Range{File: p}, Message: "variable file: " + pathErrText(err)})
+			continue
+		}
+		varFiles = append(varFiles, terraform.VarFile{Name: p, Data: data})
+	}
 	err := inOrder(ctx, len(tfDirs), opts.Workers, func(i int) (*model.Inventory, *model.ReadError) {
 		defer progress.done()
-		part, err := terraform.ReadModuleFS(tfDirs[i].t, tfDirs[i].path)
+		part, err := terraform.ReadModuleFS(tfDirs[i].t, tfDirs[i].path, varFiles...)
 		if err != nil {
 			return part, asReadError(err, tfDirs[i].name)
 		}

@@ -141,3 +141,25 @@ func TestPathsRelativeToPathGiven(t *testing.T) {
 		})
 	}
 }
+
+// TestVarFiles: --var-file files are read after terraform.tfvars, later
+// ones winning; a missing one is an error naming it.
+func TestVarFiles(t *testing.T) {
+	const arn = "arn:aws:cloudfront::111122223333:realtime-log-config/a"
+	dir := writeFiles(t, map[string]string{
+		"tf/main.tf":          "variable \"arn\" {}\nresource \"aws_cloudfront_distribution\" \"d\" {\n  enabled = true\n  default_cache_behavior {\n    realtime_log_config_arn = var.arn\n  }\n}\n",
+		"tf/terraform.tfvars": "arn = \"" + arn + "\"\n",
+		"prod.tfvars":         "arn = \"\"\n",
+	})
+	t.Chdir(dir)
+	inv, err := Read(context.Background(), Options{Paths: []string{"tf"}, VarFiles: []string{"prod.tfvars", "nope.tfvars"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Distributions) != 1 || inv.Distributions[0].Behaviors[0].RealtimeLogConfigARN.State.String() != "absent" {
+		t.Fatalf("prod.tfvars (arn = \"\") should win over terraform.tfvars: %+v", inv.Distributions)
+	}
+	if len(inv.Errors) != 1 || inv.Errors[0].Range.File != "nope.tfvars" {
+		t.Errorf("errors = %v, want one naming nope.tfvars", inv.Errors)
+	}
+}

@@ -425,6 +425,7 @@ func nullable(d *decl) bool {
 // tfvars reads the variable files Terraform loads by itself in dir.
 func (r *reader) tfvars(dir string) map[string]cty.Value {
 	out := map[string]cty.Value{}
+	var files []VarFile
 	for _, p := range tfvarsFiles(r.tree.FS, dir) {
 		name := r.display(p)
 		src, err := fs.ReadFile(r.tree.FS, p)
@@ -432,6 +433,11 @@ func (r *reader) tfvars(dir string) map[string]cty.Value {
 			r.addErr(&model.ReadError{Operation: "read", Range: model.Range{File: name}, Message: err.Error()})
 			continue
 		}
+		files = append(files, VarFile{Name: name, Data: src})
+	}
+	// Then the files given with --var-file, later ones winning, as Terraform does.
+	for _, vf := range append(files, r.varFiles...) {
+		name, src := vf.Name, vf.Data
 		file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 		if diags.HasErrors() {
 			r.addDiags(name, diags)

@@ -111,8 +111,9 @@ func ReadModule(root, dir string) (*model.Inventory, error) {
 // not t.FS). File names in ranges and errors are shown as t.Display names
 // them. The error is non-nil only when nothing could be read (dir cannot be
 // listed or holds no .tf file); it is then a *model.ReadError.
-func ReadModuleFS(t tree.Tree, dir string) (*model.Inventory, error) {
+func ReadModuleFS(t tree.Tree, dir string, varFiles ...VarFile) (*model.Inventory, error) {
 	r := newReader(t)
+	r.varFiles = varFiles
 	dir = path.Clean(dir)
 	files, err := tfFiles(t.FS, dir)
 	if err != nil {
@@ -128,10 +129,19 @@ func ReadModuleFS(t tree.Tree, dir string) (*model.Inventory, error) {
 	return r.inv, nil
 }
 
+// VarFile is a variable file given on the command line (terraform
+// -var-file): Name as shown in errors, Data its HCL text. A root module reads
+// it after terraform.tfvars and *.auto.tfvars.
+type VarFile struct {
+	Name string
+	Data []byte
+}
+
 // reader holds what one ReadModule call accumulates over its modules.
 type reader struct {
 	tree     tree.Tree
-	rootName string // the root module's directory as displayed
+	rootName string    // the root module's directory as displayed
+	varFiles []VarFile // given on the command line, read after the module's own
 	inv      *model.Inventory
 }
 
