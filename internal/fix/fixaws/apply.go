@@ -2,8 +2,9 @@ package fixaws
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"path/filepath"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -406,10 +407,14 @@ func (a *applier) distributions(ctx context.Context, p *plan.Plan, rep *Report, 
 					}
 					k := todo[i]
 					ch := changes[k]
-					if err != nil {
+					path, perr := backupPath(dir, ch.Distribution.ID, run)
+					switch {
+					case err != nil:
 						results[k].Status, results[k].Reason = StatusFailed, err.Error()
-					} else {
-						results[k] = a.fixOne(ctx, ch, filepath.Join(dir, ch.Distribution.ID+"-"+run+".json"))
+					case perr != nil:
+						results[k].Status, results[k].Reason = StatusFailed, perr.Error()+"; the distribution was not changed"
+					default:
+						results[k] = a.fixOne(ctx, ch, path)
 					}
 					a.progress("updating", int(done.Add(1)), len(todo))
 				}
@@ -429,21 +434,34 @@ func (a *applier) distributions(ctx context.Context, p *plan.Plan, rep *Report, 
 // fetches the config, sets the ARNs, checks that nothing else changes,
 // writes the backup and sends the update with If-Match; when someone else
 // changed the distribution in between (PreconditionFailed), it starts over
-// from a fresh read, so their change is kept.
+// from a fresh read, so their change is kept. An update whose response was
+// lost (a 5xx or a timeout after CloudFront wrote it) is recognised by a
+// re-read that shows the sent config; a backup of an update that did not
+// happen is removed.
 func (a *applier) fixOne(ctx context.Context, ch plan.Change, backupPath string) DistributionResult {
 	d := ch.Distribution
 	r := DistributionResult{ID: d.ID, Name: ch.Resource.Name, ConfigARN: d.ConfigARN}
 	wctx, cancel := detached(ctx, a.o.UpdateTimeout)
 	defer cancel()
-	sent := false
+	var sent *pendingUpdate // the last update sent whose outcome is not known
 	for attempt := 1; attempt <= MaxAttempts; attempt++ {
 		r.Attempts = attempt
 		got, err := a.cf.GetDistributionConfig(wctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(d.ID)})
 		if err != nil {
 			r.Status, r.Reason = StatusFailed, callErr("cloudfront:GetDistributionConfig", err).Error()
+			if sent != nil {
+				r.Reason += "; whether the update sent before was applied is not known: its backup is kept"
+			}
 			return r
 		}
 		etag := aws.ToString(got.ETag)
+		if sent != nil {
+			if sent.landed(got.DistributionConfig, etag) {
+				return sent.applied(r, etag, "the update's response was lost; a re-read shows it applied")
+			}
+			sent.discard() // not applied (or undone since): the next attempt backs up what it reads
+			sent, r.Backup = nil, ""
+		}
 		r.ETagBefore = etag
 		if d.ETag != "" && etag != d.ETag {
 			r.ChangedSincePlan = true
@@ -452,7 +470,7 @@ func (a *applier) fixOne(ctx context.Context, ch plan.Change, backupPath string)
 		after := CopyConfig(before)
 		at := attach(after, d.Behaviors, d.ConfigARN)
 		if len(at.gained) == 0 {
-			r.Status, r.Reason = StatusUnchanged, unchangedReason(at, sent)
+			r.Status, r.Reason = StatusUnchanged, unchangedReason(at, attempt > 1)
 			return r
 		}
 		if err := CheckOnlyARNsAdded(before, after, d.ConfigARN, at.gained); err != nil {
@@ -468,35 +486,104 @@ func (a *applier) fixOne(ctx context.Context, ch plan.Change, backupPath string)
 			return r
 		}
 		r.Backup = backupPath
-		sent = true
+		sent = &pendingUpdate{etag: etag, configARN: d.ConfigARN, backup: b, path: backupPath, gained: at.gained, note: fixedNote(at, r.ChangedSincePlan)}
 		out, err := a.cf.UpdateDistribution(wctx, &cloudfront.UpdateDistributionInput{
 			Id: aws.String(d.ID), IfMatch: aws.String(etag), DistributionConfig: after,
 		})
 		if awserr.Code(err) == "PreconditionFailed" {
-			continue
+			continue // the next read tells whether it was ours (a retried write) or someone else's
 		}
 		if err != nil {
 			r.Status, r.Reason = StatusFailed, callErr("cloudfront:UpdateDistribution", err).Error()
+			if !mayHaveWritten(err) {
+				sent.discard()
+				r.Backup = ""
+				r.Reason += "; the distribution was not changed"
+				return r
+			}
+			// A server error or a timeout: the write may have happened.
+			again, rerr := a.cf.GetDistributionConfig(wctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(d.ID)})
+			switch {
+			case rerr != nil:
+				r.Reason += "; whether it was applied is not known (the re-read failed: " + callErr("cloudfront:GetDistributionConfig", rerr).Error() + "): its backup is kept"
+			case sent.landed(again.DistributionConfig, aws.ToString(again.ETag)):
+				return sent.applied(r, aws.ToString(again.ETag), "the update's response was lost; a re-read shows it applied")
+			case aws.ToString(again.ETag) == etag:
+				sent.discard()
+				r.Backup = ""
+				r.Reason += "; a re-read shows the distribution was not changed"
+			default:
+				r.Reason += "; the distribution changed meanwhile without the planned ARNs: its backup is kept"
+			}
 			return r
 		}
-		r.Status, r.Behaviors, r.ETagAfter = StatusFixed, at.gained, aws.ToString(out.ETag)
-		r.Reason = fixedNote(at, r.ChangedSincePlan)
-		b.AppliedETag = r.ETagAfter
-		if err := b.Save(backupPath); err != nil {
-			r.Reason = strings.TrimPrefix(r.Reason+"; the backup could not record the new version: "+err.Error(), "; ")
-		}
-		return r
+		return sent.applied(r, aws.ToString(out.ETag), "")
+	}
+	if sent != nil {
+		sent.discard()
+		r.Backup = ""
 	}
 	r.Status = StatusFailed
 	r.Reason = fmt.Sprintf("the distribution kept changing while it was fixed: %d attempts got PreconditionFailed; run fix again", MaxAttempts)
 	return r
 }
 
-func unchangedReason(at attachment, sent bool) string {
+// pendingUpdate is an update sent to CloudFront, with its backup.
+type pendingUpdate struct {
+	etag      string // the version the update was sent against
+	configARN string
+	backup    *Backup
+	path      string
+	gained    []plan.Behavior
+	note      string
+}
+
+// applied reports the update done at etag and records etag in its backup.
+func (u *pendingUpdate) applied(r DistributionResult, etag, how string) DistributionResult {
+	r.Status, r.Behaviors, r.ETagAfter, r.Backup = StatusFixed, u.gained, etag, u.path
+	r.Reason = strings.TrimPrefix(strings.Join([]string{how, u.note}, "; "), "; ")
+	r.Reason = strings.TrimSuffix(r.Reason, "; ")
+	u.backup.AppliedETag = etag
+	if err := u.backup.Save(u.path); err != nil {
+		r.Reason = strings.TrimPrefix(r.Reason+"; the backup could not record the new version: "+err.Error(), "; ")
+	}
+	return r
+}
+
+// landed reports whether cfg, read at etag, shows the update applied: a new
+// version whose planned behaviors have the config.
+func (u *pendingUpdate) landed(cfg *cftypes.DistributionConfig, etag string) bool {
+	if etag == u.etag || cfg == nil {
+		return false
+	}
+	for _, b := range u.gained {
+		f := behaviorARN(cfg, b)
+		if f == nil || aws.ToString(*f) != u.configARN {
+			return false
+		}
+	}
+	return true
+}
+
+// discard removes the backup of an update that did not happen.
+func (u *pendingUpdate) discard() { os.Remove(u.path) }
+
+// mayHaveWritten reports whether a failed UpdateDistribution may still have
+// been applied: a server error, a timeout or a broken connection, but not a
+// client error CloudFront answered before writing.
+func mayHaveWritten(err error) bool {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 400 && re.HTTPStatusCode() < 500 {
+		return false
+	}
+	return !errors.Is(err, context.Canceled)
+}
+
+func unchangedReason(at attachment, retried bool) string {
 	var parts []string
 	switch {
-	case sent:
-		parts = append(parts, "an earlier attempt of this run already gave the behaviors the config")
+	case retried && len(at.already) > 0:
+		parts = append(parts, "someone else gave the behaviors the config while this run fixed it")
 	case len(at.already) > 0:
 		parts = append(parts, behaviorList(at.already)+" already had the config")
 	}

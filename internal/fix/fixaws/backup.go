@@ -52,8 +52,12 @@ func DefaultBackupRoot() (string, error) {
 	return filepath.Join(home, ".cloudassure", "backups"), nil
 }
 
-// backupDir returns root/<account>, creating it private to the user.
+// backupDir returns root/<account>, creating it private to the user; an
+// account that is not 12 digits is refused.
 func backupDir(root, account string) (string, error) {
+	if err := checkAccountID(account); err != nil {
+		return "", fmt.Errorf("backup directory: %w", err)
+	}
 	if root == "" {
 		var err error
 		if root, err = DefaultBackupRoot(); err != nil {
@@ -201,7 +205,9 @@ func Undo(ctx context.Context, path string, o UndoOptions) (*UndoResult, error) 
 			Version: BackupVersion, Account: id.account, DistributionID: b.DistributionID, TakenAt: now().UTC(),
 			Reason: "undo", ETag: etag, DistributionConfig: cur.DistributionConfig,
 		}
-		res.SafetyBackup = filepath.Join(dir, fmt.Sprintf("%s-%s-before-undo.json", b.DistributionID, stamp(safety.TakenAt)))
+		if res.SafetyBackup, err = backupPath(dir, b.DistributionID, stamp(safety.TakenAt)+"-before-undo"); err != nil {
+			return nil, fmt.Errorf("backup %s: %w", path, err)
+		}
 		if err := safety.Save(res.SafetyBackup); err != nil {
 			return nil, err
 		}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 )
@@ -166,17 +165,95 @@ func CheckOnlyARNsAdded(before, after *cftypes.DistributionConfig, arn string, g
 	return fmt.Errorf("refusing to send: the config would change more than the real-time log config ARNs:\n%s", configDiff(b, a))
 }
 
-// configDiff describes how two configs differ, for error messages.
-func configDiff(before, after *cftypes.DistributionConfig) (out string) {
-	defer func() {
-		if recover() != nil {
-			out = "(the difference could not be shown)"
-		}
-	}()
-	d := cmp.Diff(before, after, cmp.Exporter(func(reflect.Type) bool { return true }))
-	const limit = 2000
-	if len(d) > limit {
-		d = d[:limit] + "\n…"
+// configDiff describes how two configs differ, for messages: one line per
+// field that differs. Origin custom header values are never shown (teams use
+// them as shared secrets with the origin); only the backup holds them.
+func configDiff(before, after *cftypes.DistributionConfig) string {
+	var lines []string
+	diffValues("", reflect.ValueOf(before), reflect.ValueOf(after), &lines)
+	const limit = 40
+	if len(lines) > limit {
+		lines = append(lines[:limit], fmt.Sprintf("… and %d more", len(lines)-limit))
 	}
-	return strings.TrimRight(d, "\n")
+	if len(lines) == 0 {
+		return "(no difference in the fields the SDK knows)"
+	}
+	return strings.Join(lines, "\n")
+}
+
+// secretField reports whether the field at path holds a secret.
+func secretField(path string) bool {
+	return strings.Contains(path, "CustomHeaders.Items[") && strings.HasSuffix(path, ".HeaderValue")
+}
+
+// diffValues appends a line for every field where a and b differ.
+func diffValues(path string, a, b reflect.Value, out *[]string) {
+	if len(*out) > 100 {
+		return
+	}
+	emit := func(x, y string) {
+		*out = append(*out, fmt.Sprintf("~ %s: %s → %s", strings.TrimPrefix(path, "."), x, y))
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		switch {
+		case a.IsNil() && b.IsNil():
+		case a.IsNil() || b.IsNil():
+			emit(showValue(path, a), showValue(path, b))
+		default:
+			diffValues(path, a.Elem(), b.Elem(), out)
+		}
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if f := a.Type().Field(i); f.IsExported() {
+				diffValues(path+"."+f.Name, a.Field(i), b.Field(i), out)
+			}
+		}
+	case reflect.Slice:
+		for i := range max(a.Len(), b.Len()) {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			switch {
+			case i >= a.Len():
+				*out = append(*out, fmt.Sprintf("+ %s: %s", strings.TrimPrefix(p, "."), showValue(p, b.Index(i))))
+			case i >= b.Len():
+				*out = append(*out, fmt.Sprintf("- %s: %s", strings.TrimPrefix(p, "."), showValue(p, a.Index(i))))
+			default:
+				diffValues(p, a.Index(i), b.Index(i), out)
+			}
+		}
+	case reflect.Map:
+		if !reflect.DeepEqual(a.Interface(), b.Interface()) {
+			emit(showValue(path, a), showValue(path, b))
+		}
+	default:
+		if a.IsValid() && b.IsValid() && !reflect.DeepEqual(a.Interface(), b.Interface()) {
+			if secretField(path) {
+				emit("(value not shown)", "(another value, not shown)")
+				return
+			}
+			emit(showValue(path, a), showValue(path, b))
+		}
+	}
+}
+
+// showValue renders a value for configDiff: scalars as they are, anything
+// composite by its type only, so no nested secret is printed.
+func showValue(path string, v reflect.Value) string {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return "(none)"
+		}
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Struct, reflect.Slice, reflect.Map, reflect.Array:
+		return "(" + v.Type().String() + ")"
+	}
+	if secretField(path) {
+		return "(value not shown)"
+	}
+	if v.Kind() == reflect.String {
+		return fmt.Sprintf("%q", v.String())
+	}
+	return fmt.Sprint(v.Interface())
 }

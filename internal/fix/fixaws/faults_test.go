@@ -1,0 +1,147 @@
+package fixaws
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/source/live"
+)
+
+// updateFault answers the first UpdateDistribution with a CloudFront error;
+// with write set, the emulator applies the update first (the response is lost
+// after the write).
+type updateFault struct {
+	next   http.Handler
+	status int
+	code   string
+	write  bool
+	done   atomic.Bool
+}
+
+func (f *updateFault) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPut || !strings.HasSuffix(r.URL.Path, "/config") || !f.done.CompareAndSwap(false, true) {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	if f.write {
+		f.next.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(f.status)
+	w.Write([]byte(`<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Error><Type>Receiver</Type><Code>` +
+		f.code + `</Code><Message>injected</Message></Error><RequestId>r1</RequestId></ErrorResponse>`))
+}
+
+// faultyAccount is one distribution lacking logs behind f, with its plan made
+// through the fault-free endpoint.
+func faultyAccount(t *testing.T, f *updateFault) (cfgURL string, id string, p *plan.Plan) {
+	t.Helper()
+	emu, url := testEmulator(t, emulator.Options{})
+	id = seedMany(t, url, 1, "lost")[0]
+	f.next = emu
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	p, err := MakePlan(context.Background(), PlanOptions{Config: live.EndpointConfig(url, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL, id, p
+}
+
+// TestUpdateResponseLost: an update CloudFront applied but whose response
+// was lost (a 5xx after the write) is reported fixed once a re-read shows the
+// ARNs, and its backup records the applied ETag; with the SDK's retries (the
+// retry then gets PreconditionFailed) and without.
+func TestUpdateResponseLost(t *testing.T) {
+	for _, attempts := range []int{1, 3} {
+		f := &updateFault{status: 500, code: "InternalError", write: true}
+		url, id, p := faultyAccount(t, f)
+		cfg := retryingConfig(t, url, nil, attempts)
+		rep, err := Apply(context.Background(), p, testApplyOptions(cfg, t.TempDir()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := resultOf(t, rep, id)
+		_, etag := getConfig(t, cloudfront.NewFromConfig(cfg), id)
+		if r.Status != StatusFixed || r.ETagAfter != etag || !strings.Contains(r.Reason, "response was lost") || !rep.Complete() {
+			t.Errorf("%d attempts: %s (%s), etag after %q, now %q", attempts, r.Status, r.Reason, r.ETagAfter, etag)
+		}
+		b, err := LoadBackup(r.Backup)
+		if err != nil || b.AppliedETag != etag {
+			t.Errorf("%d attempts: backup %v, applied etag %q, want %q", attempts, err, b.AppliedETag, etag)
+		}
+	}
+}
+
+// TestFailedUpdateLeavesNoBackup: an update that never happened (a client
+// error, or a server error before the write) leaves no backup behind.
+func TestFailedUpdateLeavesNoBackup(t *testing.T) {
+	for _, f := range []*updateFault{
+		{status: 400, code: "InvalidArgument"},
+		{status: 503, code: "ServiceUnavailable"},
+	} {
+		url, id, p := faultyAccount(t, f)
+		dir := t.TempDir()
+		rep, err := Apply(context.Background(), p, testApplyOptions(retryingConfig(t, url, nil, 1), dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := resultOf(t, rep, id)
+		if r.Status != StatusFailed || r.Backup != "" || !strings.Contains(r.Reason, "not changed") {
+			t.Errorf("%s: %s (%s), backup %q", f.code, r.Status, r.Reason, r.Backup)
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "*", id+"-*.json"))
+		if len(files) != 0 {
+			t.Errorf("%s: backups of an update that did not happen: %v", f.code, files)
+		}
+	}
+}
+
+// TestBackupNamesFromValidIDs: a distribution ID that is not in the AWS
+// format never becomes part of a path; the update is refused.
+func TestBackupNamesFromValidIDs(t *testing.T) {
+	_, url := testEmulator(t, emulator.Options{})
+	seedMany(t, url, 1, "ids")
+	p, err := MakePlan(context.Background(), PlanOptions{Config: live.EndpointConfig(url, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.Changes {
+		if d := p.Changes[i].Distribution; d != nil {
+			d.ID = "../../escaped"
+		}
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "backups")
+	rep, err := Apply(context.Background(), p, testApplyOptions(live.EndpointConfig(url, nil), dir))
+	if err == nil {
+		r := resultOf(t, rep, "../../escaped")
+		if r.Status != StatusFailed || !strings.Contains(r.Reason, "refusing distribution ID") {
+			t.Errorf("%s (%s)", r.Status, r.Reason)
+		}
+	}
+	if _, serr := os.Stat(filepath.Join(root, "escaped-")); serr == nil {
+		t.Error("a backup was written outside the backup directory")
+	}
+	matches, _ := filepath.Glob(filepath.Join(root, "*escaped*"))
+	if len(matches) != 0 {
+		t.Errorf("files outside the backup directory: %v", matches)
+	}
+	for _, tc := range []struct{ account, id string }{{"../111122223333", "E1"}, {"11112222333", "E1"}, {"111122223333", "e1"}, {"111122223333", "E1/../x"}} {
+		_, aerr := backupDir(t.TempDir(), tc.account)
+		_, perr := backupPath(t.TempDir(), tc.id, "x")
+		if aerr == nil && perr == nil {
+			t.Errorf("account %q and ID %q accepted", tc.account, tc.id)
+		}
+	}
+}
