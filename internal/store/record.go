@@ -93,6 +93,9 @@ func (s *Store) RecordScanTx(ctx context.Context, tx *sql.Tx, rec ScanRecord, ro
 	if err != nil {
 		return res, wrap("load state", err)
 	}
+	if rec.Findings, err = s.applySuppressions(ctx, tx, rec); err != nil {
+		return res, wrap("suppressions", err)
+	}
 	ruleRan := func(id string) bool { return len(rec.Rules) == 0 || slices.Contains(rec.Rules, id) }
 
 	var events []Event
@@ -304,7 +307,7 @@ func fromFinding(k Key, f finding.Finding) state {
 	out := Finding{
 		Key: k, ResourceType: f.Resource.Type, ResourceARN: f.Resource.ARN, ResourceName: f.Resource.Name,
 		Title: f.Title, Risk: f.Risk, Status: string(f.Status), Message: f.Message,
-		Detail: Detail{Behaviors: f.Behaviors, Problems: f.Problems, Related: f.Related, Staging: f.Staging},
+		Detail: Detail{Behaviors: f.Behaviors, OtherBehaviors: f.OtherBehaviors, Problems: f.Problems, Related: f.Related, Staging: f.Staging},
 	}
 	if f.Suppression != nil {
 		out.Suppressed, out.SuppressionReason, out.SuppressionSource = true, f.Suppression.Reason, f.Suppression.Source

@@ -18,10 +18,12 @@ const (
 	SuppressionExpired EventKind = "suppression_expired"
 	ResourceDeleted    EventKind = "resource_deleted"
 	ErrorEvent         EventKind = "error"
+	// SuppressionLifted is a dashboard suppression lifted by a person.
+	SuppressionLifted EventKind = "suppression_lifted"
 )
 
 // EventKinds lists every kind, for validation and documentation.
-var EventKinds = []EventKind{NewFailure, Regression, Resolved, Suppressed, SuppressionExpired, ResourceDeleted, ErrorEvent}
+var EventKinds = []EventKind{NewFailure, Regression, Resolved, Suppressed, SuppressionExpired, ResourceDeleted, ErrorEvent, SuppressionLifted}
 
 // Target is a configured scan target as the store knows it.
 type Target struct {
@@ -102,9 +104,11 @@ type Key struct {
 // and related resources (no distribution config beyond that).
 type Detail struct {
 	Behaviors []finding.Behavior `json:"behaviors,omitempty"`
-	Problems  []string           `json:"problems,omitempty"`
-	Related   []finding.Resource `json:"related,omitempty"`
-	Staging   bool               `json:"staging,omitempty"`
+	// OtherBehaviors are the behaviors a failing CF-001 finding does not fault.
+	OtherBehaviors []finding.Behavior `json:"other_behaviors,omitempty"`
+	Problems       []string           `json:"problems,omitempty"`
+	Related        []finding.Resource `json:"related,omitempty"`
+	Staging        bool               `json:"staging,omitempty"`
 }
 
 // Finding is the current state of one finding.
