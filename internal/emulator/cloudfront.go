@@ -21,6 +21,7 @@ type cloudFront struct {
 	seq     int64                    // last sequence number handed out
 	seqByID map[string]int64         // every ID ever created, so markers survive deletes
 	rlcs    map[string]*realtimeLogConfig
+	oacs    map[string]*originAccessControl // by ID
 }
 
 func newCloudFront(s *Server) *cloudFront {
@@ -29,6 +30,7 @@ func newCloudFront(s *Server) *cloudFront {
 		dists:   map[string]*distribution{},
 		seqByID: map[string]int64{},
 		rlcs:    map[string]*realtimeLogConfig{},
+		oacs:    map[string]*originAccessControl{},
 	}
 }
 
@@ -117,6 +119,18 @@ func (c *cloudFront) route(w http.ResponseWriter, r *http.Request, rc *reqContex
 		return c.getOriginRequestPolicy(w, parts[1], false)
 	case len(parts) == 3 && parts[0] == "origin-request-policy" && parts[2] == "config" && r.Method == http.MethodGet:
 		return c.getOriginRequestPolicy(w, parts[1], true)
+	case path == "origin-access-control" && r.Method == http.MethodPost:
+		return c.createOAC(w, r)
+	case path == "origin-access-control" && r.Method == http.MethodGet:
+		return c.listOACs(w, q.Get("Marker"), q.Get("MaxItems"))
+	case len(parts) == 2 && parts[0] == "origin-access-control" && r.Method == http.MethodGet:
+		return c.getOAC(w, parts[1], false)
+	case len(parts) == 2 && parts[0] == "origin-access-control" && r.Method == http.MethodDelete:
+		return c.deleteOAC(w, r, parts[1])
+	case len(parts) == 3 && parts[0] == "origin-access-control" && parts[2] == "config" && r.Method == http.MethodGet:
+		return c.getOAC(w, parts[1], true)
+	case len(parts) == 3 && parts[0] == "origin-access-control" && parts[2] == "config" && r.Method == http.MethodPut:
+		return c.updateOAC(w, r, parts[1])
 	case path == "tagging" && r.Method == http.MethodGet:
 		return c.listTagsForResource(w, r, rc)
 	case path == "tagging" && r.Method == http.MethodPost && q.Get("Operation") == "Tag":

@@ -24,6 +24,7 @@ type distConfig struct {
 	staging   bool
 	aliases   []string
 	behaviors []cfBehavior // the default cache behavior first
+	oacIDs    []string     // the origin access controls its origins use
 }
 
 // cfBehavior is the part of a cache behavior the emulator looks at.
@@ -74,8 +75,9 @@ type configFields struct {
 	}
 	Origins *struct {
 		Items []struct {
-			Id         string
-			DomainName string
+			Id                    string
+			DomainName            string
+			OriginAccessControlId string
 		} `xml:"Items>Origin"`
 	}
 	OriginGroups struct {
@@ -163,6 +165,9 @@ func (d *distConfig) fill(f *configFields) *cfError {
 			return cfInvalidArgument("The parameter Origin Id must be unique; %q is repeated.", o.Id)
 		}
 		targets[o.Id] = true
+		if id := strings.TrimSpace(o.OriginAccessControlId); id != "" {
+			d.oacIDs = append(d.oacIDs, id)
+		}
 	}
 	for _, g := range f.OriginGroups.Items {
 		targets[g.Id] = true

@@ -180,6 +180,11 @@ func (c *cloudFront) checkReferences(cfg *distConfig, rc *reqContext, self strin
 			}
 		}
 	}
+	for _, id := range cfg.oacIDs {
+		if _, ok := c.oacs[id]; !ok {
+			return cfErr(http.StatusBadRequest, "InvalidOriginAccessControl", "The specified origin access control does not exist or is not valid.")
+		}
+	}
 	for _, b := range cfg.behaviors {
 		if b.cachePolicy != "" && !cfManagedPolicyExists(b.cachePolicy, true) {
 			return cfErr(http.StatusNotFound, "NoSuchCachePolicy", "The cache policy does not exist.")

@@ -214,6 +214,28 @@ func (i *iamService) dispatch(action string, p iamParams, rc *reqContext) (any, 
 		return i.detachRolePolicy(p, rc)
 	case "ListAttachedRolePolicies":
 		return i.listAttachedRolePolicies(p)
+	case "TagRole":
+		return i.tagRole(p)
+	case "UntagRole":
+		return i.untagRole(p)
+	case "ListRoleTags":
+		return i.listRoleTags(p)
+	case "TagPolicy":
+		return i.tagPolicy(p, rc)
+	case "UntagPolicy":
+		return i.untagPolicy(p, rc)
+	case "ListPolicyTags":
+		return i.listPolicyTags(p, rc)
+	case "UpdateRole":
+		return i.updateRole(p)
+	case "UpdateRoleDescription":
+		return i.updateRoleDescription(p)
+	case "ListInstanceProfilesForRole":
+		return i.listInstanceProfilesForRole(p)
+	case "ListPolicyVersions":
+		return i.listPolicyVersions(p, rc)
+	case "SetDefaultPolicyVersion":
+		return i.setDefaultPolicyVersion(p, rc)
 	case "":
 		return nil, iamErr("MissingAction", "Missing Action")
 	}

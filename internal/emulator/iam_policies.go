@@ -147,6 +147,9 @@ func (i *iamService) createPolicy(p iamParams, rc *reqContext) (any, *iamError) 
 	if err != nil {
 		return nil, err
 	}
+	if err := iamCheckTags(tags); err != nil {
+		return nil, err
+	}
 	doc, err := iamDocument(p, "PolicyDocument", false)
 	if err != nil {
 		return nil, err

@@ -128,6 +128,9 @@ func (i *iamService) createRole(p iamParams, rc *reqContext) (any, *iamError) {
 	if err != nil {
 		return nil, err
 	}
+	if err := iamCheckTags(tags); err != nil {
+		return nil, err
+	}
 	trust, err := iamTrustDocument(p, "AssumeRolePolicyDocument")
 	if err != nil {
 		return nil, err

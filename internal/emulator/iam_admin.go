@@ -1,0 +1,146 @@
+package emulator
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Role and policy administration the Terraform AWS provider uses besides
+// create, read and delete: UpdateRole, UpdateRoleDescription,
+// ListInstanceProfilesForRole, ListPolicyVersions, SetDefaultPolicyVersion.
+
+func (i *iamService) updateRole(p iamParams) (any, *iamError) {
+	name, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	description, err := p.matching("Description", nil, 0, 1000, false)
+	if err != nil {
+		return nil, err
+	}
+	_, hasDescription := p.form["Description"]
+	// The API reference: without MaxSessionDuration the default of one
+	// hour applies.
+	maxSession, err := p.integer("MaxSessionDuration", 3600, 3600, 43200)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(name)
+	if err != nil {
+		return nil, err
+	}
+	if hasDescription {
+		r.description = description
+	}
+	r.maxSession = maxSession
+	return struct{}{}, nil // UpdateRoleResponse has no members but is present
+}
+
+func (i *iamService) updateRoleDescription(p iamParams) (any, *iamError) {
+	name, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := p.form["Description"]; !ok {
+		return nil, iamErr("ValidationError", "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null")
+	}
+	description, err := p.matching("Description", nil, 0, 1000, false)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(name)
+	if err != nil {
+		return nil, err
+	}
+	r.description = description
+	out := r.xml()
+	out.MaxSessionDuration = r.maxSession
+	out.Tags = iamTagList(r.tags)
+	return struct{ Role iamRoleXML }{out}, nil
+}
+
+// listInstanceProfilesForRole lists the instance profiles that hold a role.
+// The emulator has no instance profiles, so the list is always empty; the
+// role must exist.
+func (i *iamService) listInstanceProfilesForRole(p iamParams) (any, *iamError) {
+	name, err := iamRoleName(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if _, err := i.role(name); err != nil {
+		return nil, err
+	}
+	page, marker, truncated, err := iamPage(p, []struct{}{}, func(struct{}) string { return "" })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		InstanceProfiles iamMembers[struct{}]
+		IsTruncated      bool
+		Marker           string `xml:",omitempty"`
+	}{iamMembers[struct{}]{Member: page}, truncated, marker}, nil
+}
+
+func (i *iamService) listPolicyVersions(p iamParams, rc *reqContext) (any, *iamError) {
+	arn, err := iamPolicyARN(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	pol, err := i.policy(arn, rc)
+	if err != nil {
+		return nil, err
+	}
+	// Versions are listed newest first. The page key counts down from the
+	// newest version number, so keys ascend in list order and a marker
+	// survives deletions of other versions.
+	var versions []iamPolicyVersionXML
+	for n := len(pol.versions) - 1; n >= 0; n-- {
+		v := pol.versions[n]
+		versions = append(versions, iamPolicyVersionXML{VersionId: v.id, IsDefaultVersion: v.id == pol.defaultID, CreateDate: iamTime(v.created)})
+	}
+	key := func(v iamPolicyVersionXML) string {
+		num, _ := strconv.Atoi(strings.TrimPrefix(v.VersionId, "v"))
+		return fmt.Sprintf("%010d", pol.lastVersion-num)
+	}
+	page, marker, truncated, err := iamPage(p, versions, key)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Versions    iamMembers[iamPolicyVersionXML]
+		IsTruncated bool
+		Marker      string `xml:",omitempty"`
+	}{iamMembers[iamPolicyVersionXML]{Member: page}, truncated, marker}, nil
+}
+
+func (i *iamService) setDefaultPolicyVersion(p iamParams, rc *reqContext) (any, *iamError) {
+	arn, err := iamPolicyARN(p)
+	if err != nil {
+		return nil, err
+	}
+	id, err := iamVersionID(p)
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	pol, err := i.customerPolicy(arn, rc, "SetDefaultPolicyVersion")
+	if err != nil {
+		return nil, err
+	}
+	if pol.version(id) == nil {
+		return nil, iamErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
+	}
+	pol.defaultID = id
+	pol.updated = i.s.now()
+	return nil, nil
+}
