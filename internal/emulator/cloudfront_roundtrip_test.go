@@ -126,6 +126,14 @@ func TestCloudFrontConfigRoundTrip(t *testing.T) {
 	_, c := newCloudFrontClient(t, Options{})
 	arn := createRealtimeLogConfig(t, c, "rt")
 	sent := cfFullConfig("full", arn)
+	oac, err := c.CreateOriginAccessControl(ctx, &cloudfront.CreateOriginAccessControlInput{OriginAccessControlConfig: &types.OriginAccessControlConfig{
+		Name: aws.String("full"), SigningProtocol: types.OriginAccessControlSigningProtocolsSigv4,
+		SigningBehavior: types.OriginAccessControlSigningBehaviorsAlways, OriginAccessControlOriginType: types.OriginAccessControlOriginTypesS3,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent.Origins.Items[0].OriginAccessControlId = oac.OriginAccessControl.Id
 	created := createDistribution(t, c, sent)
 	if diff := cmp.Diff(sent, created.Distribution.DistributionConfig, cfCmpSDK); diff != "" {
 		t.Errorf("CreateDistribution config (-sent +got):\n%s", diff)

@@ -33,6 +33,7 @@ func fixTwo(t *testing.T, cfg aws.Config, dir string) ([]string, map[string]*cft
 		c := randomConfig(r, i, []string{"arn:aws:cloudfront::" + account + ":realtime-log-config/existing"})
 		c.Enabled = aws.Bool(true)
 		c.DefaultCacheBehavior.RealtimeLogConfigArn = nil
+		createOACs(t, cf, c)
 		out, err := cf.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: c})
 		if err != nil {
 			t.Fatal(err)

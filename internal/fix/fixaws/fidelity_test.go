@@ -18,6 +18,31 @@ import (
 // pick returns one of the values at random.
 func pick[T any](r *rand.Rand, vs ...T) T { return vs[r.Intn(len(vs))] }
 
+// createOACs replaces the placeholder origin access control IDs of a
+// random config with origin access controls created in the emulator,
+// which refuses origins naming one that does not exist.
+func createOACs(t *testing.T, cf *cloudfront.Client, c *cftypes.DistributionConfig) {
+	t.Helper()
+	for j := range c.Origins.Items {
+		o := &c.Origins.Items[j]
+		if aws.ToString(o.OriginAccessControlId) == "" {
+			continue
+		}
+		out, err := cf.CreateOriginAccessControl(context.Background(), &cloudfront.CreateOriginAccessControlInput{
+			OriginAccessControlConfig: &cftypes.OriginAccessControlConfig{
+				Name:                          aws.String(fmt.Sprintf("%s-%d", aws.ToString(c.CallerReference), j)),
+				SigningProtocol:               cftypes.OriginAccessControlSigningProtocolsSigv4,
+				SigningBehavior:               cftypes.OriginAccessControlSigningBehaviorsAlways,
+				OriginAccessControlOriginType: cftypes.OriginAccessControlOriginTypesS3,
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.OriginAccessControlId = out.OriginAccessControl.Id
+	}
+}
+
 // maybe returns v or nil, at random.
 func maybe[T any](r *rand.Rand, v T) *T {
 	if r.Intn(2) == 0 {
@@ -283,7 +308,9 @@ func TestRoundTripFidelity(t *testing.T) {
 	ids := make([]string, n)
 	before := map[string]*cftypes.DistributionConfig{}
 	for i := range n {
-		out, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: randomConfig(r, i, arns)})
+		c := randomConfig(r, i, arns)
+		createOACs(t, cf, c)
+		out, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: c})
 		if err != nil {
 			t.Fatalf("config %d: %v", i, err)
 		}
