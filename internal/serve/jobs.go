@@ -1,0 +1,227 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/cloudassure/cloudassure/internal/store"
+)
+
+// ScanArgs is the unit of work: scan one account of one target. Only one
+// such job per account is pending or running at a time (River unique jobs
+// over target and account), so restarts and bursts never double-scan.
+type ScanArgs struct {
+	Target  string `json:"target" river:"unique"`
+	Account string `json:"account" river:"unique"`
+	RoundID string `json:"round_id"`
+}
+
+// Kind is the River job kind.
+func (ScanArgs) Kind() string { return "cloudassure_scan" }
+
+var uniqueStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+}
+
+// InsertOpts makes scans unique per account and retried 5 times.
+func (ScanArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}
+}
+
+// RoundArgs starts a round of a target: it lists the accounts and queues a scan of each.
+type RoundArgs struct {
+	Target string `json:"target" river:"unique"`
+	// RoundID is set for rounds started by hand; periodic rounds take their start time.
+	RoundID string `json:"round_id,omitempty"`
+}
+
+// Kind is the River job kind.
+func (RoundArgs) Kind() string { return "cloudassure_round" }
+
+// InsertOpts makes rounds unique per target.
+func (RoundArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}
+}
+
+// Queue schedules and runs the service's jobs.
+type Queue interface {
+	// Start runs the workers and the periodic rounds (not for an insert-only queue).
+	Start(ctx context.Context) error
+	// Stop waits for the jobs in flight to finish (or ctx to end).
+	Stop(ctx context.Context) error
+	// EnqueueRound queues a round of target now; false when one is already pending.
+	EnqueueRound(ctx context.Context, target, roundID string) (bool, error)
+	// EnqueueScans queues scans; duplicates of pending scans are dropped.
+	EnqueueScans(ctx context.Context, scans []ScanArgs) (int, error)
+}
+
+// QueueOptions configure NewQueue.
+type QueueOptions struct {
+	// Work, when false, makes an insert-only queue (web-only processes).
+	Work bool
+	// Concurrency is the number of jobs one process works at once.
+	Concurrency int
+	// JobTimeout bounds one job.
+	JobTimeout time.Duration
+	Logger     *slog.Logger
+	// FetchPoll is how often River workers poll for jobs (at least 100 ms); default 1 s.
+	FetchPoll time.Duration
+}
+
+type scanWorker struct {
+	river.WorkerDefaults[ScanArgs]
+	svc *Service
+}
+
+func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
+	return w.svc.RunScan(ctx, job.Args)
+}
+
+// Timeout leaves the bound to the target's own timeout (plus a margin for the write).
+func (w *scanWorker) Timeout(job *river.Job[ScanArgs]) time.Duration {
+	if t := w.svc.target(job.Args.Target); t != nil {
+		return t.timeout + time.Minute
+	}
+	return 0
+}
+
+type roundWorker struct {
+	river.WorkerDefaults[RoundArgs]
+	svc *Service
+}
+
+func (w *roundWorker) Work(ctx context.Context, job *river.Job[RoundArgs]) error {
+	id := job.Args.RoundID
+	if id == "" {
+		id = fmt.Sprintf("%s@%s", job.Args.Target, job.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	return w.svc.RunRound(ctx, job.Args.Target, id)
+}
+
+type pgxTx = pgx.Tx
+
+type riverQueue[TTx any] struct {
+	client *river.Client[TTx]
+	close  func()
+}
+
+func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
+	err := q.client.Stop(ctx)
+	if q.close != nil {
+		q.close()
+	}
+	return err
+}
+
+func (q *riverQueue[TTx]) EnqueueRound(ctx context.Context, target, roundID string) (bool, error) {
+	res, err := q.client.Insert(ctx, RoundArgs{Target: target, RoundID: roundID}, nil)
+	if err != nil {
+		return false, fmt.Errorf("queue round of %s: %w", target, err)
+	}
+	return !res.UniqueSkippedAsDuplicate, nil
+}
+
+func (q *riverQueue[TTx]) EnqueueScans(ctx context.Context, scans []ScanArgs) (int, error) {
+	if len(scans) == 0 {
+		return 0, nil
+	}
+	params := make([]river.InsertManyParams, len(scans))
+	for i, s := range scans {
+		params[i] = river.InsertManyParams{Args: s}
+	}
+	res, err := q.client.InsertMany(ctx, params)
+	if err != nil {
+		return 0, fmt.Errorf("queue %d scans: %w", len(scans), err)
+	}
+	n := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// NewQueue makes the service's queue. On PostgreSQL it is River (riverpgxv5;
+// River's tables are migrated): with Work it runs scans, rounds on each
+// target's schedule, and rescues the jobs of workers that died; without, it
+// only inserts (web-only processes). On SQLite it is the in-process runner
+// (memQueue) running the same jobs.
+func NewQueue(ctx context.Context, svc *Service, opts QueueOptions) (Queue, error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &scanWorker{svc: svc})
+	river.AddWorker(workers, &roundWorker{svc: svc})
+	cfg := &river.Config{Logger: opts.Logger, JobTimeout: opts.JobTimeout, FetchPollInterval: opts.FetchPoll}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Work {
+		conc := max(opts.Concurrency, 1)
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: conc}}
+		cfg.Workers = workers
+		// A job whose worker died is rescued (and run again elsewhere) once it
+		// has been running longer than any scan may.
+		rescue := 15 * time.Minute
+		for i := range svc.Config.Targets {
+			rescue = max(rescue, svc.Config.Targets[i].timeout+5*time.Minute)
+		}
+		cfg.RescueStuckJobsAfter = rescue
+		for i := range svc.Config.Targets {
+			t := &svc.Config.Targets[i]
+			name := t.Name
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(t.schedule,
+				func() (river.JobArgs, *river.InsertOpts) { return RoundArgs{Target: name}, nil },
+				&river.PeriodicJobOpts{ID: "round:" + name, RunOnStart: true}))
+		}
+	} else {
+		cfg.Workers = workers // lets Insert check kinds
+	}
+	switch svc.Store.Dialect() {
+	case store.Postgres:
+		pool, err := pgxpool.New(ctx, svc.Store.DSN())
+		if err != nil {
+			return nil, fmt.Errorf("queue: postgres: %w", err)
+		}
+		driver := riverpgxv5.New(pool)
+		if err := migrateRiver(ctx, driver); err != nil {
+			pool.Close()
+			return nil, err
+		}
+		client, err := river.NewClient(driver, cfg)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("queue: %w", err)
+		}
+		return &riverQueue[pgxTx]{client: client, close: pool.Close}, nil
+	case store.SQLite:
+		// riversqlite lost jobs in our tests (rows vanished from river_job
+		// under -race), so SQLite gets the in-process runner.
+		return newMemQueue(svc, opts), nil
+	}
+	return nil, errors.New("queue: unknown store dialect")
+}
+
+func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("queue: migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("queue: migrations: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cloudassure/cloudassure/internal/alert"
+	"github.com/cloudassure/cloudassure/internal/store"
+)
+
+// Service ties the configuration, the store, the scanner, the alert channels
+// and the queue together. Jobs call RunRound and RunScan.
+type Service struct {
+	Config   *Config
+	Store    *store.Store
+	Scanner  Scanner
+	Channels []alert.Channel
+	Metrics  *Metrics
+	Logger   *slog.Logger
+	// OnScan, when set, is told of each recorded scan (the demo prints it).
+	OnScan func(rec store.ScanRecord, res store.RecordResult)
+
+	queue Queue
+	sems  map[string]chan struct{}
+}
+
+// NewService checks cfg's alert channels (reading their secrets) and returns the service.
+func NewService(cfg *Config, st *store.Store, sc Scanner, logger *slog.Logger) (*Service, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{Config: cfg, Store: st, Scanner: sc, Logger: logger, sems: map[string]chan struct{}{}}
+	for i := range cfg.Targets {
+		t := &cfg.Targets[i]
+		s.sems[t.Name] = make(chan struct{}, t.Concurrency)
+	}
+	chans, err := Channels(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.Channels = chans
+	s.Metrics = NewMetrics(st)
+	return s, nil
+}
+
+// SetQueue sets the queue RunRound enqueues scans on.
+func (s *Service) SetQueue(q Queue) { s.queue = q }
+
+// Queue is the service's queue (nil before SetQueue).
+func (s *Service) Queue() Queue { return s.queue }
+
+func (s *Service) target(name string) *TargetConfig {
+	for i := range s.Config.Targets {
+		if s.Config.Targets[i].Name == name {
+			return &s.Config.Targets[i]
+		}
+	}
+	return nil
+}
+
+// SyncTargets records the configured targets in the store.
+func (s *Service) SyncTargets(ctx context.Context) error {
+	for _, t := range s.Config.Targets {
+		kind := "account"
+		if len(t.Accounts) > 0 {
+			kind = "accounts"
+		}
+		if err := s.Store.UpsertTarget(ctx, store.Target{Name: t.Name, Kind: kind, Schedule: t.Schedule}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RunRound lists the accounts of target and queues a scan of each.
+func (s *Service) RunRound(ctx context.Context, target, roundID string) error {
+	t := s.target(target)
+	if t == nil {
+		s.Logger.Warn("round of a target no longer configured", "target", target)
+		return nil
+	}
+	accounts, err := s.Scanner.Accounts(ctx, t)
+	if err != nil {
+		return err
+	}
+	scans := make([]ScanArgs, len(accounts))
+	for i, a := range accounts {
+		scans[i] = ScanArgs{Target: target, Account: a, RoundID: roundID}
+	}
+	n, err := s.queue.EnqueueScans(ctx, scans)
+	if err != nil {
+		return err
+	}
+	s.Logger.Info("round queued", "target", target, "round", roundID, "accounts", len(accounts), "queued", n)
+	return nil
+}
+
+// RunScan scans one account and records the result in one transaction.
+func (s *Service) RunScan(ctx context.Context, args ScanArgs) error {
+	t := s.target(args.Target)
+	if t == nil {
+		s.Logger.Warn("scan of a target no longer configured", "target", args.Target)
+		return nil
+	}
+	sem := s.sems[t.Name]
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-sem }()
+	rec, err := s.Scanner.Scan(ctx, t, args.Account)
+	if err != nil {
+		return fmt.Errorf("scan %s/%s: %w", args.Target, args.Account, err)
+	}
+	if ctx.Err() != nil {
+		// Interrupted (shutdown or job timeout): record nothing, the job runs again.
+		return fmt.Errorf("scan %s/%s: %w", args.Target, args.Account, ctx.Err())
+	}
+	rec.RoundID = args.RoundID
+	if rec.RoundID == "" {
+		rec.RoundID = fmt.Sprintf("%s@%s", args.Target, rec.StartedAt.UTC().Format(time.RFC3339))
+	}
+	res, err := s.Store.RecordScan(ctx, rec, s.Route)
+	if err != nil {
+		return err
+	}
+	s.Metrics.observeScan(rec)
+	s.Logger.Info("scan recorded", "target", rec.Target, "account", rec.AccountID, "round", rec.RoundID, "complete", rec.Complete,
+		"findings", len(rec.Findings), "events", len(res.Events), "deliveries", res.Deliveries, "rows", res.RowsWritten)
+	if s.OnScan != nil {
+		s.OnScan(rec, res)
+	}
+	return nil
+}
+
+// Route names the channels whose rules take ev.
+func (s *Service) Route(ev store.Event) []string {
+	var out []string
+	for i := range s.Config.Alerts {
+		if a := &s.Config.Alerts[i]; a.Matches(ev) {
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}
+
+// Sender returns the alert sender of the service's channels.
+func (s *Service) Sender() *alert.Sender {
+	return &alert.Sender{Store: s.Store, Channels: s.Channels, Logger: s.Logger, OnOutcome: s.Metrics.observeDelivery}
+}
+
+// Prune applies the retention once.
+func (s *Service) Prune(ctx context.Context, now time.Time) error {
+	res, err := s.Store.Prune(ctx, now.Add(-s.Config.retention))
+	if err != nil {
+		return err
+	}
+	if res.Events+res.Scans+res.Deliveries > 0 {
+		s.Logger.Info("retention pruned", "events", res.Events, "scans", res.Scans, "deliveries", res.Deliveries)
+	}
+	return nil
+}
