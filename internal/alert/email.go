@@ -36,7 +36,9 @@ func (e *Email) Name() string { return e.ChannelName }
 func (e *Email) Body(b *store.Batch, now time.Time) []byte {
 	m := NewMessage(b, e.DashboardURL, now)
 	var sb strings.Builder
-	hdr := func(k, v string) { fmt.Fprintf(&sb, "%s: %s\r\n", k, strings.NewReplacer("\r", "", "\n", "").Replace(v)) }
+	hdr := func(k, v string) {
+		fmt.Fprintf(&sb, "%s: %s\r\n", k, strings.NewReplacer("\r", "", "\n", "").Replace(v))
+	}
 	hdr("From", e.From)
 	hdr("To", strings.Join(e.To, ", "))
 	hdr("Subject", Subject(m))

@@ -36,7 +36,7 @@ type Config struct {
 	// Concurrency is the number of account scans one worker runs at once; default 4.
 	Concurrency int `yaml:"concurrency"`
 	// DashboardURL is linked from alerts.
-	DashboardURL string        `yaml:"dashboard_url"`
+	DashboardURL string         `yaml:"dashboard_url"`
 	Targets      []TargetConfig `yaml:"targets"`
 	Alerts       []AlertConfig  `yaml:"alerts"`
 
