@@ -26,7 +26,12 @@ import (
 // retries, as scan aws uses) and the seeded organization.
 func demoOrg(t *testing.T, members int) (*emulator.Server, aws.Config, *demo.Org) {
 	t.Helper()
-	emu := emulator.New(emulator.Options{})
+	return demoOrgWith(t, members, emulator.Options{})
+}
+
+func demoOrgWith(t *testing.T, members int, eo emulator.Options) (*emulator.Server, aws.Config, *demo.Org) {
+	t.Helper()
+	emu := emulator.New(eo)
 	url, err := emu.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -349,5 +354,31 @@ func TestRunInterrupted(t *testing.T) {
 	last := rep.Errors[len(rep.Errors)-1]
 	if !strings.Contains(last.Message, fmt.Sprintf("%d of %d accounts were not scanned", 4, 6)) || rep.ExitCode() != 2 {
 		t.Errorf("errors %+v, exit %d", rep.Errors, rep.ExitCode())
+	}
+}
+
+// TestRunRefreshesCredentials: role sessions are renewed before they expire.
+// The emulator's clock runs 14 min 55 s behind, so every 15-minute session
+// it hands out expires 5 s from now, inside the five minutes before expiry
+// in which the scan renews credentials: each member's session is assumed
+// again as the scan goes on, and no call meets an expired token.
+func TestRunRefreshesCredentials(t *testing.T) {
+	lag := 15*time.Minute - 5*time.Second
+	_, cfg, _ := demoOrgWith(t, 4, emulator.Options{Now: func() time.Time { return time.Now().Add(-lag) }})
+	rep := run(t, org.Options{Config: cfg, ExternalID: demo.OrgExternalID, SessionDuration: 15 * time.Minute})
+	for _, a := range rep.Accounts {
+		if a.Status == "error" && a.ID != "200000000003" { // member-03 has no audit role
+			t.Errorf("account %s: %s", a.ID, a.Reason)
+		}
+	}
+	for _, e := range rep.Errors {
+		if strings.Contains(e.Message, "ExpiredToken") {
+			t.Errorf("expired token: %s", e.Message)
+		}
+	}
+	// 2 members with the role, plus one refused: more AssumeRole calls than
+	// members means sessions were renewed.
+	if n := rep.Summary.APICalls["sts:AssumeRole"]; n <= 3 {
+		t.Errorf("%d AssumeRole calls for 3 members: the sessions were not renewed", n)
 	}
 }
