@@ -12,6 +12,7 @@ import (
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/settings"
+	"github.com/cloudassure/cloudassure/internal/source/iac"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
@@ -145,7 +146,11 @@ func auditLive(ctx context.Context, ios *IO, opts live.Options, eo engine.Option
 // runEngine runs the pipeline over src, clears prog once the source is read,
 // and reports expired ignore entries on stderr.
 func runEngine(ctx context.Context, ios *IO, src engine.Source, eo engine.Options, prog *progress) *finding.Report {
-	res := engine.Run(ctx, progressDone{src, prog}, eo)
+	var wrapped engine.Source = progressDone{src, prog}
+	if st, ok := src.(engine.Streaming); ok {
+		wrapped = streamingDone{progressDone{src, prog}, st}
+	}
+	res := engine.Run(ctx, wrapped, eo)
 	warnExpired(ios, eo.File, res.Expired)
 	return res.Report
 }
@@ -174,6 +179,17 @@ func (p progressDone) Scope(n model.Needs) {
 	if sc, ok := p.Source.(engine.Scoped); ok {
 		sc.Scope(n)
 	}
+}
+
+// streamingDone is progressDone for a source judged as it is read.
+type streamingDone struct {
+	progressDone
+	st engine.Streaming
+}
+
+func (p streamingDone) Scan(ctx context.Context, judge func(*model.Inventory) []iac.Judged[finding.Finding]) (*iac.Scanned[finding.Finding], error) {
+	defer p.prog.Done()
+	return p.st.Scan(ctx, judge)
 }
 
 // APICalls passes the source's call counts through, when it counts them.

@@ -97,6 +97,11 @@ type Options struct {
 	Settings
 	// Version is cloudassure's version, written into the report.
 	Version string
+	// KeepInventory reads a Streaming source whole before judging it, so
+	// that the Result holds the inventory and the verdicts their
+	// distributions (the fixers need them). Without it a Streaming source
+	// is judged unit by unit as it is read, keeping only the findings.
+	KeepInventory bool
 }
 
 // Result is one run of the pipeline.
@@ -121,6 +126,9 @@ func Run(ctx context.Context, src Source, opts Options) *Result {
 	}
 	if sc, ok := src.(Scoped); ok {
 		sc.Scope(rules.NeedsOf(rs))
+	}
+	if s, ok := src.(Streaming); ok && !opts.KeepInventory {
+		return runStreaming(ctx, s, rs, opts)
 	}
 	started := time.Now().UTC()
 	inv, readErr := src.Read(ctx)

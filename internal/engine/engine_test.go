@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cloudassure/cloudassure/internal/demo"
 	"github.com/cloudassure/cloudassure/internal/emulator"
 	"github.com/cloudassure/cloudassure/internal/finding"
@@ -67,21 +69,34 @@ func TestJudgePairsVerdicts(t *testing.T) {
 }
 
 // TestRunIaC: the report carries the verdicts' findings, sorted, with the
-// rules that ran and a summary.
+// rules that ran and a summary; streamed (judged unit by unit, the default)
+// or with the inventory kept, the report is the same.
 func TestRunIaC(t *testing.T) {
-	res := Run(context.Background(), IaC{Options: iac.Options{Paths: []string{tree}}}, Options{Version: "test"})
-	rep := res.Report
-	if rep.Source != "iac" || rep.Tool.Version != "test" || len(rep.Rules) != len(rules.All()) {
-		t.Errorf("report header %q %+v, %d rules", rep.Source, rep.Tool, len(rep.Rules))
+	var reports []*finding.Report
+	for _, keep := range []bool{false, true} {
+		res := Run(context.Background(), IaC{Options: iac.Options{Paths: []string{tree}}}, Options{Version: "test", KeepInventory: keep})
+		rep := res.Report
+		if rep.Source != "iac" || rep.Tool.Version != "test" || len(rep.Rules) != len(rules.All()) {
+			t.Errorf("keep %v: report header %q %+v, %d rules", keep, rep.Source, rep.Tool, len(rep.Rules))
+		}
+		if wantVerdicts := map[bool]int{false: 0, true: len(rep.Findings)}[keep]; len(res.Verdicts) != wantVerdicts || rep.Summary.Total != 4 {
+			t.Errorf("keep %v: %d findings, %d verdicts, summary %+v", keep, len(rep.Findings), len(res.Verdicts), rep.Summary)
+		}
+		wantDists := 0 // streamed: let go once judged
+		if keep {
+			wantDists = 2
+		}
+		if len(res.Inventory.Distributions) != wantDists {
+			t.Errorf("keep %v: inventory has %d distributions, want %d", keep, len(res.Inventory.Distributions), wantDists)
+		}
+		if len(rep.Errors) != 0 || rep.ExitCode() != 1 {
+			t.Errorf("keep %v: errors %+v, exit %d, want none and 1", keep, rep.Errors, rep.ExitCode())
+		}
+		rep.StartedAt, rep.FinishedAt, rep.Summary.DurationMS = time.Time{}, time.Time{}, 0
+		reports = append(reports, rep)
 	}
-	if len(rep.Findings) != len(res.Verdicts) || rep.Summary.Total != 4 {
-		t.Errorf("%d findings, %d verdicts, summary %+v", len(rep.Findings), len(res.Verdicts), rep.Summary)
-	}
-	if len(res.Inventory.Distributions) != 2 {
-		t.Errorf("inventory has %d distributions, want 2", len(res.Inventory.Distributions))
-	}
-	if len(rep.Errors) != 0 || rep.ExitCode() != 1 {
-		t.Errorf("errors %+v, exit %d, want none and 1", rep.Errors, rep.ExitCode())
+	if diff := cmp.Diff(reports[1], reports[0]); diff != "" {
+		t.Errorf("streamed report differs from the one judged whole (-whole +streamed):\n%s", diff)
 	}
 }
 

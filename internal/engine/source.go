@@ -70,9 +70,14 @@ type IaC struct {
 func (s IaC) Read(ctx context.Context) (*model.Inventory, error) {
 	inv, err := iac.Read(ctx, s.Options)
 	if err != nil {
-		err = &incomplete{fmt.Sprintf("scan interrupted: %v; the report covers only what was read", err), err}
+		err = interrupted(err)
 	}
 	return inv, err
+}
+
+// interrupted is the error of an IaC read cut short.
+func interrupted(err error) error {
+	return &incomplete{fmt.Sprintf("scan interrupted: %v; the report covers only what was read", err), err}
 }
 
 // incomplete is a read error with the sentence the report shows for it.

@@ -1,7 +1,10 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
@@ -10,10 +13,15 @@ import (
 // JSON writes the report as indented JSON exactly as finding.Report's struct
 // tags define it: the JSON contract. Findings and errors, and each finding's
 // behaviors, problems and related resources, are always arrays, never null
-// or left out, and the output ends with a newline.
+// or left out, and the output ends with a newline. Findings are encoded one
+// at a time, so that writing a large report needs no copy of all of it.
 type JSON struct{}
 
 var _ Reporter = (*JSON)(nil)
+
+// findingsKey is how the findings array starts in the indented report: a
+// top-level key (two spaces), where no string can hold a raw line break.
+var findingsKey = []byte("\n  \"findings\": []")
 
 // Write implements Reporter.
 func (*JSON) Write(w io.Writer, r *finding.Report) error {
@@ -21,8 +29,29 @@ func (*JSON) Write(w io.Writer, r *finding.Report) error {
 		return errNilReport
 	}
 	c := *r // shallow copy: the caller's report is left as it is
-	c.Findings = make([]finding.Finding, len(r.Findings))
-	for i, f := range r.Findings {
+	c.Findings = []finding.Finding{}
+	if c.Errors == nil {
+		c.Errors = []finding.ScanError{}
+	}
+	var head bytes.Buffer
+	if err := encodeIndented(&head, &c, ""); err != nil {
+		return err
+	}
+	frame := head.Bytes()
+	at := bytes.Index(frame, findingsKey)
+	if at < 0 || len(r.Findings) == 0 {
+		_, err := w.Write(frame)
+		return err
+	}
+	at += len(findingsKey) - 1 // just before the ]
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(frame[:at])
+	for i := range r.Findings {
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n    ")
+		f := r.Findings[i]
 		if f.Behaviors == nil {
 			f.Behaviors = []finding.Behavior{}
 		}
@@ -32,13 +61,30 @@ func (*JSON) Write(w io.Writer, r *finding.Report) error {
 		if f.Related == nil {
 			f.Related = []finding.Resource{}
 		}
-		c.Findings[i] = f
+		if err := encodeIndented(bw, &f, "    "); err != nil {
+			return fmt.Errorf("finding %d (%s on %s): %w", i, r.Findings[i].RuleID, r.Findings[i].Resource.ID, err)
+		}
 	}
-	if c.Errors == nil {
-		c.Errors = []finding.ScanError{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	bw.WriteString("\n  ")
+	bw.Write(frame[at:])
+	return bw.Flush()
+}
+
+// encodeIndented writes v as encoding/json indents it two spaces a level
+// after prefix, HTML characters unescaped; a value that is not the whole
+// document (prefix set) gets no final newline.
+func encodeIndented(w io.Writer, v any, prefix string) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent(prefix, "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(&c) // Encode ends with a newline
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	out := b.Bytes()
+	if prefix != "" {
+		out = bytes.TrimSuffix(out, []byte("\n"))
+	}
+	_, err := w.Write(out)
+	return err
 }

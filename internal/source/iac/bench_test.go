@@ -33,8 +33,10 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/cloudassure/cloudassure/internal/engine"
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/model"
+	"github.com/cloudassure/cloudassure/internal/report"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 	"github.com/cloudassure/cloudassure/internal/source/iac"
@@ -1766,5 +1768,57 @@ func TestBenchCorpus(t *testing.T) {
 	}
 	if avg := c.bytes / int64(c.files); avg < 12<<10 || avg > 28<<10 {
 		t.Errorf("average file %d bytes, want about %d", avg, benchAvgFile)
+	}
+}
+
+// benchSizesEnv sets the corpus sizes BenchmarkScanGrowth runs over.
+const benchSizesEnv = "CLOUDASSURE_BENCH_IAC_SIZES"
+
+func benchSizes(tb testing.TB) []int {
+	s := os.Getenv(benchSizesEnv)
+	if s == "" {
+		return []int{1500, 5000, 15000}
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 20 {
+			tb.Fatalf("%s=%q: want numbers of files, at least 20, separated by commas", benchSizesEnv, s)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// BenchmarkScanGrowth is `scan iac` as the command runs it, engine.Run
+// included, over corpora of growing size: streamed (each template, module
+// and plan judged as soon as it is read, only the findings kept) and, for
+// comparison, with the whole inventory read before judging. The JSON report
+// is written to io.Discard inside the measured run.
+func BenchmarkScanGrowth(b *testing.B) {
+	for _, n := range benchSizes(b) {
+		for _, mode := range []struct {
+			name string
+			keep bool
+		}{{"streamed", false}, {"whole", true}} {
+			b.Run(fmt.Sprintf("files=%d/%s", n, mode.name), func(b *testing.B) {
+				c := benchCorpus(b, n)
+				var rs runs
+				for b.Loop() {
+					rs.add(measure(b, func() {
+						res := engine.Run(context.Background(), engine.IaC{Options: iac.Options{Paths: []string{c.dir}}}, engine.Options{KeepInventory: mode.keep})
+						rep := res.Report
+						if len(rep.Errors) > 0 || rep.Summary.Resources != c.distributions {
+							b.Fatalf("%d errors (first %+v), %d resources, want %d", len(rep.Errors), rep.Errors, rep.Summary.Resources, c.distributions)
+						}
+						if err := (&report.JSON{}).Write(io.Discard, rep); err != nil {
+							b.Fatal(err)
+						}
+					}))
+				}
+				rs.report(b, c, "")
+				reportCorpus(b, c)
+			})
+		}
 	}
 }

@@ -186,9 +186,13 @@ type scan[T any] struct {
 	byAddress map[string][]int
 	// called are the ranges of the distributions of called modules.
 	called map[model.Range]bool
-	// rest are the results of templates and plans.
-	rest []T
+	// rest are the results of templates and plans, in chunks: no slice
+	// of all of them grows (and is copied) as they come.
+	rest [][]T
 }
+
+// restChunk is how many results a chunk of scan.rest holds.
+const restChunk = 1024
 
 // tfResult is what is kept of one Terraform distribution: where it is,
 // its inline ignores (a plan describing it keeps them), and its results.
@@ -267,18 +271,36 @@ func (s *scan[T]) file(part *model.Inventory, re *model.ReadError) {
 	}
 	s.out.Units++
 	for _, j := range s.judge(part) {
-		s.rest = append(s.rest, j.Result)
+		if len(s.rest) == 0 || len(s.rest[len(s.rest)-1]) == restChunk {
+			s.rest = append(s.rest, make([]T, 0, restChunk))
+		}
+		last := &s.rest[len(s.rest)-1]
+		*last = append(*last, j.Result)
 	}
 }
 
 // finish collects the results and sorts the errors in file order.
 func (s *scan[T]) finish() *Scanned[T] {
+	n := 0
+	for _, c := range s.rest {
+		n += len(c)
+	}
+	for _, r := range s.tf {
+		if !r.superseded {
+			n += len(r.results)
+		}
+	}
+	s.out.Results = make([]T, 0, n)
 	for _, r := range s.tf {
 		if !r.superseded {
 			s.out.Results = append(s.out.Results, r.results...)
 		}
 	}
-	s.out.Results = append(s.out.Results, s.rest...)
+	for i, c := range s.rest {
+		s.out.Results = append(s.out.Results, c...)
+		s.rest[i] = nil // let the chunk go while the rest are copied
+	}
+	s.tf, s.rest = nil, nil
 	sort.SliceStable(s.out.Errors, func(i, j int) bool {
 		a, b := s.out.Errors[i].Range, s.out.Errors[j].Range
 		if a.File != b.File {
