@@ -105,3 +105,21 @@ func TestREADMEEmulatorQuickStart(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEInstall checks the README's install section: go install of the
+// command's package at @latest, and the version command to check it.
+func TestREADMEInstall(t *testing.T) {
+	block := strings.Join(readmeBlock(t, "## Install"), "\n")
+	for _, want := range []string{
+		"go install github.com/cloudassure/cloudassure/cmd/cloudassure@latest",
+		"cloudassure version",
+	} {
+		if !strings.Contains(block, want) {
+			t.Errorf("install section lacks %q:\n%s", want, block)
+		}
+	}
+	// The package go install names is this command.
+	if _, err := os.Stat("main.go"); err != nil {
+		t.Fatal(err)
+	}
+}

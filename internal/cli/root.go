@@ -68,6 +68,7 @@ func NewRoot(ios *IO) *cobra.Command {
 		newExplainCmd(ios),
 		newEmulatorCmd(ios),
 		newFixCmd(ios),
+		newVersionCmd(ios, debug.ReadBuildInfo),
 	)
 	rejectUnknownSubcommands(root)
 	return root
