@@ -290,6 +290,10 @@ func (o *fixAWSOptions) loadOrMakePlan(ctx context.Context, awsCfg aws.Config, p
 		if p.Kind != plan.KindAWS {
 			return nil, fmt.Errorf("plan %s is a fix %s plan; fix aws applies fix aws plans", o.planIn, p.Kind)
 		}
+		if err := fixaws.CheckPlan(p); err != nil {
+			return nil, fmt.Errorf("refusing plan %s: %w; make a new plan", o.planIn, err)
+		}
+		fixaws.Describe(p) // shown as its actions say, not as the file's texts do
 		return p, nil
 	}
 	pol, err := settings.Load(o.policyPath)

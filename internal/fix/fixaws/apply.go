@@ -92,8 +92,8 @@ func Apply(ctx context.Context, p *plan.Plan, o ApplyOptions) (*Report, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if p.Kind != plan.KindAWS {
-		return nil, fmt.Errorf("this is a fix %s plan, not a fix aws plan", p.Kind)
+	if err := CheckPlan(p); err != nil {
+		return nil, fmt.Errorf("refusing the plan: %w; make a new plan", err)
 	}
 	id, err := callerIdentity(ctx, o.Config)
 	if err != nil {
