@@ -21,7 +21,7 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 		Use:   "iac [PATH...]",
 		Short: "Scan CloudFormation, Terraform and Terraform plan JSON before it is deployed",
 		Long: "Scan infrastructure as code under each PATH (default: the working directory): CloudFormation\n" +
-			"templates in JSON or YAML (recognised by content, wherever they are), Terraform modules (*.tf)\n" +
+			"templates in JSON or YAML (recognised by content, wherever they are), Terraform modules (*.tf, *.tf.json)\n" +
 			"and Terraform plan JSON (terraform show -json). Files that cannot be parsed are reported and the\n" +
 			"scan goes on. Directories " + strings.Join(iac.DefaultExcludes(), ", ") + " are skipped.",
 		RunE: func(cmd *cobra.Command, args []string) error {

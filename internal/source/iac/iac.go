@@ -467,7 +467,11 @@ func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []
 	}
 	add := func(e entry) {
 		e.name = filepath.Clean(e.name)
-		switch ext := strings.ToLower(filepath.Ext(e.name)); ext {
+		ext := strings.ToLower(filepath.Ext(e.name))
+		if strings.HasSuffix(strings.ToLower(e.name), ".tf.json") {
+			ext = ".tf" // Terraform's JSON syntax: read with its module
+		}
+		switch ext {
 		case ".tf":
 			d := entry{path: path.Dir(e.path), name: filepath.Dir(e.name), t: e.t}
 			if !seenDir[d.name] {

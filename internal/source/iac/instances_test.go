@@ -163,3 +163,19 @@ func TestVarFiles(t *testing.T) {
 		t.Errorf("errors = %v, want one naming nope.tfvars", inv.Errors)
 	}
 }
+
+// TestTerraformJSON: scan iac reads *.tf.json like .tf, with lines, and not
+// as a template or plan.
+func TestTerraformJSON(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"cdn/main.tf.json": "{\n  \"resource\": {\n    \"aws_cloudfront_distribution\": {\n      \"web\": {\n        \"enabled\": true,\n        \"default_cache_behavior\": {}\n      }\n    }\n  }\n}\n",
+	})
+	rep := judge(t, dir)
+	if len(rep.Findings) != 1 {
+		t.Fatalf("findings: %+v", rep.Findings)
+	}
+	f := rep.Findings[0]
+	if f.Resource.ID != "aws_cloudfront_distribution.web" || f.Status != finding.Fail || f.Location.File != "cdn/main.tf.json" || f.Location.StartLine != 4 || f.Location.EndLine != 7 {
+		t.Errorf("finding %s %s at %+v", f.Resource.ID, f.Status, f.Location)
+	}
+}

@@ -50,3 +50,17 @@ module "m" {
 		}
 	})
 }
+
+// FuzzReadJSONModule reads arbitrary *.tf.json text: it must never panic.
+func FuzzReadJSONModule(f *testing.F) {
+	f.Add(`{"resource": {"aws_cloudfront_distribution": {"d": {"enabled": true, "default_cache_behavior": {"realtime_log_config_arn": "${var.x}"}}}}}`)
+	f.Add(`{"variable": {"x": {"type": "list(string)", "default": ["a"]}}, "locals": [{"a": 1}], "module": {"m": {"source": "./m"}}}`)
+	f.Add(`{"resource": {"aws_cloudfront_distribution": {"d": {"dynamic": {"ordered_cache_behavior": {"for_each": "${[1]}", "iterator": "i", "content": {"path_pattern": "${i.value}"}}}}}}}`)
+	f.Fuzz(func(t *testing.T, src string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf.json"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = ReadModule(dir, dir)
+	})
+}

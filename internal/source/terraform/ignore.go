@@ -63,6 +63,9 @@ func lexComments(src []byte, file string, pos hcl.Pos) *comments {
 // before ends, as it holds code, unless a /* comment starts there and
 // carries the search past it: then the whole file is lexed.
 func (f *srcFile) ignores(b *hclsyntax.Block) []model.Ignore {
+	if f.json {
+		return nil // JSON has no comments
+	}
 	rng := b.Range()
 	from, to, pos := f.region(b)
 	if !bytes.Contains(f.src[from:to], []byte(ignoreDirective)) {

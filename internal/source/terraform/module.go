@@ -52,6 +52,7 @@ type srcFile struct {
 	src      []byte
 	body     *hclsyntax.Body
 	override bool
+	json     bool // Terraform's JSON syntax (*.tf.json): no comments
 }
 
 // decl is a top-level block (resource, data, module, variable, output),
@@ -145,7 +146,7 @@ func (r *reader) readModule(m *module, paths []string) cty.Value {
 	return objectVal(outputs)
 }
 
-// parseFile reads and parses one .tf file. A file with errors is reported
+// parseFile reads and parses one .tf or .tf.json file. A file with errors is reported
 // and left out.
 func (r *reader) parseFile(p string) *srcFile {
 	name := r.display(p)
@@ -157,6 +158,14 @@ func (r *reader) parseFile(p string) *srcFile {
 		}
 		r.addErr(&model.ReadError{Operation: "read", Range: model.Range{File: name}, Message: err.Error()})
 		return nil
+	}
+	if isJSONFile(p) {
+		body, diags := parseJSONConfig(src, name)
+		if diags.HasErrors() {
+			r.addDiags(name, diags)
+			return nil
+		}
+		return &srcFile{name: name, src: src, body: body, override: isOverride(path.Base(p)), json: true}
 	}
 	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {

@@ -9,7 +9,9 @@
 //     override files (override.tf, *_override.tf) after them, merged the way
 //     Terraform merges them: an override's attribute replaces the original's,
 //     and its nested blocks of a type replace all the original's blocks of
-//     that type. *.tf.json files are not read.
+//     that type. Files in Terraform's JSON syntax (*.tf.json,
+//     override.tf.json, *_override.tf.json) are read the same way (see
+//     tfjson.go).
 //   - Expressions are evaluated with var.* (variable defaults, converted to
 //     the declared type; in the module read first also terraform.tfvars and
 //     *.auto.tfvars; in a called module the caller's inputs, evaluated in the
@@ -192,7 +194,7 @@ func tfFiles(fsys fs.FS, dir string) ([]string, error) {
 	var primary, override []string
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".tf") || strings.HasPrefix(name, ".") {
+		if e.IsDir() || !(strings.HasSuffix(name, ".tf") || isJSONFile(name)) || strings.HasPrefix(name, ".") {
 			continue
 		}
 		if !e.Type().IsRegular() && e.Type()&fs.ModeSymlink == 0 {
@@ -210,8 +212,11 @@ func tfFiles(fsys fs.FS, dir string) ([]string, error) {
 	return append(primary, override...), nil
 }
 
+// isJSONFile reports whether name is in Terraform's JSON syntax.
+func isJSONFile(name string) bool { return strings.HasSuffix(name, ".tf.json") }
+
 func isOverride(name string) bool {
-	base := strings.TrimSuffix(name, ".tf")
+	base := strings.TrimSuffix(strings.TrimSuffix(name, ".json"), ".tf")
 	return base == "override" || strings.HasSuffix(base, "_override")
 }
 
