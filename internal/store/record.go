@@ -139,7 +139,7 @@ func (s *Store) RecordScanTx(ctx context.Context, tx *sql.Tx, rec ScanRecord, ro
 			next.LastChanged = fromMS(now)
 		}
 		known := prev.knownStatus
-		if next.Status != string(finding.Error) {
+		if next.Status != string(finding.Error) && (!next.Suppressed || next.Status != string(finding.Skip)) {
 			next.knownStatus = next.Status
 		} else {
 			next.knownStatus = known
@@ -343,40 +343,39 @@ func firstEvent(f Finding) (EventKind, bool) {
 // raises no alert.
 func transitions(prev state, known string, next Finding) []EventKind {
 	fail, pass, errS, skip := string(finding.Fail), string(finding.Pass), string(finding.Error), string(finding.Skip)
-	var out []EventKind
 	switch {
 	case next.Status == errS:
 		if prev.Status != errS {
-			out = append(out, ErrorEvent)
+			return []EventKind{ErrorEvent}
 		}
-		return out
+		return nil
+	case next.Suppressed && !prev.Suppressed:
+		// A failure (or a SKIP that a suppression made of one) is now suppressed.
+		if next.Status == fail || next.Status == skip {
+			return []EventKind{Suppressed}
+		}
+		return nil
+	case next.Suppressed:
+		return nil
+	case prev.Suppressed:
+		if next.Status == fail {
+			return []EventKind{SuppressionExpired}
+		}
+		return nil
 	case next.Status == fail:
 		switch known {
 		case fail:
-			if prev.Suppressed && !next.Suppressed {
-				out = append(out, SuppressionExpired)
-			} else if !prev.Suppressed && next.Suppressed {
-				out = append(out, Suppressed)
-			}
+			return nil
 		case pass, skip:
-			if next.Suppressed {
-				out = append(out, Suppressed)
-			} else {
-				out = append(out, Regression)
-			}
-		default:
-			if next.Suppressed {
-				out = append(out, Suppressed)
-			} else {
-				out = append(out, NewFailure)
-			}
+			return []EventKind{Regression}
 		}
+		return []EventKind{NewFailure}
 	case next.Status == pass || next.Status == skip:
 		if known == fail {
-			out = append(out, Resolved)
+			return []EventKind{Resolved}
 		}
 	}
-	return out
+	return nil
 }
 
 func changed(prev state, next state) bool {

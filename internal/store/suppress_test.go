@@ -102,7 +102,7 @@ func TestSuppressAndLift(t *testing.T) {
 		for _, e := range hist {
 			got = append(got, string(e.Kind)+" "+e.ToStatus)
 		}
-		want := []string{"new_failure FAIL", "suppressed SKIP", "regression FAIL", "suppressed SKIP", "suppression_lifted FAIL"}
+		want := []string{"new_failure FAIL", "suppressed SKIP", "suppression_expired FAIL", "suppressed SKIP", "suppression_lifted FAIL"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("history (-want +got):\n%s", diff)
 		}
