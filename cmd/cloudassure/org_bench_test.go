@@ -9,7 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,7 +129,10 @@ func seedBenchAccount(ctx context.Context, url, id, mgmt string, dists int) erro
 	return nil
 }
 
-// runMeasured runs the binary and returns its stdout, wall time and peak RSS.
+// runMeasured runs the binary and returns its stdout, wall time and peak
+// resident set size. The peak is read from /proc (VmHWM) while it runs:
+// the rusage of a child counts the parent's memory at the fork, which here
+// holds the emulator.
 func runMeasured(b *testing.B, env []string, args ...string) ([]byte, time.Duration, int64) {
 	b.Helper()
 	cmd := exec.Command(binary, args...)
@@ -139,16 +143,49 @@ func runMeasured(b *testing.B, env []string, args ...string) ([]byte, time.Durat
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	var peak atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if kb := vmHWM(status); kb*1024 > peak.Load() {
+				peak.Store(kb * 1024)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
 	wall := time.Since(start)
 	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() > 1) {
 		b.Fatalf("cloudassure %v: %v\n%s", args, err, errb.String())
 	}
-	rss := int64(0)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024 // kilobytes on Linux
+	return out.Bytes(), wall, peak.Load()
+}
+
+// vmHWM reads the peak resident set size (kB) from a /proc status file; 0
+// once the process is gone.
+func vmHWM(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
 	}
-	return out.Bytes(), wall, rss
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // BenchmarkScanOrg audits an organization of 1,000 members × 100

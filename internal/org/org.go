@@ -86,7 +86,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if rs == nil {
 		rs = rules.All()
 	}
-	s := &scan{org: o, opts: opts, rules: rs, total: len(o.Targets)}
+	s := &scan{org: o, opts: opts, rules: rs, total: len(o.Targets), intern: newInterner()}
 	results := make([]accountScan, len(o.Targets))
 	o.ForEach(func(i int, a Account) { results[i] = s.account(ctx, a) })
 
@@ -281,10 +281,11 @@ func orgCallError(caller, op string, err error) error {
 
 // scan is one organization scan in progress.
 type scan struct {
-	org   *Org
-	opts  Options
-	rules []*rules.Rule
-	total int
+	org    *Org
+	opts   Options
+	rules  []*rules.Rule
+	total  int
+	intern *interner
 
 	mu      sync.Mutex
 	done    int
@@ -374,8 +375,10 @@ func (s *scan) account(ctx context.Context, a Account) (out accountScan) {
 		return out
 	}
 	out.result.Status = finding.AccountScanned
+	out.findings = make([]finding.Finding, 0, len(rep.Findings))
 	for _, f := range rep.Findings {
 		f.Account = ref
+		s.intern.finding(&f)
 		out.findings = append(out.findings, f)
 	}
 	for _, e := range rep.Errors {
