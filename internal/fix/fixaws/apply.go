@@ -374,6 +374,8 @@ func (a *applier) distributions(ctx context.Context, p *plan.Plan, rep *Report, 
 		}
 		r := DistributionResult{ID: d.ID, Name: ch.Resource.Name}
 		switch {
+		case ch.Action != plan.Update && d.Skip == plan.SkipUnread:
+			r.Status, r.Reason = StatusFailed, ch.Error
 		case ch.Action != plan.Update:
 			r.Status, r.Reason = StatusSkipped, ch.Summary
 			if d.Skip == plan.SkipCompliant {

@@ -145,3 +145,68 @@ func TestBackupNamesFromValidIDs(t *testing.T) {
 		}
 	}
 }
+
+// listFault fails every ListDistributions call for a page after the first.
+type listFault struct{ next http.Handler }
+
+func (f listFault) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/distribution") && r.URL.Query().Get("Marker") != "" {
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`<?xml version="1.0"?><ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>injected</Message></Error><RequestId>r2</RequestId></ErrorResponse>`))
+		return
+	}
+	f.next.ServeHTTP(w, r)
+}
+
+// TestPlanNotAllOrNothing: when the list of distributions breaks off, the
+// distributions read are planned and fixed; the rest, and each named one that
+// could not be read, are reported failed with the reason.
+func TestPlanNotAllOrNothing(t *testing.T) {
+	emu, url := testEmulator(t, emulator.Options{})
+	ids := seedMany(t, url, 105, "paged")
+	srv := httptest.NewServer(listFault{emu})
+	t.Cleanup(srv.Close)
+	cfg := retryingConfig(t, srv.URL, nil, 2)
+	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
+	if err != nil {
+		t.Fatalf("planning aborted: %v", err)
+	}
+	if n := p.Counts()[plan.Update]; n != 100 {
+		t.Errorf("%d updates planned, want the 100 listed", n)
+	}
+	rep, err := Apply(context.Background(), p, testApplyOptions(cfg, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Fixed != 100 || rep.Summary.Failed != 1 || rep.Complete() {
+		t.Errorf("summary %+v", rep.Summary)
+	}
+	failed := resultOf(t, rep, "")
+	if failed.Status != StatusFailed || !strings.Contains(failed.Reason, "ServiceUnavailable") {
+		t.Errorf("the rest: %+v", failed)
+	}
+	// Named distributions not reached by the list are each reported failed.
+	var unlisted []string
+	for _, id := range ids {
+		found := false
+		for _, d := range rep.Distributions {
+			found = found || d.ID == id
+		}
+		if !found {
+			unlisted = append(unlisted, id)
+		}
+	}
+	if len(unlisted) != 5 {
+		t.Fatalf("%d distributions not listed, want 5", len(unlisted))
+	}
+	p, err = MakePlan(context.Background(), PlanOptions{Config: cfg, Distributions: unlisted[:2]})
+	if err != nil {
+		t.Fatalf("planning named distributions aborted: %v", err)
+	}
+	for _, c := range changesOf(p, plan.TypeDistribution) {
+		if c.Distribution.Skip != plan.SkipUnread || !strings.Contains(c.Error, "could not be read") {
+			t.Errorf("%s: %+v", c.Resource.ID, c)
+		}
+	}
+}

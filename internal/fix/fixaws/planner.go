@@ -118,6 +118,9 @@ type planner struct {
 	cf     *cloudfront.Client
 	iam    *iam.Client
 	kin    *kinesis.Client
+	// listErr is set when the list of distributions broke off: those read
+	// are planned, the rest are reported as not read.
+	listErr error
 }
 
 func (p *planner) defaults() {
@@ -444,7 +447,10 @@ func (p *planner) judge(ctx context.Context) ([]rules.Verdict, identity, error) 
 		return nil, identity{}, errors.New("finding the account (sts:GetCallerIdentity): no account in the response")
 	}
 	if res.ReadErr != nil {
-		return nil, identity{}, res.ReadErr
+		if len(inv.Distributions) == 0 || ctx.Err() != nil {
+			return nil, identity{}, res.ReadErr
+		}
+		p.listErr = res.ReadErr // plan what was read; say what was not
 	}
 	id := identity{account: inv.Account, partition: inv.Partition}
 	if id.partition == "" {
@@ -483,11 +489,35 @@ func (p *planner) distributions(verdicts []rules.Verdict, configARN string) ([]p
 			missing = append(missing, id)
 		}
 	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
+	sort.Strings(missing)
+	switch {
+	case len(missing) > 0 && p.listErr != nil:
+		for _, id := range missing {
+			out = append(out, unreadChange(id, fmt.Sprintf("could not be read: %v", p.listErr)))
+		}
+	case len(missing) > 0:
 		return nil, fmt.Errorf("no distribution with ID %s in account %s", strings.Join(missing, ", "), p.id.account)
+	case p.listErr != nil && len(wanted) == 0:
+		out = append(out, unreadChange("", fmt.Sprintf("the distributions after the first %d could not be read: %v", len(verdicts), p.listErr)))
 	}
 	return out, nil
+}
+
+// unreadChange is a distribution (or, with no ID, the rest of the list)
+// that could not be read: nothing is done to it, and the apply reports it
+// failed with the reason.
+func unreadChange(id, reason string) plan.Change {
+	res := plan.Resource{Type: plan.TypeDistribution, ID: id}
+	if id == "" {
+		res.Name = "(the distributions not listed)"
+	}
+	return plan.Change{
+		Action:       plan.None,
+		Resource:     res,
+		Summary:      "not planned: " + reason,
+		Error:        reason,
+		Distribution: &plan.Distribution{ID: id, Skip: plan.SkipUnread},
+	}
 }
 
 // distView is what planning needs of a distribution.

@@ -134,6 +134,12 @@ func checkConfig(p *plan.Plan, c plan.Change, st *plan.Stream, r *plan.Role) err
 
 func checkDistributionChange(c plan.Change, cfg *plan.RealtimeLogConfig) error {
 	d := c.Distribution
+	if d.Skip == plan.SkipUnread && c.Action == plan.None {
+		if d.ID == "" {
+			return nil // the rest of a list that broke off
+		}
+		return checkDistributionID(d.ID)
+	}
 	if err := checkDistributionID(d.ID); err != nil {
 		return err
 	}
@@ -207,6 +213,8 @@ func Describe(p *plan.Plan) {
 				c.Summary = "skipped: disabled"
 			case d.Skip == plan.SkipSuppressed:
 				c.Summary = "skipped: the team accepts its CF-001 finding"
+			case d.Skip == plan.SkipUnread:
+				c.Summary = "not planned: it could not be read"
 			default:
 				c.Summary = "left as it is"
 			}

@@ -170,7 +170,7 @@ type Distribution struct {
 	ConfigARN string     `json:"config_arn,omitempty"`
 	Behaviors []Behavior `json:"behaviors,omitempty"`
 	// Skip says why a distribution with Action None is left alone:
-	// SkipDisabled, SkipCompliant or SkipSuppressed.
+	// SkipDisabled, SkipCompliant, SkipSuppressed or SkipUnread.
 	Skip string `json:"skip,omitempty"`
 }
 
@@ -181,6 +181,9 @@ const (
 	// SkipSuppressed: the team accepts its CF-001 finding (an ignore entry
 	// or an inline ignore), so it is not changed.
 	SkipSuppressed = "suppressed"
+	// SkipUnread: the distribution could not be read (Change.Error says
+	// why); an apply reports it failed.
+	SkipUnread = "unread"
 )
 
 // Behavior names one cache behavior of a distribution.
