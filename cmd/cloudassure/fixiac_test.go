@@ -153,7 +153,7 @@ func TestFixIaCBrokenFile(t *testing.T) {
 		err  string
 	}{
 		{[]string{"fix", "iac", "--sampling-rate", "5"}, "only goes with --create-resources"},
-		{[]string{"fix", "iac", "--plan", "p.json", "."}, "--plan takes no PATH"},
+		{[]string{"fix", "iac", "--plan", "p.json", "--fields", "timestamp"}, "only goes with --create-resources"},
 		{[]string{"fix", "iac", "--format", "xml"}, "unknown format"},
 	} {
 		if r := runIn(t, dir, nil, tt.args...); r.code != 2 || !strings.Contains(r.stderr, tt.err) {

@@ -32,8 +32,8 @@ type fixIaCOptions struct {
 	now             func() time.Time
 }
 
-// fixIaCPlanFlags shape a new plan; a saved plan (--plan) already says what to do.
-var fixIaCPlanFlags = []string{"create-resources", "sampling-rate", "fields", "config", "include-disabled", "exclude"}
+// fixIaCPlanFlags shape a new plan; a saved plan (--plan) records them.
+var fixIaCPlanFlags = []string{"create-resources", "sampling-rate", "fields", "include-disabled", "exclude"}
 
 // newFixIaCCmd builds fix iac; runF, when set, replaces the run (tests of
 // flag parsing).
@@ -51,15 +51,17 @@ func newFixIaCCmd(ios *IO, runF func(*fixIaCOptions) error) *cobra.Command {
 			"included; every patch is re-read and checked against CF-001 before it is offered.\n\n" +
 			"Without --write, print the unified diff of every file and the plan; with --write, write the files\n" +
 			"(atomically, keeping their mode; --backup-dir keeps copies). --plan-out saves the plan; --plan FILE\n" +
-			"--write writes exactly that plan later, refusing files changed since. Terraform plan JSON is never\n" +
-			"patched. Exit codes: 0 when every file was patched or needed nothing, 2 when a file could not be\n" +
-			"handled (it is left as it is and reported) or the command line was wrong.",
+			"[PATH...] --write writes exactly that plan later: only files inside the PATHs (default: the working\n" +
+			"directory; symlinks followed), only with the patches planning them again now gives, refusing files\n" +
+			"changed since. Nothing is ever written through a symlink to outside the PATHs. Terraform plan JSON\n" +
+			"is never patched. Exit codes: 0 when every file was patched or needed nothing, 2 when a file could\n" +
+			"not be handled (it is left as it is and reported) or the command line was wrong.",
 		Example: "  cloudassure fix iac infra/                          # show the diff and the plan\n" +
 			"  cloudassure fix iac infra/ > fix.diff && patch -p1 < fix.diff\n" +
 			"  cloudassure fix iac --write infra/                  # patch the files\n" +
 			"  cloudassure fix iac --create-resources --write cdn.yaml\n" +
 			"  cloudassure fix iac --plan-out fix.json infra/      # save the plan for review\n" +
-			"  cloudassure fix iac --plan fix.json --write         # write exactly that plan",
+			"  cloudassure fix iac --plan fix.json --write infra/  # write exactly that plan, inside infra/",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.paths = args
 			o.changed = cmd.Flags().Changed
@@ -107,12 +109,9 @@ func (o *fixIaCOptions) validate() error {
 		}
 	}
 	if o.planIn != "" {
-		if len(o.paths) > 0 {
-			return errors.New("--plan takes no PATH: the saved plan names its files")
-		}
 		for _, f := range fixIaCPlanFlags {
 			if o.changed(f) {
-				return fmt.Errorf("--%s cannot be used with --plan (the saved plan already says what to do)", f)
+				return fmt.Errorf("--%s cannot be used with --plan (the saved plan records the options it was made with)", f)
 			}
 		}
 	}
@@ -148,9 +147,9 @@ func (o *fixIaCOptions) run(cmd *cobra.Command, ios *IO) error {
 		} else if p.HasChanges() {
 			how := "cloudassure fix iac --write with the same paths and flags"
 			if o.planIn != "" {
-				how = "cloudassure fix iac --plan " + o.planIn + " --write"
+				how = strings.TrimSpace("cloudassure fix iac --plan " + o.planIn + " --write " + strings.Join(o.paths, " "))
 			} else if o.planOut != "" {
-				how += ", or cloudassure fix iac --plan " + o.planOut + " --write"
+				how += ", or " + strings.TrimSpace("cloudassure fix iac --plan "+o.planOut+" --write "+strings.Join(o.paths, " "))
 			}
 			fmt.Fprintf(ios.Out, "\nTo write these changes: %s.\n", how)
 		}
@@ -159,7 +158,23 @@ func (o *fixIaCOptions) run(cmd *cobra.Command, ios *IO) error {
 		}
 		return nil
 	}
-	rep, err := fixiac.Apply(p, fixiac.ApplyOptions{BackupDir: o.backupDir, Now: o.now})
+	within := o.paths
+	if len(within) == 0 {
+		within = []string{"."}
+	}
+	ao := fixiac.ApplyOptions{BackupDir: o.backupDir, Now: o.now, Within: within}
+	if o.planIn != "" {
+		// A saved plan is written only as planning its files again gives.
+		cfg, err := settings.Load(o.policyPath)
+		if err != nil {
+			return err
+		}
+		ao.Expected, err = fixiac.Replan(cmd.Context(), p, fixiac.Options{Paths: within, Policy: cfg.Policy, Ignores: cfg.Ignore, Now: o.now})
+		if err != nil {
+			return err
+		}
+	}
+	rep, err := fixiac.Apply(p, ao)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,8 @@ func TestFixIaCFlags(t *testing.T) {
 		{"sampling rate without create", []string{"--sampling-rate", "50"}, "only goes with --create-resources"},
 		{"fields without create", []string{"--fields", "timestamp"}, "only goes with --create-resources"},
 		{"sampling rate out of range", []string{"--create-resources", "--sampling-rate", "0"}, "from 1 to 100"},
-		{"plan with paths", []string{"--plan", "p.json", "infra"}, "--plan takes no PATH"},
+		{"plan with paths", []string{"--plan", "p.json", "--write", "infra"}, ""},
+		{"plan with its policy", []string{"--plan", "p.json", "--config", "team.yaml"}, ""},
 		{"plan with plan flags", []string{"--plan", "p.json", "--create-resources"}, "cannot be used with --plan"},
 		{"backups without write", []string{"--backup-dir", "b"}, "--backup-dir only goes with --write"},
 	}
@@ -103,5 +104,48 @@ func TestFixIaCRun(t *testing.T) {
 	(&plan.Plan{Version: plan.Version, Kind: plan.KindAWS}).Save("aws.json")
 	if r := runFix(t, "", "fix", "iac", "--plan", "aws.json"); r.code != 2 || !strings.Contains(r.stderr, "is a fix aws plan") {
 		t.Errorf("aws plan: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// TestFixIaCSavedPlanInsidePaths: fix iac --plan FILE --write PATH writes
+// only the files of the plan inside PATH, and only as planning them again
+// gives; the others are refused and the exit code says so.
+func TestFixIaCSavedPlanInsidePaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	tmpl := "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Cdn:\n    Type: AWS::CloudFront::Distribution\n" +
+		"    Properties:\n      DistributionConfig:\n        Enabled: true\n        DefaultCacheBehavior:\n          TargetOriginId: web\n"
+	for _, f := range []string{"a/cdn.yaml", "b/cdn.yaml"} {
+		os.MkdirAll(filepath.Dir(f), 0o755)
+		os.WriteFile(f, []byte(tmpl), 0o644)
+	}
+	if r := runFix(t, "", "fix", "iac", "--plan-out", "plan.json", "a", "b"); r.code != 0 {
+		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := runFix(t, "", "fix", "iac", "--plan", "plan.json", "--write", "a")
+	if r.code != ExitIncomplete || !strings.Contains(r.stdout, "wrote "+filepath.Join("a", "cdn.yaml")) ||
+		!strings.Contains(r.stdout, "refused "+filepath.Join("b", "cdn.yaml")+": it resolves to") {
+		t.Errorf("exit %d, want %d, a written and b refused:\n%s%s", r.code, ExitIncomplete, r.stdout, r.stderr)
+	}
+	if data, _ := os.ReadFile(filepath.Join("b", "cdn.yaml")); string(data) != tmpl {
+		t.Errorf("b/cdn.yaml was written:\n%s", data)
+	}
+}
+
+// TestFixIaCUnparsablePlanJSON: a Terraform plan JSON that cannot be parsed
+// is reported by name and the exit code is 2, as for scan iac.
+func TestFixIaCUnparsablePlanJSON(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile("tfplan.json", []byte(`{"format_version": "1.2", "resource_changes": [`), 0o644)
+	for _, args := range [][]string{{"fix", "iac"}, {"scan", "iac"}} {
+		r := runFix(t, "", args...)
+		if r.code != 2 || !strings.Contains(r.stdout, "tfplan.json") {
+			t.Errorf("%v: exit %d, want 2 naming tfplan.json:\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := runFix(t, "", "fix", "iac")
+	if !strings.Contains(r.stdout, "cannot parse") {
+		t.Errorf("fix iac does not say it cannot parse the plan:\n%s", r.stdout)
 	}
 }

@@ -1,6 +1,8 @@
 package fixiac
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +24,13 @@ type ApplyOptions struct {
 	BackupDir string
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// Within, when set, are the paths given on the command line: a file
+	// is written only if it resolves, symlinks followed, inside one of
+	// them; any other is refused.
+	Within []string
+	// Expected, when set, is asked about every file before it is written,
+	// with the text its patch gives; an error refuses the file (see Replan).
+	Expected func(file string, patched []byte) error
 }
 
 // File statuses in a Report.
@@ -113,6 +122,7 @@ func Apply(p *plan.Plan, o ApplyOptions) (*Report, error) {
 		o.Now = time.Now
 	}
 	stamp := o.Now().UTC().Format("20060102T150405Z")
+	roots := resolveRoots(o.Within)
 	rep := &Report{Files: []FileResult{}, Summary: map[string]int{}}
 	for _, c := range p.Changes {
 		res := FileResult{File: c.Resource.File}
@@ -123,7 +133,7 @@ func Apply(p *plan.Plan, o ApplyOptions) (*Report, error) {
 				res.Status, res.Message = StatusNotHandled, c.Error
 			}
 		default:
-			res = applyChange(c, o.BackupDir, stamp)
+			res = applyChange(c, o, roots, stamp)
 			if res.Status == StatusWritten && c.Error != "" {
 				res.Status, res.Message = StatusPartial, c.Error
 			}
@@ -134,7 +144,8 @@ func Apply(p *plan.Plan, o ApplyOptions) (*Report, error) {
 	return rep, nil
 }
 
-func applyChange(c plan.Change, backupDir, stamp string) FileResult {
+func applyChange(c plan.Change, o ApplyOptions, roots []string, stamp string) FileResult {
+	backupDir := o.BackupDir
 	file := c.Resource.File
 	res := FileResult{File: file, Status: StatusFailed}
 	if c.Resource.Type != plan.TypeFile || file == "" {
@@ -144,6 +155,11 @@ func applyChange(c plan.Change, backupDir, stamp string) FileResult {
 	target, err := filepath.EvalSymlinks(file)
 	if err != nil {
 		res.Message = readErrText(err)
+		return res
+	}
+	if o.Within != nil && !insideAny(target, roots) {
+		res.Status = StatusRefused
+		res.Message = fmt.Sprintf("it resolves to %s, outside the paths given (%s): fix iac writes only inside them", target, strings.Join(o.Within, ", "))
 		return res
 	}
 	info, err := os.Stat(target)
@@ -170,6 +186,12 @@ func applyChange(c plan.Change, backupDir, stamp string) FileResult {
 		return res
 	}
 	data := []byte(newText)
+	if o.Expected != nil {
+		if err := o.Expected(file, data); err != nil {
+			res.Status, res.Message = StatusRefused, err.Error()
+			return res
+		}
+	}
 	if err := checkParses(file, data); err != nil {
 		res.Message = "the patched file would not parse, so it was not written: " + err.Error()
 		return res
@@ -220,4 +242,84 @@ func backupName(path string) string {
 		}
 	}
 	return filepath.FromSlash(strings.Join(parts, "/"))
+}
+
+// resolveRoots returns paths made absolute with their symlinks followed.
+func resolveRoots(paths []string) []string {
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		out = append(out, resolvePath(p))
+	}
+	return out
+}
+
+// resolvePath is p absolute with its symlinks followed, as far as it exists.
+func resolvePath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	return abs
+}
+
+// insideAny reports whether target (resolved) is one of roots or below one.
+func insideAny(target string, roots []string) bool {
+	target = resolvePath(target)
+	for _, r := range roots {
+		rel, err := filepath.Rel(r, target)
+		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// Replan makes the plan again, over o.Paths with the options the saved plan
+// p was made with, and returns the check Apply's Expected wants: a file may
+// be written only with the text the new plan gives it. A saved plan then
+// cannot write what fix iac would not plan now, whatever was edited in it.
+func Replan(ctx context.Context, p *plan.Plan, o Options) (func(file string, patched []byte) error, error) {
+	if p.IaC != nil {
+		o.CreateResources = p.IaC.CreateResources
+		o.IncludeDisabled = p.IaC.IncludeDisabled
+		o.SamplingRate = p.IaC.SamplingRate
+		o.Fields = p.IaC.Fields
+		o.Exclude = p.IaC.Exclude
+	}
+	fresh, err := MakePlan(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("planning again to check the saved plan: %w", err)
+	}
+	want := map[string][]byte{}
+	for _, c := range fresh.Changes {
+		if c.Action != plan.Update {
+			continue
+		}
+		old, err := os.ReadFile(c.Resource.File)
+		if err != nil {
+			continue // no text to compare with: the file is refused
+		}
+		text, err := applyPatch(string(old), c.Patch)
+		if err != nil {
+			continue
+		}
+		want[resolvePath(c.Resource.File)] = []byte(text)
+	}
+	paths := strings.Join(o.Paths, ", ")
+	if paths == "" {
+		paths = "."
+	}
+	return func(file string, patched []byte) error {
+		w, ok := want[resolvePath(file)]
+		switch {
+		case !ok:
+			return fmt.Errorf("planning it again now (over %s, with the plan's options) changes nothing in it: make a new plan", paths)
+		case !bytes.Equal(w, patched):
+			return fmt.Errorf("its patch is not what planning it again now (over %s, with the plan's options) gives: make a new plan", paths)
+		}
+		return nil
+	}, nil
 }

@@ -117,11 +117,12 @@ func (o Options) withDefaults() (Options, error) {
 // with single files are in the plan (Action None with Error set); the error
 // return is for options that cannot be used, or ctx ending.
 func MakePlan(ctx context.Context, o Options) (*plan.Plan, error) {
+	given := &plan.IaCOptions{CreateResources: o.CreateResources, IncludeDisabled: o.IncludeDisabled, SamplingRate: o.SamplingRate, Fields: o.Fields, Exclude: o.Exclude}
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	p := &plan.Plan{Version: plan.Version, Kind: plan.KindIaC, CreatedAt: o.Now().UTC(), Changes: []plan.Change{}}
+	p := &plan.Plan{Version: plan.Version, Kind: plan.KindIaC, CreatedAt: o.Now().UTC(), IaC: given, Changes: []plan.Change{}}
 	files, tfDirs, unreadable := iac.Discover(o.Paths, o.Exclude)
 	for _, e := range unreadable {
 		p.Changes = append(p.Changes, errorChange(e.Range.File, e.Message))
@@ -169,8 +170,11 @@ func fixFile(name string, o *Options) []plan.Change {
 // never patched; its .tf source is.
 func planFile(name string, data []byte, o *Options) []plan.Change {
 	inv, err := tfplan.Read(name, data, func(string) (model.Range, bool) { return model.Range{}, false })
-	if err != nil || inv == nil {
-		return nil // scan iac reports why it cannot be read
+	if err != nil {
+		return []plan.Change{errorChange(name, "cannot parse: "+readErrorText(err))}
+	}
+	if inv == nil {
+		return nil
 	}
 	var failing []string
 	for _, j := range judge(inv, o) {

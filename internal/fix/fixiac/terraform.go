@@ -757,6 +757,13 @@ func patchTF(f *tfFile, e *tfEdit, trav hcl.Traversal) ([]byte, error) {
 		}
 		out = append(out, withEOL(string(hclwrite.Format([]byte(block))), eol)...)
 	}
+	if bytes.Equal(hclwrite.Format(f.src), f.src) {
+		// The file is written as terraform fmt writes it (its formatter is
+		// hclwrite's): keep it so, which realigns the = of the arguments
+		// next to the one added. Nothing else moves, since the rest is
+		// formatted already.
+		out = hclwrite.Format(out)
+	}
 	return out, nil
 }
 

@@ -66,8 +66,20 @@ type Plan struct {
 	// Account is the AWS account a Kind "aws" plan was made for.
 	Account string `json:"account,omitempty"`
 	// Region is the region of the regional resources (the Kinesis stream).
-	Region  string   `json:"region,omitempty"`
-	Changes []Change `json:"changes"`
+	Region string `json:"region,omitempty"`
+	// IaC are the options a Kind "iac" plan was made with: what a saved
+	// plan is made again with before it is written, to check it.
+	IaC     *IaCOptions `json:"iac,omitempty"`
+	Changes []Change    `json:"changes"`
+}
+
+// IaCOptions are the options that shape a fix iac plan.
+type IaCOptions struct {
+	CreateResources bool     `json:"create_resources,omitempty"`
+	IncludeDisabled bool     `json:"include_disabled,omitempty"`
+	SamplingRate    int      `json:"sampling_rate,omitempty"`
+	Fields          []string `json:"fields,omitempty"`
+	Exclude         []string `json:"exclude,omitempty"`
 }
 
 // Resource names what a change is about.

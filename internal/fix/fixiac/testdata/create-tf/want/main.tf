@@ -2,8 +2,8 @@ resource "aws_cloudfront_distribution" "web" {
   enabled = true
 
   default_cache_behavior {
-    target_origin_id       = "web"
-    viewer_protocol_policy = "allow-all"
+    target_origin_id        = "web"
+    viewer_protocol_policy  = "allow-all"
     realtime_log_config_arn = aws_cloudfront_realtime_log_config.realtime_logs.arn
   }
 }

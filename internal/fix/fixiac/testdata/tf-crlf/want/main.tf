@@ -2,7 +2,7 @@ resource "aws_cloudfront_distribution" "web" {
   enabled = true
   # comment
   default_cache_behavior {
-    target_origin_id = "web"
+    target_origin_id        = "web"
     realtime_log_config_arn = var.realtime_log_config_arn
   }
 }

@@ -1,8 +1,8 @@
 resource "aws_cloudfront_distribution" "web" {
   enabled = var.enabled
   default_cache_behavior {
-    target_origin_id       = "web"
-    viewer_protocol_policy = "allow-all"
+    target_origin_id        = "web"
+    viewer_protocol_policy  = "allow-all"
     realtime_log_config_arn = var.realtime_log_config_arn
   }
 }

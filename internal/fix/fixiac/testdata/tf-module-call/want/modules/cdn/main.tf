@@ -10,8 +10,8 @@ resource "aws_cloudfront_distribution" "this" {
     realtime_log_config_arn = var.log_arn
   }
   ordered_cache_behavior {
-    path_pattern     = "/raw/*"
-    target_origin_id = "cdn"
+    path_pattern            = "/raw/*"
+    target_origin_id        = "cdn"
     realtime_log_config_arn = var.log_arn
   }
 }
