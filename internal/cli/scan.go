@@ -69,7 +69,7 @@ func (a *awsFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.profile, "profile", "", "AWS named profile (default: AWS_PROFILE or the default profile)")
 	cmd.Flags().StringVar(&a.region, "region", "", "AWS region for Kinesis look-ups without one in the ARN (CloudFront is global)")
 	cmd.Flags().StringVar(&a.endpointURL, "endpoint-url", "", "send every API call to this endpoint (default: AWS_ENDPOINT_URL)")
-	cmd.Flags().IntVar(&a.concurrency, "concurrency", 8, "stream and role look-ups in flight at once")
+	cmd.Flags().IntVar(&a.concurrency, "concurrency", 8, "stream and role look-ups in flight at once, per service")
 	cmd.Flags().DurationVar(&a.timeout, "timeout", 10*time.Minute, "give up the scan after this long")
 }
 

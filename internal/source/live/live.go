@@ -32,11 +32,13 @@ import (
 type Options struct {
 	// Config is the SDK configuration (credentials, region, endpoint, retryer).
 	Config aws.Config
-	// Concurrency bounds the stream and role look-ups in flight; default 8.
+	// Concurrency bounds the look-ups in flight per service (streams, and
+	// roles, are each looked up Concurrency at a time); default 8.
 	Concurrency int
 	// PageSize is MaxItems for list calls; default (and CloudFront's maximum) 100.
 	PageSize int32
-	// Progress, when set, is told what the reader is doing.
+	// Progress, when set, is told what the reader is doing; it is called
+	// from several goroutines at once (streams and roles are read together).
 	Progress func(Progress)
 	// DistributionsOnly reads the account and its distributions and stops
 	// there: no real-time log configs, streams or roles (CF-001 needs none).
