@@ -31,12 +31,21 @@ func TestUnresolvedConditionNeverHidesABehavior(t *testing.T) {
 		{"one behavior that exists only in prod, logging",
 			"        CacheBehaviors:\n          - !If [IsProd, {PathPattern: /api/*, RealtimeLogConfigArn: arn:a}, !Ref AWS::NoValue]\n",
 			finding.Pass, ""},
+		{"the whole DistributionConfig, the second branch's behavior without the config",
+			"",
+			finding.Fail, `behavior "/api/*" has no real-time log config when condition IsProd is false`},
 		{"the ARN with AWS::NoValue on one side",
 			"        CacheBehaviors:\n          - PathPattern: /api/*\n            RealtimeLogConfigArn: !If [IsProd, arn:a, !Ref AWS::NoValue]\n",
 			finding.Fail, `behavior "/api/*" has no real-time log config when condition IsProd is false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			inv := mustRead(t, head+tc.behaviors)
+			src := head + tc.behaviors
+			if tc.behaviors == "" {
+				src = strings.Replace(head, "      DistributionConfig:\n        Enabled: true\n        DefaultCacheBehavior: {RealtimeLogConfigArn: arn:a}\n",
+					"      DistributionConfig: !If\n        - IsProd\n        - {Enabled: true, DefaultCacheBehavior: {RealtimeLogConfigArn: arn:a}, CacheBehaviors: [{PathPattern: /api/*, RealtimeLogConfigArn: arn:a}]}\n"+
+						"        - {Enabled: true, DefaultCacheBehavior: {RealtimeLogConfigArn: arn:a}, CacheBehaviors: [{PathPattern: /api/*}]}\n", 1)
+			}
+			inv := mustRead(t, src)
 			r, _ := rules.Find("CF-001")
 			fs := rules.Run(inv, []*rules.Rule{r}, rules.Options{Policy: rules.DefaultPolicy()})
 			if len(fs) != 1 {

@@ -85,6 +85,9 @@ func (e *evaluator) behavior(v val, rng model.Range, isDefault bool) *model.Beha
 		}
 	}
 	av, k, n := e.field(v, "RealtimeLogConfigArn")
+	if v.truncated || av.truncated {
+		e.exhausted = true // too many branches to judge each
+	}
 	b.RealtimeLogConfigARN = stringValue(av, e.origin(k, n, rng))
 	// A condition that cannot be resolved must not hide a missing config:
 	// a branch without one fails, named by its condition.
@@ -116,13 +119,8 @@ type item struct {
 // that cannot be resolved as a whole (!Ref ListParam) has no entries.
 func (e *evaluator) listItems(v val, n *yaml.Node) []item {
 	var out []item
-	if ln := deref(n); ln != nil && ln.Kind == yaml.SequenceNode && !isTagged(ln) {
-		for _, c := range ln.Content {
-			if iv := e.eval(c); iv.state != model.Absent {
-				out = append(out, item{iv, c})
-			}
-		}
-		return out
+	if v.truncated {
+		e.exhausted = true // too many branches to judge each
 	}
 	if len(v.alts) > 0 {
 		// A list chosen by a condition that cannot be resolved: the
@@ -138,6 +136,14 @@ func (e *evaluator) listItems(v val, n *yaml.Node) []item {
 				}
 				iv.when = both(a.when, iv.when)
 				out = append(out, item{iv, node})
+			}
+		}
+		return out
+	}
+	if ln := deref(n); ln != nil && ln.Kind == yaml.SequenceNode && !isTagged(ln) {
+		for _, c := range ln.Content {
+			if iv := e.eval(c); iv.state != model.Absent {
+				out = append(out, item{iv, c})
 			}
 		}
 		return out

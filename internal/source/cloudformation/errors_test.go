@@ -199,3 +199,23 @@ func TestReadBudgetExhausted(t *testing.T) {
 		t.Errorf("error = %+v", e)
 	}
 }
+
+// TestReadTooManyBranches: more branches of unresolvable conditions than
+// can be judged one by one is an error, not a PASS over the ones kept.
+func TestReadTooManyBranches(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Parameters: {P: {Type: String}}\nConditions:\n")
+	for i := range 8 {
+		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P, v%d]\n", i, i)
+	}
+	expr := "!Ref AWS::NoValue"
+	for i := range 8 {
+		expr = fmt.Sprintf("!If [C%d, arn:x%d, %s]", i, i, expr)
+		expr = "{Fn::If: [C" + fmt.Sprint(i) + ", " + expr + ", " + expr + "]}"
+	}
+	b.WriteString("Resources:\n  D:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        DefaultCacheBehavior: {RealtimeLogConfigArn: " + expr + "}\n")
+	inv := mustRead(t, b.String())
+	if len(inv.Distributions) != 0 || len(inv.Errors) != 1 || inv.Errors[0].Resource != "D" {
+		t.Errorf("distributions %d, errors %v", len(inv.Distributions), inv.Errors)
+	}
+}

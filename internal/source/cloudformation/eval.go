@@ -117,7 +117,9 @@ func (e *evaluator) field(v val, key string) (val, *yaml.Node, *yaml.Node) {
 		}
 		return choice(vs...), kk, nn
 	case v.state == model.Unknown:
-		return unknown(), nil, nil
+		u := unknown()
+		u.truncated = v.truncated
+		return u, nil, nil
 	}
 	return absent(), nil, nil
 }

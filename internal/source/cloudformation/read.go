@@ -76,7 +76,7 @@ func Read(name string, data []byte) (*model.Inventory, error) {
 
 // budgetError says that r could not be read within the evaluation bounds.
 func budgetError(t *template, r *resource) *model.ReadError {
-	return t.errorAt(r.id, r.key, r.node, "the evaluation budget ran out (YAML aliases or nesting expand too far) while reading %s; it is not checked", r.typ)
+	return t.errorAt(r.id, r.key, r.node, "the evaluation budget ran out (YAML aliases, nesting or Fn::If branches on unresolvable conditions expand too far) while reading %s; it is not checked", r.typ)
 }
 
 // origin locates a property by its key and value nodes, or at fallback (the

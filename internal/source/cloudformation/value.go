@@ -39,6 +39,9 @@ type val struct {
 	// when, on a branch in alts, is the condition under which it is taken,
 	// e.g. "IsProd is false".
 	when string
+	// truncated is set when the value had more branches than maxAlts: they
+	// cannot all be judged, so the resource is an error.
+	truncated bool
 }
 
 // both joins two branch conditions.
@@ -140,6 +143,11 @@ func choice(branches ...val) val {
 	}
 	if len(alts) <= maxAlts {
 		v.alts = alts
+	} else {
+		v.truncated = true
+	}
+	for _, a := range alts {
+		v.truncated = v.truncated || a.truncated
 	}
 	return v
 }
