@@ -86,10 +86,18 @@ func Subject(m Message) string {
 	var parts []string
 	for _, k := range store.EventKinds {
 		if n := counts[string(k)]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(kindText[string(k)])))
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(plural(kindText[string(k)], n))))
 		}
 	}
 	return "cloudassure: " + strings.Join(parts, ", ")
+}
+
+// plural makes a kind's text plural for n > 1 ("New failure" -> "New failures").
+func plural(text string, n int) string {
+	if n == 1 || strings.HasSuffix(text, "ed") || strings.HasSuffix(text, "checked") {
+		return text
+	}
+	return text + "s"
 }
 
 // BehaviorLines lists the behaviors of e by path pattern.

@@ -62,6 +62,7 @@ func NewRoot(ios *IO) *cobra.Command {
 	root.SetErr(ios.Err)
 	root.SetIn(ios.In)
 	root.AddCommand(
+		newServeCmd(ios), newHistoryCmd(ios), newFindingsCmd(ios),
 		newScanCmd(ios),
 		newDemoCmd(ios),
 		newRulesCmd(ios),

@@ -16,6 +16,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cloudassure/cloudassure/internal/org"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/settings"
 	"github.com/cloudassure/cloudassure/internal/store"
@@ -56,9 +57,17 @@ type TargetConfig struct {
 	Region string `yaml:"region"`
 	// EndpointURL sends every call elsewhere (an emulator).
 	EndpointURL string `yaml:"endpoint_url"`
-	// Accounts, when set, are scanned by assuming RoleName in each.
+	// Accounts, when set, are scanned by assuming RoleName in each; with
+	// Org they select members (with OUs; default every account).
 	Accounts []string `yaml:"accounts"`
-	// RoleName is assumed in each of Accounts (arn:aws:iam::ID:role/RoleName).
+	// Org scans an AWS Organization: the credentials are the management
+	// account's (or a delegated administrator's); members through RoleName.
+	Org bool `yaml:"org"`
+	// OUs selects the members under these OU (or root) IDs; ExcludeAccounts drops some.
+	OUs             []string `yaml:"ous"`
+	ExcludeAccounts []string `yaml:"exclude_accounts"`
+	// RoleName is assumed in each member (arn:aws:iam::ID:role/RoleName);
+	// for Org it defaults to CloudAssureAudit.
 	RoleName string `yaml:"role_name"`
 	// ExternalID is passed to AssumeRole.
 	ExternalID string `yaml:"external_id"`
@@ -195,7 +204,15 @@ func (c *Config) check() error {
 			return fmt.Errorf("target %s: schedule %q: %w", t.Name, t.Schedule, err)
 		}
 		t.schedule = sch
-		if len(t.Accounts) > 0 && t.RoleName == "" {
+		if t.Org {
+			sel := org.Selection{Accounts: t.Accounts, OUs: t.OUs, Exclude: t.ExcludeAccounts}
+			if err := sel.Validate(); err != nil {
+				return fmt.Errorf("target %s: %w", t.Name, err)
+			}
+		} else if len(t.OUs) > 0 || len(t.ExcludeAccounts) > 0 {
+			return fmt.Errorf("target %s: ous and exclude_accounts need org: true", t.Name)
+		}
+		if !t.Org && len(t.Accounts) > 0 && t.RoleName == "" {
 			return fmt.Errorf("target %s: accounts need role_name (the role assumed in each)", t.Name)
 		}
 		for _, a := range t.Accounts {

@@ -113,14 +113,26 @@ func (w *roundWorker) Work(ctx context.Context, job *river.Job[RoundArgs]) error
 type pgxTx = pgx.Tx
 
 type riverQueue[TTx any] struct {
-	client *river.Client[TTx]
-	close  func()
+	client  *river.Client[TTx]
+	close   func()
+	started bool
 }
 
-func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
+func (q *riverQueue[TTx]) Start(ctx context.Context) error {
+	// The client outlives the start context: Stop ends it.
+	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	q.started = true
+	return nil
+}
 
+// Stop waits for the jobs in flight to finish, then closes the pool.
 func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
-	err := q.client.Stop(ctx)
+	var err error
+	if q.started {
+		err = q.client.Stop(ctx)
+	}
 	if q.close != nil {
 		q.close()
 	}

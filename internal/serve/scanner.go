@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/engine"
 	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/org"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 	"github.com/cloudassure/cloudassure/internal/store"
 )
@@ -25,13 +28,43 @@ type Scanner interface {
 	Scan(ctx context.Context, t *TargetConfig, account string) (store.ScanRecord, error)
 }
 
-// LiveScanner scans live accounts through engine.Run.
+// LiveScanner scans live accounts through engine.Run, and Organizations
+// through internal/org (listing, selection, the audit role in each member,
+// per-account rate limits).
 type LiveScanner struct {
 	// BaseConfig returns the SDK configuration of a target before any role is
 	// assumed; nil loads it the way the AWS CLI does (profile, region, endpoint).
 	BaseConfig func(ctx context.Context, t *TargetConfig) (aws.Config, error)
 	// Version is written into reports.
 	Version string
+
+	mu   sync.Mutex
+	orgs map[string]*org.Org // per target, listed by the latest round this process ran
+}
+
+func (s *LiveScanner) openOrg(ctx context.Context, t *TargetConfig, fresh bool) (*org.Org, error) {
+	s.mu.Lock()
+	o := s.orgs[t.Name]
+	s.mu.Unlock()
+	if o != nil && !fresh {
+		return o, nil
+	}
+	cfg, err := s.base(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	o, err = org.Open(ctx, org.Options{Config: cfg, RoleName: t.RoleName, ExternalID: t.ExternalID,
+		Selection: org.Selection{Accounts: t.Accounts, OUs: t.OUs, Exclude: t.ExcludeAccounts}})
+	if err != nil {
+		return nil, fmt.Errorf("target %s: %w", t.Name, err)
+	}
+	s.mu.Lock()
+	if s.orgs == nil {
+		s.orgs = map[string]*org.Org{}
+	}
+	s.orgs[t.Name] = o
+	s.mu.Unlock()
+	return o, nil
 }
 
 var _ Scanner = (*LiveScanner)(nil)
@@ -49,6 +82,17 @@ func (s *LiveScanner) base(ctx context.Context, t *TargetConfig) (aws.Config, er
 
 // Accounts returns the configured accounts, or the account of the target's credentials.
 func (s *LiveScanner) Accounts(ctx context.Context, t *TargetConfig) ([]string, error) {
+	if t.Org {
+		o, err := s.openOrg(ctx, t, true)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(o.Targets))
+		for i, a := range o.Targets {
+			ids[i] = a.ID
+		}
+		return ids, nil
+	}
 	if len(t.Accounts) > 0 {
 		return t.Accounts, nil
 	}
@@ -66,11 +110,28 @@ func (s *LiveScanner) Accounts(ctx context.Context, t *TargetConfig) ([]string, 
 // Scan reads one account (assuming the target's role in it when the target
 // lists accounts) and judges it with the target's rules and settings.
 func (s *LiveScanner) Scan(ctx context.Context, t *TargetConfig, account string) (store.ScanRecord, error) {
-	cfg, err := s.base(ctx, t)
-	if err != nil {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	var cfg aws.Config
+	var err error
+	if t.Org {
+		o, err := s.openOrg(ctx, t, false)
+		if err != nil {
+			return store.ScanRecord{}, err
+		}
+		started := time.Now().UTC()
+		if cfg, err = o.AccountConfig(ctx, account, nil); err != nil {
+			// The role cannot be assumed (removed, trust changed): nothing could be read.
+			now := time.Now().UTC()
+			rec := RecordFromReport(t, account, &finding.Report{StartedAt: started, FinishedAt: now})
+			rec.Complete = false
+			rec.Errors = []finding.ScanError{{Message: fmt.Sprintf("assume %s: %v", o.RoleARN(account), err), Operation: "sts:AssumeRole", Action: "sts:AssumeRole"}}
+			return rec, nil
+		}
+	} else if cfg, err = s.base(ctx, t); err != nil {
 		return store.ScanRecord{}, err
 	}
-	if len(t.Accounts) > 0 {
+	if !t.Org && len(t.Accounts) > 0 {
 		role := fmt.Sprintf("arn:aws:iam::%s:role/%s", account, t.RoleName)
 		prov := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), role, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "cloudassure"
@@ -81,8 +142,6 @@ func (s *LiveScanner) Scan(ctx context.Context, t *TargetConfig, account string)
 		cfg = cfg.Copy()
 		cfg.Credentials = aws.NewCredentialsCache(prov)
 	}
-	ctx, cancel := context.WithTimeout(ctx, t.timeout)
-	defer cancel()
 	res := engine.Run(ctx, engine.NewLive(live.Options{Config: cfg, Concurrency: 8}), engine.Options{
 		Rules: t.rules, Settings: engine.Settings{File: t.settings, IncludeDisabled: t.IncludeDisabled}, Version: s.Version,
 	})

@@ -64,7 +64,10 @@ func (s *Service) target(name string) *TargetConfig {
 func (s *Service) SyncTargets(ctx context.Context) error {
 	for _, t := range s.Config.Targets {
 		kind := "account"
-		if len(t.Accounts) > 0 {
+		switch {
+		case t.Org:
+			kind = "organization"
+		case len(t.Accounts) > 0:
 			kind = "accounts"
 		}
 		if err := s.Store.UpsertTarget(ctx, store.Target{Name: t.Name, Kind: kind, Schedule: t.Schedule}); err != nil {

@@ -18,7 +18,7 @@ type Suppression struct {
 	Key
 	Reason string `json:"reason"`
 	// ExpiresAt is when the suppression stops applying (zero: never).
-	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	// CreatedBy is the name of the token that suppressed it.
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`

@@ -40,9 +40,9 @@ type Account struct {
 	Name      string    `json:"name,omitempty"`
 	FirstSeen time.Time `json:"first_seen"`
 	// LastScan is when the latest scan (complete or not) finished.
-	LastScan time.Time `json:"last_scan,omitempty"`
+	LastScan time.Time `json:"last_scan,omitzero"`
 	// LastCompleteScan is when the latest complete scan finished.
-	LastCompleteScan time.Time `json:"last_complete_scan,omitempty"`
+	LastCompleteScan time.Time `json:"last_complete_scan,omitzero"`
 	// Failing counts the current FAIL findings that are not suppressed.
 	Failing int `json:"failing"`
 	// Stale counts the findings that the latest scans could not re-check.
@@ -170,9 +170,9 @@ type Delivery struct {
 	Status        string    `json:"status"`
 	BatchID       string    `json:"batch_id,omitempty"`
 	Attempts      int       `json:"attempts"`
-	NextAttemptAt time.Time `json:"next_attempt_at,omitempty"`
+	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
 	LastError     string    `json:"last_error,omitempty"`
-	FinishedAt    time.Time `json:"finished_at,omitempty"`
+	FinishedAt    time.Time `json:"finished_at,omitzero"`
 }
 
 // Page is one page of a list; Next is the cursor of the following page ("" at the end).
