@@ -138,6 +138,10 @@ func TestDemoHTML(t *testing.T) {
 		t.Errorf("%d distributions shown, the scan has %d", len(shown.Dists), s.Resources)
 	}
 	b.Screenshot(t, browsertest.OutputDir(t), "demo-report", 1280, 900)
+	// Nothing was blocked or failed in the page.
+	for _, p := range b.Problems() {
+		t.Errorf("the page reported: %s", p)
+	}
 	for _, u := range b.Requests() {
 		if u != "file://"+out {
 			t.Errorf("the report requested %s", u)

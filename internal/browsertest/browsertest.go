@@ -22,7 +22,9 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
 )
@@ -43,6 +45,7 @@ type Browser struct {
 
 	mu       sync.Mutex
 	requests []string
+	problems []string
 }
 
 // FindChromium returns the path of the Chromium executable, or "" when
@@ -123,13 +126,28 @@ func New(t testing.TB) *Browser {
 		}
 	})
 	chromedp.ListenTarget(bctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			b.mu.Lock()
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
 			b.requests = append(b.requests, e.Request.URL)
-			b.mu.Unlock()
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.LevelError {
+				b.problems = append(b.problems, fmt.Sprintf("%s: %s (%s)", e.Entry.Source, e.Entry.Text, e.Entry.URL))
+			}
+		case *runtime.EventExceptionThrown:
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			b.problems = append(b.problems, "exception: "+msg)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError {
+				b.problems = append(b.problems, "console.error")
+			}
 		}
 	})
-	if err := chromedp.Run(bctx, network.Enable()); err != nil {
+	if err := chromedp.Run(bctx, network.Enable(), cdplog.Enable(), runtime.Enable()); err != nil {
 		t.Fatalf("start Chromium (%s): %v", path, err)
 	}
 	return b
@@ -178,6 +196,15 @@ func SetValue(selector, value string) chromedp.Action {
 		}
 		return nil
 	})
+}
+
+// Problems returns what the pages reported as errors so far: console
+// errors, uncaught exceptions and the browser's own error log (a resource
+// the Content-Security-Policy blocked is one).
+func (b *Browser) Problems() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.problems...)
 }
 
 // Requests returns the URL of every request the tab has made so far.

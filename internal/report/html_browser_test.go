@@ -277,6 +277,10 @@ func TestHTMLInBrowser(t *testing.T) {
 		b.Run(t, browsertest.ScriptsDisabled(false))
 	})
 
+	// Nothing was blocked or failed in the page.
+	for _, p := range b.Problems() {
+		t.Errorf("the page reported: %s", p)
+	}
 	// The page made no request but for itself.
 	for _, u := range b.Requests() {
 		if u != url {

@@ -252,6 +252,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.Screenshot(t, dir, "dashboard-distribution", 1280, 900)
 	}
 
+	// Nothing was blocked or failed in the page.
+	for _, p := range b.Problems() {
+		t.Errorf("the page reported: %s", p)
+	}
 	// Every request went to the dashboard itself.
 	for _, u := range b.Requests() {
 		if !strings.HasPrefix(u, srv.URL+"/") && !strings.HasPrefix(u, "data:") { // data: the date input's own icon

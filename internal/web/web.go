@@ -106,6 +106,10 @@ func New(st *store.Store, opts Options) (*Handler, error) {
 	}
 	files := http.FileServerFS(assets)
 	h.mux.Handle("GET /assets/", http.StripPrefix("/assets/", cacheable(files)))
+	h.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		http.ServeFileFS(w, r, assets, "favicon.svg")
+	})
 	h.mux.HandleFunc("GET /login", h.loginPage)
 	h.mux.HandleFunc("POST /login", h.login)
 	h.mux.HandleFunc("POST /logout", h.logout)
