@@ -23,7 +23,7 @@
         width: width,
         height: 220,
         scales: { y: { range: [0, 100] } },
-        axes: [{}, { values: function (u, vals) { return vals.map(function (v) { return v + " %"; }); } }],
+        axes: [{}, { size: 56, values: function (u, vals) { return vals.map(function (v) { return v + " %"; }); } }],
         series: [{}].concat(series.map(function (s, i) {
           return { label: s.label, stroke: palette[i % palette.length], width: 2, spanGaps: true,
             points: { show: true, size: 5 }, value: function (u, v) { return v == null ? "—" : v + " %"; } };
