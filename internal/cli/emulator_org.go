@@ -34,7 +34,7 @@ func seedDemoOrg(ctx context.Context, ios *IO, emu *emulator.Server, url string,
 		case a.ExternalID != "":
 			note = " (external ID " + a.ExternalID + ")"
 		}
-		fmt.Fprintf(ios.Out, "  %s %s: %d distributions%s\n", a.ID, a.Name, len(a.Cases), note)
+		fmt.Fprintf(ios.Out, "  %s %s: %d distributions%s, access key %s\n", a.ID, a.Name, len(a.Cases), note, a.AccessKey)
 	}
 	fmt.Fprintln(ios.Out, "  try: cloudassure scan aws --org --external-id "+demo.OrgExternalID)
 	return nil

@@ -36,7 +36,12 @@ type OrgAccount struct {
 	ExternalID string
 	// Cases are the demo distributions in the account.
 	Cases []*Case
+	// AccessKey is a long-term access key acting in the member (any secret).
+	AccessKey string
 }
+
+// OrgAccessKey is the access key ID that acts in a demo member account.
+func OrgAccessKey(account string) string { return "AKIASEED" + account }
 
 // Org is the demo organization: the management account first, then the members.
 type Org struct {
@@ -101,6 +106,10 @@ func SeedOrg(ctx context.Context, emu *emulator.Server, cfg aws.Config, members 
 		if err := emu.AddOrganizationAccount(emulator.OrgAccount{ID: a.ID, Name: a.Name, State: a.State, Parent: out.OUs[a.OU]}); err != nil {
 			return nil, err
 		}
+		a.AccessKey = OrgAccessKey(a.ID)
+		if err := emu.AddAccessKey(a.AccessKey, a.ID); err != nil {
+			return nil, err
+		}
 		out.Accounts = append(out.Accounts, a)
 	}
 	// The accounts that get distributions: the management account and every
@@ -114,11 +123,7 @@ func SeedOrg(ctx context.Context, emu *emulator.Server, cfg aws.Config, members 
 	for n, a := range audited {
 		cfg := cfg.Copy()
 		if a != mgmt {
-			key := "AKIASEED" + a.ID
-			if err := emu.AddAccessKey(key, a.ID); err != nil {
-				return nil, err
-			}
-			cfg.Credentials = credentials.NewStaticCredentialsProvider(key, "demo-secret", "")
+			cfg.Credentials = credentials.NewStaticCredentialsProvider(a.AccessKey, "demo-secret", "")
 		}
 		s := &seeder{
 			cf: cloudfront.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), kin: kinesis.NewFromConfig(cfg),
