@@ -12,6 +12,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/fix/plan"
 	"github.com/cloudassure/cloudassure/internal/rules"
+	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 )
 
 const smallTemplate = `AWSTemplateFormatVersion: "2010-09-09"
@@ -221,10 +222,10 @@ func TestVerifyCatchesABadPatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			tpl := indexTemplate(doc.root())
-			m := deref(tpl.res["Cdn"].node)
-			_, props := lookup(m, "Properties")
-			_, dc := lookup(props, "DistributionConfig")
-			_, b := lookup(dc, "DefaultCacheBehavior")
+			m := cloudformation.Deref(tpl.res["Cdn"].node)
+			_, props := cloudformation.Lookup(m, "Properties")
+			_, dc := cloudformation.Lookup(props, "DistributionConfig")
+			_, b := cloudformation.Lookup(dc, "DefaultCacheBehavior")
 			ref, extra, _ := tpl.reference(doc, o)
 			ops := append([]cfnOp{{m: b, pairs: []pair{{keyConfigARN, ref}}, depth: 8}}, extra...)
 			patched, err := renderOps(doc, body, ops)

@@ -1,7 +1,6 @@
 package fixiac
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -21,8 +20,6 @@ const (
 	keyConfigARN     = "RealtimeLogConfigArn"
 )
 
-var utf8BOM = []byte("\xef\xbb\xbf")
-
 // cfnDoc is a template parsed for editing, YAML or JSON: its nodes, and
 // the edits that add to them.
 type cfnDoc interface {
@@ -34,37 +31,39 @@ type cfnDoc interface {
 	replaceValue(m, k, v, val *yaml.Node, depth int) ([]edit, error)
 	// addBefore adds pairs to the top-level mapping m before its key k.
 	addBefore(m, k *yaml.Node, pairs []pair) ([]edit, error)
-	// reparse parses patched text the same way.
-	reparse(src []byte) (*yaml.Node, error)
 }
 
-// looksJSON reports whether data starts like a JSON object, as the
-// cloudformation package decides: { followed by " or }.
-func looksJSON(data []byte) bool {
-	t := bytes.TrimLeft(data, " \t\r\n")
-	if len(t) == 0 || t[0] != '{' {
-		return false
-	}
-	t = bytes.TrimLeft(t[1:], " \t\r\n")
-	return len(t) > 0 && (t[0] == '"' || t[0] == '}')
-}
-
+// parseCFN parses a template for editing with the reader scan iac uses.
 func parseCFN(body []byte) (cfnDoc, error) {
-	if looksJSON(body) {
-		return parseJSONDoc(body)
+	t, err := cloudformation.Parse("", body)
+	if err != nil {
+		return nil, err
 	}
-	return parseYAMLDoc(body)
+	return editable(t)
+}
+
+// editable prepares the parsed template t for editing.
+func editable(t *cloudformation.Template) (cfnDoc, error) {
+	if t.JSON() {
+		return newJSONDoc(t)
+	}
+	return newYAMLDoc(t)
 }
 
 // fixTemplate plans the patch of one CloudFormation template.
 func fixTemplate(name string, data []byte, o *Options) []plan.Change {
-	inv, err := cloudformation.Read(name, data)
+	tmpl, err := cloudformation.Parse(name, data)
 	if err != nil {
 		return []plan.Change{errorChange(name, "cannot parse: "+readErrorText(err))}
 	}
-	body := bytes.TrimPrefix(data, utf8BOM)
+	inv, err := tmpl.Read()
+	if err != nil {
+		return []plan.Change{errorChange(name, "cannot parse: "+readErrorText(err))}
+	}
+	// The reader's tree is patched: edits go where its nodes are written.
+	body := tmpl.Source()
 	bom := data[:len(data)-len(body)]
-	doc, err := parseCFN(body)
+	doc, err := editable(tmpl)
 	if err != nil {
 		return []plan.Change{errorChange(name, "cannot parse: "+err.Error())}
 	}
@@ -193,15 +192,15 @@ type cfnResource struct {
 
 func indexTemplate(top *yaml.Node) *template {
 	t := &template{top: top, res: map[string]*cfnResource{}, taken: map[string]bool{}, fixing: map[*yaml.Node]bool{}}
-	t.paramsKey, t.params = lookup(top, "Parameters")
-	t.params = deref(t.params)
+	t.paramsKey, t.params = cloudformation.Lookup(top, "Parameters")
+	t.params = cloudformation.Deref(t.params)
 	if t.params != nil && t.params.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(t.params.Content); i += 2 {
 			t.taken[t.params.Content[i].Value] = true
 		}
 	}
-	_, rs := lookup(top, "Resources")
-	rs = deref(rs)
+	_, rs := cloudformation.Lookup(top, "Resources")
+	rs = cloudformation.Deref(rs)
 	if rs == nil || rs.Kind != yaml.MappingNode {
 		return t
 	}
@@ -209,12 +208,12 @@ func indexTemplate(top *yaml.Node) *template {
 	for i := 0; i+1 < len(rs.Content); i += 2 {
 		id := rs.Content[i].Value
 		t.taken[id] = true
-		n := deref(rs.Content[i+1])
+		n := cloudformation.Deref(rs.Content[i+1])
 		r := &cfnResource{id: id, node: n}
-		if _, tn := lookup(n, "Type"); tn != nil && deref(tn).Kind == yaml.ScalarNode {
-			r.typ = deref(tn).Value
+		if _, tn := cloudformation.Lookup(n, "Type"); tn != nil && cloudformation.Deref(tn).Kind == yaml.ScalarNode {
+			r.typ = cloudformation.Deref(tn).Value
 		}
-		if k, _ := lookup(n, "Condition"); k != nil {
+		if k, _ := cloudformation.Lookup(n, "Condition"); k != nil {
 			r.conditional = true
 		}
 		t.res[id] = r
@@ -268,18 +267,18 @@ func (t *template) behaviors(id string) []*behaviorNode {
 	if r == nil {
 		return nil
 	}
-	_, props := lookup(r.node, "Properties")
-	_, dc := lookup(deref(props), "DistributionConfig")
-	dc = deref(dc)
+	_, props := cloudformation.Lookup(r.node, "Properties")
+	_, dc := cloudformation.Lookup(cloudformation.Deref(props), "DistributionConfig")
+	dc = cloudformation.Deref(dc)
 	if dc == nil || dc.Kind != yaml.MappingNode {
 		return nil
 	}
 	var out []*behaviorNode
-	if k, v := lookup(dc, "DefaultCacheBehavior"); k != nil {
+	if k, v := cloudformation.Lookup(dc, "DefaultCacheBehavior"); k != nil {
 		out = append(out, &behaviorNode{line: k.Line, def: true, node: v})
 	}
-	if _, cb := lookup(dc, "CacheBehaviors"); cb != nil {
-		if cb = deref(cb); cb.Kind == yaml.SequenceNode && !customTag(cb) {
+	if _, cb := cloudformation.Lookup(dc, "CacheBehaviors"); cb != nil {
+		if cb = cloudformation.Deref(cb); cb.Kind == yaml.SequenceNode && !cloudformation.IsTagged(cb) {
 			for _, it := range cb.Content {
 				out = append(out, &behaviorNode{line: it.Line, node: it})
 			}
@@ -318,12 +317,12 @@ func (t *template) target(j judged) *target {
 			continue
 		}
 		bn.used = true
-		m := deref(bn.node)
-		if m == nil || m.Kind != yaml.MappingNode || customTag(m) || isIntrinsic(m) {
+		m := cloudformation.Deref(bn.node)
+		if m == nil || m.Kind != yaml.MappingNode || isCall(m) {
 			unfixable("the behavior is written with an intrinsic function or an alias, not as a mapping: add RealtimeLogConfigArn by hand")
 			continue
 		}
-		k, v := lookup(m, keyConfigARN)
+		k, v := cloudformation.Lookup(m, keyConfigARN)
 		switch {
 		case t.fixing[m]:
 			tg.fixed = append(tg.fixed, name) // the same mapping, patched once
@@ -361,7 +360,7 @@ func (t *template) reference(doc cfnDoc, o *Options) (ref *yaml.Node, ops []cfnO
 		return f.getAtt(n.config, "Arn"), ops, diff
 	}
 	if t.params != nil && t.params.Kind == yaml.MappingNode {
-		if k, _ := lookup(t.params, ParameterName); k != nil {
+		if k, _ := cloudformation.Lookup(t.params, ParameterName); k != nil {
 			return f.ref(ParameterName), nil, nil // declared already
 		}
 	}
@@ -442,9 +441,14 @@ func renderOps(doc cfnDoc, body []byte, ops []cfnOp) ([]byte, error) {
 // parses, is the original plus exactly the ops, reads as a template, and
 // the distributions patched fail CF-001 only for the behaviors left alone.
 func verifyTemplate(name string, doc cfnDoc, ops []cfnOp, bom, patched []byte, before []judged, targets []*target, o *Options) error {
-	got, err := doc.reparse(patched)
+	full := append(append([]byte(nil), bom...), patched...)
+	again, err := cloudformation.Parse(name, full)
 	if err != nil {
-		return fmt.Errorf("the patched template does not parse: %w", err)
+		return fmt.Errorf("the patched template does not parse: %s", readErrorText(err))
+	}
+	got := again.Root()
+	if got == nil || got.Kind != yaml.MappingNode {
+		return fmt.Errorf("the patched template does not parse: the top level is not a mapping")
 	}
 	want := doc.root()
 	for _, op := range ops {
@@ -456,8 +460,7 @@ func verifyTemplate(name string, doc cfnDoc, ops []cfnOp, bom, patched []byte, b
 	if n, m := duplicateKeys(got, 0), duplicateKeys(want, 0); n > m {
 		return fmt.Errorf("the patched template repeats a key")
 	}
-	full := append(append([]byte(nil), bom...), patched...)
-	inv, err := cloudformation.Read(name, full)
+	inv, err := again.Read()
 	if err != nil {
 		return fmt.Errorf("the patched template cannot be read: %s", readErrorText(err))
 	}
@@ -627,43 +630,6 @@ func sortedPairs(m *yaml.Node) [][2]*yaml.Node {
 	return out
 }
 
-// lookup returns the key and value nodes of key in mapping m; when a key
-// is repeated the last one counts, as for the reader.
-func lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
-	m = deref(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := len(m.Content)/2*2 - 2; i >= 0; i -= 2 {
-		if c := m.Content[i]; c.Kind == yaml.ScalarNode && c.Value == key {
-			return c, m.Content[i+1]
-		}
-	}
-	return nil, nil
-}
-
-// deref follows aliases to the node they name.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 64; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-// customTag reports whether n carries a short-form function tag (!If…).
-func customTag(n *yaml.Node) bool {
-	return strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!")
-}
-
-// isIntrinsic reports whether m is a long-form function call {Fn::If: …}.
-func isIntrinsic(m *yaml.Node) bool {
-	if len(m.Content) != 2 || m.Content[0].Kind != yaml.ScalarNode {
-		return false
-	}
-	k := m.Content[0].Value
-	return k == "Ref" || strings.HasPrefix(k, "Fn::")
-}
-
 // emptyValue reports whether v sets nothing: "", null, AWS::NoValue.
 func emptyValue(v *yaml.Node) bool {
 	if v == nil {
@@ -692,7 +658,7 @@ func valueText(v *yaml.Node) string {
 	switch {
 	case v.Kind == yaml.AliasNode:
 		return "*" + v.Value
-	case v.Kind == yaml.ScalarNode && customTag(v):
+	case v.Kind == yaml.ScalarNode && cloudformation.IsTagged(v):
 		return v.Tag + " " + v.Value
 	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null":
 		return "null"
@@ -704,4 +670,10 @@ func valueText(v *yaml.Node) string {
 		s = s[:77] + "…"
 	}
 	return s
+}
+
+// isCall reports whether m is an intrinsic function call, short or long form.
+func isCall(m *yaml.Node) bool {
+	_, _, ok := cloudformation.Intrinsic(m)
+	return ok
 }

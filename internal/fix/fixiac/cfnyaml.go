@@ -4,50 +4,39 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 )
 
-// yamlDoc is a CloudFormation template in YAML, parsed for editing: its
-// node tree gives where things are (yaml.v3's lines and columns) and edits
-// are text inserted at those places, so nothing else in the file changes.
+// yamlDoc is a CloudFormation template in YAML as the reader parsed it,
+// for editing: its node tree gives where things are (yaml.v3's lines and
+// columns) and edits are text inserted at those places, so nothing else in
+// the file changes.
 type yamlDoc struct {
+	t      *cloudformation.Template
 	src    []byte
-	starts []int // offset of the first byte of every line; starts[0] is line 1
+	starts []int // the template's line starts; starts[0] is line 1
 	top    *yaml.Node
 	eol    string
 	unit   int  // indentation step, in spaces
 	long   bool // the template writes intrinsic functions in long form
 }
 
-func parseYAMLDoc(src []byte) (d *yamlDoc, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			d, err = nil, fmt.Errorf("yaml: parser failed: %v", r)
-		}
-	}()
-	var n yaml.Node
-	if err := yaml.Unmarshal(src, &n); err != nil {
-		return nil, err
-	}
-	if n.Kind != yaml.DocumentNode || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
+// newYAMLDoc prepares the parsed YAML template t for editing.
+func newYAMLDoc(t *cloudformation.Template) (*yamlDoc, error) {
+	top := t.Root()
+	if top == nil || top.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("the top level is not a mapping")
 	}
-	d = &yamlDoc{src: src, starts: lineStarts(src), top: n.Content[0], eol: lineEnding(src)}
+	d := &yamlDoc{t: t, src: t.Source(), starts: t.LineStarts(), top: top, eol: lineEnding(t.Source())}
 	d.unit, d.long = yamlStyle(d.top)
 	return d, nil
 }
 
 func (d *yamlDoc) root() *yaml.Node { return d.top }
 func (d *yamlDoc) longForm() bool   { return d.long }
-func (d *yamlDoc) reparse(src []byte) (*yaml.Node, error) {
-	nd, err := parseYAMLDoc(src)
-	if err != nil {
-		return nil, err
-	}
-	return nd.top, nil
-}
 
 // yamlStyle finds the indentation step the file uses most (2 when it
 // cannot tell) and whether it writes intrinsic functions in long form
@@ -91,29 +80,6 @@ func yamlStyle(top *yaml.Node) (unit int, long bool) {
 	return unit, longs > 0 && short == 0
 }
 
-// lineStarts returns the offset of the first byte of every line.
-func lineStarts(src []byte) []int {
-	starts := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
-	for i, c := range src {
-		if c == '\n' {
-			starts = append(starts, i+1)
-		}
-	}
-	return starts
-}
-
-// lineText is line l (1-based) without its line break.
-func lineText(src []byte, starts []int, l int) []byte {
-	if l < 1 || l > len(starts) {
-		return nil
-	}
-	end := len(src)
-	if l < len(starts) {
-		end = starts[l] - 1
-	}
-	return bytes.TrimSuffix(src[starts[l-1]:end], []byte{'\r'})
-}
-
 // lineEndOffset is the offset of the line break ending line l (or the end
 // of the text).
 func lineEndOffset(src []byte, starts []int, l int) int {
@@ -125,20 +91,6 @@ func lineEndOffset(src []byte, starts []int, l int) int {
 		return end
 	}
 	return len(src)
-}
-
-// offset turns yaml.v3's 1-based line and column (in characters) into a
-// byte offset.
-func (d *yamlDoc) offset(line, col int) int {
-	if line < 1 || line > len(d.starts) {
-		return len(d.src)
-	}
-	off := d.starts[line-1]
-	for i := 1; i < col && off < len(d.src) && d.src[off] != '\n'; i++ {
-		_, size := utf8.DecodeRune(d.src[off:])
-		off += size
-	}
-	return off
 }
 
 // indentOf is how many spaces line l starts with.
@@ -165,7 +117,7 @@ func (d *yamlDoc) blockLastLine(m *yaml.Node) int {
 	ind := first.Column - 1
 	last := first.Line
 	for l := first.Line + 1; l <= len(d.starts); l++ {
-		t := lineText(d.src, d.starts, l)
+		t := d.t.Line(l)
 		if len(bytes.TrimSpace(t)) == 0 {
 			continue
 		}
@@ -280,7 +232,7 @@ func (d *yamlDoc) addKeys(m *yaml.Node, pairs []pair, depth int) ([]edit, error)
 
 // flowAdd adds pairs before the closing brace of the flow mapping m.
 func (d *yamlDoc) flowAdd(m *yaml.Node, pairs []pair, depth int) ([]edit, error) {
-	open := skipProps(d.src, d.offset(m.Line, m.Column))
+	open := skipProps(d.src, d.t.Offset(m.Line, m.Column))
 	if open >= len(d.src) || d.src[open] != '{' {
 		return nil, fmt.Errorf("line %d: cannot find the { of a flow mapping", m.Line)
 	}
@@ -297,10 +249,10 @@ func (d *yamlDoc) flowAdd(m *yaml.Node, pairs []pair, depth int) ([]edit, error)
 	}
 	at := fc.lastSig + 1
 	comma := d.src[fc.lastSig] == ','
-	if lineOf(d.starts, fc.close) > lineOf(d.starts, fc.lastSig) {
+	if d.t.LineOf(fc.close) > d.t.LineOf(fc.lastSig) {
 		// One entry per line: keep it so.
 		lastKey := m.Content[len(m.Content)-2]
-		pad := strings.Repeat(" ", indentOf(lineText(d.src, d.starts, lastKey.Line)))
+		pad := strings.Repeat(" ", indentOf(d.t.Line(lastKey.Line)))
 		sep := "," + d.eol + pad
 		text := sep + strings.Join(texts, sep)
 		if comma {
@@ -372,7 +324,7 @@ func (d *yamlDoc) addBefore(m, k *yaml.Node, pairs []pair) ([]edit, error) {
 	}
 	l := k.Line
 	for l > 1 {
-		t := bytes.TrimSpace(lineText(d.src, d.starts, l-1))
+		t := bytes.TrimSpace(d.t.Line(l-1))
 		if len(t) == 0 || t[0] != '#' {
 			break
 		}
@@ -382,7 +334,7 @@ func (d *yamlDoc) addBefore(m, k *yaml.Node, pairs []pair) ([]edit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if l > 1 && len(bytes.TrimSpace(lineText(d.src, d.starts, l-1))) == 0 {
+	if l > 1 && len(bytes.TrimSpace(d.t.Line(l-1))) == 0 {
 		text += d.eol // sections are separated by blank lines: keep it so
 	}
 	at := d.starts[l-1]
@@ -391,7 +343,7 @@ func (d *yamlDoc) addBefore(m, k *yaml.Node, pairs []pair) ([]edit, error) {
 
 // colonEnd is the offset just after the colon that ends key k.
 func (d *yamlDoc) colonEnd(k *yaml.Node) (int, error) {
-	off := skipProps(d.src, d.offset(k.Line, k.Column))
+	off := skipProps(d.src, d.t.Offset(k.Line, k.Column))
 	if off < len(d.src) && (d.src[off] == '"' || d.src[off] == '\'') {
 		e, err := quotedEnd(d.src, off)
 		if err != nil {
@@ -523,16 +475,3 @@ func scanFlow(src []byte, open int) (flowCollection, error) {
 	return flowCollection{}, fmt.Errorf("unterminated flow collection")
 }
 
-// lineOf is the 1-based line of offset off.
-func lineOf(starts []int, off int) int {
-	lo, hi := 0, len(starts)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if starts[m] <= off {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
-}

@@ -781,13 +781,13 @@ func firstToken(ts hclwrite.Tokens) *hclwrite.Token {
 // (`ordered_cache_behavior { path_pattern = "/a" }`) over several lines: HCL
 // allows a one-line block only with a single argument.
 func expandSingleLine(src []byte, sets []tfSet, eol string) ([]byte, error) {
-	starts := lineStarts(src)
 	var edits []edit
 	for _, s := range sets {
 		if s.open.Start.Line != s.close.Start.Line {
 			continue
 		}
-		line := lineText(src, starts, s.open.Start.Line)
+		// The indentation of the block's line.
+		line := src[bytes.LastIndexByte(src[:s.open.Start.Byte], '\n')+1 : s.open.Start.Byte]
 		ind := string(line[:len(line)-len(bytes.TrimLeft(line, " \t"))])
 		inner := strings.TrimSpace(string(src[s.open.End.Byte:s.close.Start.Byte]))
 		text := eol + ind

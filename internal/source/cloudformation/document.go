@@ -28,7 +28,13 @@ type document struct {
 	runeOffsets map[int][]int
 	// asciiPrefix[l-1] is how many bytes line l starts with that are ASCII.
 	asciiPrefix []int32
+	// spans, when not nil, receives the byte span of every node parsed
+	// from JSON (Parse asks for them; Read does not need them).
+	spans map[*yaml.Node]span
 }
+
+// span is where a node is written: src[start:end].
+type span struct{ start, end int }
 
 // parseError is a template that could not be parsed at all.
 type parseError struct {
@@ -45,9 +51,15 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // ({Resources: ...}) is still YAML. JSON is parsed strictly: YAML would
 // accept JSON mistakes (a missing value, a trailing comma) that the author
 // wants to hear about.
-func parse(data []byte) (*document, error) {
+func parse(data []byte) (*document, error) { return parseDoc(data, false) }
+
+// parseDoc is parse, with the spans of JSON nodes when withSpans is set.
+func parseDoc(data []byte, withSpans bool) (*document, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	d := &document{src: data, starts: lineStarts(data), ends: map[*yaml.Node]int{}}
+	if withSpans {
+		d.spans = map[*yaml.Node]span{}
+	}
 	if looksJSON(data) {
 		root, err := d.parseJSON()
 		if err != nil {

@@ -55,6 +55,9 @@ func (d *document) parseJSON() (*yaml.Node, error) {
 			if line != top.Line {
 				d.ends[top] = line
 			}
+			if d.spans != nil {
+				d.spans[top] = span{d.spans[top].start, int(dec.InputOffset())}
+			}
 			continue
 		}
 		if len(slab) == cap(slab) {
@@ -81,6 +84,9 @@ func (d *document) parseJSON() (*yaml.Node, error) {
 			n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!bool", strconv.FormatBool(v)
 		case nil:
 			n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!null", "null"
+		}
+		if d.spans != nil {
+			d.spans[n] = span{start, int(dec.InputOffset())}
 		}
 		if len(stack) == 0 {
 			root = n

@@ -20,13 +20,23 @@ const source = "cloudformation"
 func Read(name string, data []byte) (*model.Inventory, error) {
 	doc, err := parse(data)
 	if err != nil {
-		re := &model.ReadError{Operation: "parse", Range: model.Range{File: name}, Message: err.Error()}
-		var pe *parseError
-		if errors.As(err, &pe) {
-			re.Range.StartLine, re.Range.EndLine = pe.line, pe.line
-		}
-		return nil, re
+		return nil, parseReadError(name, err)
 	}
+	return readDocument(name, doc)
+}
+
+// parseReadError is the ReadError of a template that does not parse.
+func parseReadError(name string, err error) *model.ReadError {
+	re := &model.ReadError{Operation: "parse", Range: model.Range{File: name}, Message: err.Error()}
+	var pe *parseError
+	if errors.As(err, &pe) {
+		re.Range.StartLine, re.Range.EndLine = pe.line, pe.line
+	}
+	return re
+}
+
+// readDocument reads a parsed template as Read does.
+func readDocument(name string, doc *document) (*model.Inventory, error) {
 	root := deref(doc.root)
 	if root == nil || root.Kind != yaml.MappingNode {
 		msg := "not a CloudFormation template: the top level is " + describe(root) + ", not a mapping"
