@@ -15,11 +15,11 @@ import (
 // the same node shape as YAML, with the byte span of every node; edits are
 // text inserted with the file's own indentation.
 type jsonDoc struct {
-	t      *cloudformation.Template
-	src    []byte
-	top    *yaml.Node
-	eol    string
-	unit   string // one level of indentation: spaces or a tab
+	t    *cloudformation.Template
+	src  []byte
+	top  *yaml.Node
+	eol  string
+	unit string // one level of indentation: spaces or a tab
 	// compact is set when the whole object is on one line: additions stay
 	// on that line.
 	compact bool

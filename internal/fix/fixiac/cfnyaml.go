@@ -324,7 +324,7 @@ func (d *yamlDoc) addBefore(m, k *yaml.Node, pairs []pair) ([]edit, error) {
 	}
 	l := k.Line
 	for l > 1 {
-		t := bytes.TrimSpace(d.t.Line(l-1))
+		t := bytes.TrimSpace(d.t.Line(l - 1))
 		if len(t) == 0 || t[0] != '#' {
 			break
 		}
@@ -474,4 +474,3 @@ func scanFlow(src []byte, open int) (flowCollection, error) {
 	}
 	return flowCollection{}, fmt.Errorf("unterminated flow collection")
 }
-
