@@ -266,15 +266,68 @@ func (in instance) behavior(def bool) *model.Behavior {
 	if !def {
 		b.PathPattern = in.pathPattern()
 	}
-	v, rs := stringValue(in.body.Attributes["realtime_log_config_arn"], in.ctx, in.rng)
+	a := in.body.Attributes["realtime_log_config_arn"]
+	v, rs := stringValue(a, in.ctx, in.rng)
 	b.RealtimeLogConfigARN = v
+	if a != nil && v.State == model.Unknown {
+		// A condition known only at deploy time must not hide a missing
+		// config: a branch without one fails, named by its condition.
+		for _, br := range in.m.branches(a.Expr, in.ctx, "", 0) {
+			if _, state := asString(br.v); state == model.Absent {
+				b.RealtimeLogConfigARN = model.AbsentValue[string](v.Origin)
+				b.Condition = br.when
+				break
+			}
+		}
+	}
 	if len(rs.dangling) > 0 {
 		b.DanglingRef = rs.dangling[0]
 	}
-	if len(rs.configs) == 1 && v.State != model.Absent {
+	if len(rs.configs) == 1 && b.RealtimeLogConfigARN.State != model.Absent {
 		b.ConfigRef = rs.configs[0]
 	}
 	return b
+}
+
+// branch is one outcome of a conditional expression and when it is taken.
+type branch struct {
+	when string
+	v    cty.Value
+}
+
+// maxBranchDepth bounds how deep nested conditionals are followed.
+const maxBranchDepth = 6
+
+// branches returns the outcomes of expr, following conditionals whose
+// condition is not known here into both sides.
+func (m *module) branches(expr hcl.Expression, ctx *hcl.EvalContext, when string, depth int) []branch {
+	for {
+		p, ok := expr.(*hclsyntax.ParenthesesExpr)
+		if !ok {
+			break
+		}
+		expr = p.Expression
+	}
+	c, ok := expr.(*hclsyntax.ConditionalExpr)
+	if !ok || depth >= maxBranchDepth {
+		return []branch{{when, evalExpr(expr, ctx)}}
+	}
+	cond, _ := evalExpr(c.Condition, ctx).UnmarkDeep()
+	if cond.IsKnown() && !cond.IsNull() && cond.Type() == cty.Bool {
+		if cond.True() {
+			return m.branches(c.TrueResult, ctx, when, depth+1)
+		}
+		return m.branches(c.FalseResult, ctx, when, depth+1)
+	}
+	text := m.text(c.Condition.Range())
+	join := func(s string) string {
+		if when == "" {
+			return s
+		}
+		return when + " and " + s
+	}
+	return append(m.branches(c.TrueResult, ctx, join(text+" is true"), depth+1),
+		m.branches(c.FalseResult, ctx, join(text+" is false"), depth+1)...)
 }
 
 // pathPattern is the behavior's path_pattern when it is known here, else

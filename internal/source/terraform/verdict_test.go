@@ -102,3 +102,44 @@ module "each" {
 		}
 	}
 }
+
+// TestUnresolvedConditional: a conditional whose condition is known only at
+// deploy time never hides a missing config: a branch without one fails,
+// named by its condition.
+func TestUnresolvedConditional(t *testing.T) {
+	for _, tc := range []struct {
+		name, arn string
+		want      finding.Status
+		problem   string
+	}{
+		{"one branch null", `var.prod ? aws_cloudfront_realtime_log_config.x.arn : null`, finding.Fail,
+			`the default behavior (*) has no real-time log config when condition var.prod is false`},
+		{"one branch empty, nested", `var.prod ? (var.eu ? "" : aws_cloudfront_realtime_log_config.x.arn) : aws_cloudfront_realtime_log_config.x.arn`, finding.Fail,
+			`when condition var.prod is true and var.eu is true`},
+		{"both branches set", `var.prod ? aws_cloudfront_realtime_log_config.x.arn : "` + arnA + `"`, finding.Pass, ""},
+		{"known condition picks a branch", `var.off ? null : aws_cloudfront_realtime_log_config.x.arn`, finding.Pass, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := cf001(t, map[string]string{"main.tf": configX + `
+variable "prod" {
+  type = bool
+}
+variable "eu" {
+  type = bool
+}
+variable "off" {
+  default = false
+}
+` + dist(`
+  default_cache_behavior {
+    realtime_log_config_arn = `+tc.arn+`
+  }`)}, "aws_cloudfront_distribution.d")
+			if f.Status != tc.want {
+				t.Fatalf("%s, want %s: %s %q", f.Status, tc.want, f.Message, f.Problems)
+			}
+			if tc.problem != "" && (len(f.Problems) != 1 || !strings.Contains(f.Problems[0], tc.problem)) {
+				t.Errorf("problems %q, want %q", f.Problems, tc.problem)
+			}
+		})
+	}
+}
