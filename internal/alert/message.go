@@ -84,7 +84,7 @@ func Subject(m Message) string {
 		counts[e.Kind]++
 	}
 	var parts []string
-	for _, k := range store.EventKinds {
+	for _, k := range store.EventKinds() {
 		if n := counts[string(k)]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(plural(kindText[string(k)], n))))
 		}

@@ -268,7 +268,7 @@ func (o *fixAWSOptions) run(ctx context.Context, ios *IO) error {
 	if o.format == "json" {
 		if err := writeJSON(ios.Out, struct {
 			Plan   *plan.Plan     `json:"plan"`
-			Report *fixaws.Report `json:"report"`
+			Report *fixaws.Result `json:"report"`
 		}{p, rep}); err != nil {
 			return err
 		}

@@ -180,8 +180,8 @@ func (o *fixIaCOptions) run(cmd *cobra.Command, ios *IO) error {
 	}
 	if o.format == "json" {
 		if err := writeJSON(ios.Out, struct {
-			Plan   *plan.Plan     `json:"plan"`
-			Report *fixiac.Report `json:"report"`
+			Plan   *plan.Plan      `json:"plan"`
+			Report *fixiac.Outcome `json:"report"`
 		}{p, rep}); err != nil {
 			return err
 		}

@@ -130,7 +130,7 @@ func TestFixAWSPlanThenApply(t *testing.T) {
 	r = runFix(t, "", "fix", "aws", "--apply", "--yes", "--format", "json", "--backup-dir", backups, "--plan-out", planFile)
 	var out struct {
 		Plan   plan.Plan     `json:"plan"`
-		Report fixaws.Report `json:"report"`
+		Report fixaws.Result `json:"report"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
 		t.Fatalf("apply: exit %d, %v, stderr %q\n%s", r.code, err, r.stderr, r.stdout)

@@ -140,7 +140,7 @@ func newScanAWSCmd(ios *IO) *cobra.Command {
 func auditLive(ctx context.Context, ios *IO, opts live.Options, eo engine.Options) *finding.Report {
 	prog := newProgress(ios.Err, ios.ErrTTY)
 	opts.Progress = prog.Update
-	return runEngine(ctx, ios, engine.NewLive(opts), eo, prog)
+	return runEngine(ctx, ios, live.NewSource(opts), eo, prog)
 }
 
 // runEngine runs the pipeline over src, clears prog once the source is read,

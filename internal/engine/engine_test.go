@@ -129,7 +129,7 @@ func demoAccount(t *testing.T) (*emulator.Server, string) {
 func TestRunLive(t *testing.T) {
 	emu, url := demoAccount(t)
 	cfg := live.EndpointConfig(url, nil)
-	src := NewLive(live.Options{Config: cfg})
+	src := live.NewSource(live.Options{Config: cfg})
 	res := Run(context.Background(), src, Options{})
 	rep := res.Report
 	if rep.Account != emu.AccountID() || rep.Source != "aws" {
@@ -144,7 +144,7 @@ func TestRunLive(t *testing.T) {
 	if len(res.Verdicts) != 3*len(res.Inventory.Distributions) {
 		t.Errorf("%d verdicts for %d distributions and 3 rules", len(res.Verdicts), len(res.Inventory.Distributions))
 	}
-	again := Run(context.Background(), NewLive(live.Options{Config: cfg}), Options{}).Report
+	again := Run(context.Background(), live.NewSource(live.Options{Config: cfg}), Options{}).Report
 	if again.Summary.APICallsTotal != rep.Summary.APICallsTotal {
 		t.Errorf("second run counted %d calls, first %d: counts must be per run", again.Summary.APICallsTotal, rep.Summary.APICallsTotal)
 	}
@@ -155,7 +155,7 @@ func TestRunLiveCancelled(t *testing.T) {
 	_, url := demoAccount(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	rep := Run(ctx, NewLive(live.Options{Config: live.EndpointConfig(url, nil)}), Options{}).Report
+	rep := Run(ctx, live.NewSource(live.Options{Config: live.EndpointConfig(url, nil)}), Options{}).Report
 	if len(rep.Errors) == 0 || !strings.HasPrefix(rep.Errors[len(rep.Errors)-1].Message, "scan interrupted after reading 0 distributions") {
 		t.Fatalf("errors %+v, want scan interrupted after reading 0 distributions", rep.Errors)
 	}

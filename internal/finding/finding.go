@@ -13,7 +13,7 @@ const (
 )
 
 // Statuses lists every status in report order.
-var Statuses = []Status{Fail, Error, Pass, Skip}
+func Statuses() []Status { return []Status{Fail, Error, Pass, Skip} }
 
 // Finding is the result of one rule on one resource.
 type Finding struct {

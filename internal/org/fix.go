@@ -225,7 +225,7 @@ type AccountFix struct {
 	Status string `json:"status"` // applied, incomplete, skipped, error, not_started
 	Reason string `json:"reason,omitempty"`
 	// Report is the account's fix aws report.
-	Report *fixaws.Report `json:"report,omitempty"`
+	Report *fixaws.Result `json:"report,omitempty"`
 }
 
 // Complete reports whether every planned account was applied completely.

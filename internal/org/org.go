@@ -347,7 +347,7 @@ func (s *scan) account(ctx context.Context, a Account) (out accountScan) {
 	lo := s.opts.Live
 	lo.Config = cfg
 	lo.Progress = nil
-	res := engine.Run(ctx, engine.NewLive(lo), s.opts.Engine)
+	res := engine.Run(ctx, live.NewSource(lo), s.opts.Engine)
 	rep := res.Report
 	out.calls = rep.Summary.APICalls
 	out.result.APICalls = rep.Summary.APICallsTotal + assumeCalls.Total()

@@ -18,13 +18,15 @@ type CSV struct{}
 var _ Reporter = (*CSV)(nil)
 
 // CSVHeader is the header row of the CSV format.
-var CSVHeader = []string{
-	"rule_id", "status", "risk", "resource_type", "resource_id", "resource_arn",
-	"file", "start_line", "end_line", "behaviors", "message",
+func CSVHeader() []string {
+	return []string{
+		"rule_id", "status", "risk", "resource_type", "resource_id", "resource_arn",
+		"file", "start_line", "end_line", "behaviors", "message",
+	}
 }
 
 // CSVAccountHeader are the columns an organization scan's rows start with.
-var CSVAccountHeader = []string{"account_id", "account_name"}
+func CSVAccountHeader() []string { return []string{"account_id", "account_name"} }
 
 // Write implements Reporter.
 func (*CSV) Write(w io.Writer, r *finding.Report) error {
@@ -34,9 +36,9 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 	cw := csv.NewWriter(w)
 	// An organization scan's rows start with the account.
 	org := len(r.Accounts) > 0
-	header := CSVHeader
+	header := CSVHeader()
 	if org {
-		header = append(append([]string(nil), CSVAccountHeader...), CSVHeader...)
+		header = append(CSVAccountHeader(), CSVHeader()...)
 	}
 	if err := cw.Write(header); err != nil {
 		return err

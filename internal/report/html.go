@@ -66,12 +66,12 @@ func cspHash(s string) string {
 
 // statusRank orders statuses worst first.
 func statusRank(s finding.Status) int {
-	for i, st := range finding.Statuses {
+	for i, st := range finding.Statuses() {
 		if st == s {
 			return i
 		}
 	}
-	return len(finding.Statuses)
+	return len(finding.Statuses())
 }
 
 type htmlView struct {
@@ -239,7 +239,7 @@ func (h *HTML) view(r *finding.Report) (*htmlView, error) {
 		v.Duration = duration(s.DurationMS)
 	}
 	_, v.DistNoun = resourceNoun(r)
-	for _, st := range finding.Statuses {
+	for _, st := range finding.Statuses() {
 		v.Statuses = append(v.Statuses, htmlStatusCount{st, statusCount(s, st)})
 	}
 	v.Logging = loggingShare(r)
@@ -352,7 +352,7 @@ func (h *HTML) rules(r *finding.Report) []htmlRule {
 				n[f.Status]++
 			}
 		}
-		for _, st := range finding.Statuses {
+		for _, st := range finding.Statuses() {
 			hr.Counts = append(hr.Counts, htmlStatusCount{st, n[st]})
 		}
 		out = append(out, hr)
@@ -444,7 +444,7 @@ func groupAccounts(r *finding.Report, rules map[string]htmlRule) []*htmlAccount 
 	}
 	n := 0
 	for _, a := range accounts {
-		a.worst = len(finding.Statuses)
+		a.worst = len(finding.Statuses())
 		for _, d := range a.Dists {
 			sort.SliceStable(d.Checks, func(i, j int) bool {
 				return statusRank(d.Checks[i].Status) < statusRank(d.Checks[j].Status)

@@ -67,13 +67,13 @@ func expectShown(r *finding.Report, keep func(*finding.Finding) bool) []shownDis
 			groups = append(groups, g)
 		}
 		g.all = append(g.all, f)
-		g.worst = min(g.worst, slices.Index(finding.Statuses, f.Status))
+		g.worst = min(g.worst, slices.Index(finding.Statuses(), f.Status))
 	}
 	slices.SortStableFunc(groups, func(a, b *group) int { return a.worst - b.worst })
 	var out []shownDist
 	for _, g := range groups {
-		g.d.Status = string(finding.Statuses[g.worst])
-		for _, st := range finding.Statuses {
+		g.d.Status = string(finding.Statuses()[g.worst])
+		for _, st := range finding.Statuses() {
 			for i := range g.all {
 				if f := &g.all[i]; f.Status == st && keep(f) {
 					g.d.Checks = append(g.d.Checks, f.RuleID+" "+string(f.Status))

@@ -266,7 +266,7 @@ func (c *Config) check() error {
 		}
 		for _, e := range a.Events {
 			ok := false
-			for _, k := range store.EventKinds {
+			for _, k := range store.EventKinds() {
 				ok = ok || string(k) == e
 			}
 			if !ok {

@@ -284,7 +284,7 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	for _, k := range r.URL.Query()["kind"] {
 		for _, k := range strings.Split(k, ",") {
 			ok := false
-			for _, known := range store.EventKinds {
+			for _, known := range store.EventKinds() {
 				ok = ok || string(known) == k
 			}
 			if !ok {

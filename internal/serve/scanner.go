@@ -142,7 +142,7 @@ func (s *LiveScanner) Scan(ctx context.Context, t *TargetConfig, account string)
 		cfg = cfg.Copy()
 		cfg.Credentials = aws.NewCredentialsCache(prov)
 	}
-	res := engine.Run(ctx, engine.NewLive(live.Options{Config: cfg, Concurrency: 8}), engine.Options{
+	res := engine.Run(ctx, live.NewSource(live.Options{Config: cfg, Concurrency: 8}), engine.Options{
 		Rules: t.rules, Settings: engine.Settings{File: t.settings, IncludeDisabled: t.IncludeDisabled}, Version: s.Version,
 	})
 	return RecordFromReport(t, account, res.Report), nil
@@ -179,7 +179,7 @@ func Unsuppressed(f finding.Finding) finding.Finding {
 	if !ok {
 		return f
 	}
-	for _, s := range finding.Statuses {
+	for _, s := range finding.Statuses() {
 		if strings.EqualFold(string(s), status) {
 			f.Status, f.Message = s, msg
 			return f

@@ -23,7 +23,9 @@ const (
 )
 
 // EventKinds lists every kind, for validation and documentation.
-var EventKinds = []EventKind{NewFailure, Regression, Resolved, Suppressed, SuppressionExpired, ResourceDeleted, ErrorEvent, SuppressionLifted}
+func EventKinds() []EventKind {
+	return []EventKind{NewFailure, Regression, Resolved, Suppressed, SuppressionExpired, ResourceDeleted, ErrorEvent, SuppressionLifted}
+}
 
 // Target is a configured scan target as the store knows it.
 type Target struct {

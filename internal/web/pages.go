@@ -159,8 +159,8 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) error {
 }
 
 func statusNames() []string {
-	out := make([]string, len(finding.Statuses))
-	for i, s := range finding.Statuses {
+	out := make([]string, len(finding.Statuses()))
+	for i, s := range finding.Statuses() {
 		out[i] = string(s)
 	}
 	return out

@@ -87,7 +87,7 @@ func (o *ApplyOptions) defaults() {
 //
 // The error is for a plan that cannot be applied at all (wrong kind or
 // account); everything else is in the report.
-func Apply(ctx context.Context, p *plan.Plan, o ApplyOptions) (*Report, error) {
+func Apply(ctx context.Context, p *plan.Plan, o ApplyOptions) (*Result, error) {
 	o.defaults()
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func Apply(ctx context.Context, p *plan.Plan, o ApplyOptions) (*Report, error) {
 		return nil, fmt.Errorf("the plan is for account %s, but the credentials are of account %s", p.Account, id.account)
 	}
 	a := &applier{o: o, id: id, cf: cloudfront.NewFromConfig(o.Config), iam: iam.NewFromConfig(o.Config), kin: map[string]*kinesis.Client{}}
-	rep := &Report{Kind: plan.KindAWS, Account: id.account, StartedAt: o.Now().UTC(), Resources: []ResourceResult{}, Distributions: []DistributionResult{}}
+	rep := &Result{Kind: plan.KindAWS, Account: id.account, StartedAt: o.Now().UTC(), Resources: []ResourceResult{}, Distributions: []DistributionResult{}}
 	destErr := a.destination(ctx, p, rep)
 	a.distributions(ctx, p, rep, destErr)
 	if o.Wait {
@@ -155,7 +155,7 @@ func detached(ctx context.Context, timeout time.Duration) (context.Context, cont
 // destination creates or updates the stream, role and config of the plan,
 // in plan order. It returns the first failure; the steps after it are
 // reported as not started.
-func (a *applier) destination(ctx context.Context, p *plan.Plan, rep *Report) error {
+func (a *applier) destination(ctx context.Context, p *plan.Plan, rep *Result) error {
 	var failed error
 	for _, ch := range p.Changes {
 		if ch.Distribution != nil || (ch.Stream == nil && ch.Role == nil && ch.Config == nil) {
@@ -363,7 +363,7 @@ func (a *applier) config(ctx context.Context, ch plan.Change, res *ResourceResul
 }
 
 // distributions fixes every planned distribution, Concurrency at a time.
-func (a *applier) distributions(ctx context.Context, p *plan.Plan, rep *Report, destErr error) {
+func (a *applier) distributions(ctx context.Context, p *plan.Plan, rep *Result, destErr error) {
 	var todo []int // indexes into results and changes
 	results := make([]DistributionResult, 0, len(p.Changes))
 	var changes []plan.Change
@@ -628,7 +628,7 @@ func behaviorList(bs []plan.Behavior) string {
 }
 
 // wait waits until every fixed distribution is Deployed again.
-func (a *applier) wait(ctx context.Context, rep *Report) {
+func (a *applier) wait(ctx context.Context, rep *Result) {
 	var idx []int
 	for i, d := range rep.Distributions {
 		if d.Status == StatusFixed {

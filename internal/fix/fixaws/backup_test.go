@@ -22,7 +22,7 @@ import (
 
 // fixTwo creates two random full distributions that need a fix, fixes
 // them and returns their IDs, their configs before the fix and the report.
-func fixTwo(t *testing.T, cfg aws.Config, dir string) ([]string, map[string]*cftypes.DistributionConfig, *Report) {
+func fixTwo(t *testing.T, cfg aws.Config, dir string) ([]string, map[string]*cftypes.DistributionConfig, *Result) {
 	t.Helper()
 	cf := cloudfront.NewFromConfig(cfg)
 	seedExistingConfigs(t, cfg, []string{"existing"})

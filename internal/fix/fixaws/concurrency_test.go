@@ -222,7 +222,7 @@ func TestFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep *Report
+	var rep *Result
 	for range 5 { // sts:GetCallerIdentity itself may fail without retries
 		if rep, err = Apply(context.Background(), p, testApplyOptions(retryingConfig(t, url, nil, 1), t.TempDir())); err == nil {
 			break

@@ -145,7 +145,7 @@ func changesOf(p *plan.Plan, typ string) []plan.Change {
 }
 
 // resultOf returns the report's result for distribution id.
-func resultOf(t testing.TB, rep *Report, id string) DistributionResult {
+func resultOf(t testing.TB, rep *Result, id string) DistributionResult {
 	t.Helper()
 	for _, d := range rep.Distributions {
 		if d.ID == id {

@@ -427,7 +427,7 @@ func (p *planner) judge(ctx context.Context) ([]rules.Verdict, identity, error) 
 	if !ok {
 		return nil, identity{}, errors.New("rule CF-001 is missing")
 	}
-	src := engine.NewLive(live.Options{Config: p.o.Config, DistributionsOnly: true, Progress: func(pr live.Progress) {
+	src := live.NewSource(live.Options{Config: p.o.Config, DistributionsOnly: true, Progress: func(pr live.Progress) {
 		if pr.Stage == "distributions" {
 			p.progress("distributions", pr.Done, -1)
 		}

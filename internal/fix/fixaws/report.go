@@ -80,8 +80,8 @@ type Summary struct {
 	DurationMS    int64          `json:"duration_ms"`
 }
 
-// Report is the outcome of an apply: what was done and what was not.
-type Report struct {
+// Result is the outcome of an apply: what was done and what was not.
+type Result struct {
 	Kind          string               `json:"kind"`
 	Account       string               `json:"account"`
 	StartedAt     time.Time            `json:"started_at"`
@@ -95,7 +95,7 @@ type Report struct {
 }
 
 // Summarize fills the counts from the results.
-func (r *Report) Summarize() {
+func (r *Result) Summarize() {
 	s := &r.Summary
 	s.Fixed, s.Unchanged, s.Skipped, s.Failed, s.NotStarted, s.ResourcesFailed, s.WaitFailed = 0, 0, 0, 0, 0, 0, 0
 	for _, d := range r.Distributions {
@@ -132,14 +132,14 @@ func (r *Report) Summarize() {
 // Complete reports whether everything planned was done: no distribution
 // failed or was left unstarted, no resource step failed, and every wait
 // ended with the distribution deployed.
-func (r *Report) Complete() bool {
+func (r *Result) Complete() bool {
 	s := r.Summary
 	return s.Failed == 0 && s.NotStarted == 0 && s.ResourcesFailed == 0 && s.WaitFailed == 0 && !r.Interrupted
 }
 
 // WriteText writes the report for people: the resources, one row per
 // distribution, and a summary line.
-func (r *Report) WriteText(w io.Writer) error {
+func (r *Result) WriteText(w io.Writer) error {
 	var b strings.Builder
 	if len(r.Resources) > 0 {
 		b.WriteString("Destination\n")

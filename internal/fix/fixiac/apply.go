@@ -33,7 +33,7 @@ type ApplyOptions struct {
 	Expected func(file string, patched []byte) error
 }
 
-// File statuses in a Report.
+// File statuses in an Outcome.
 const (
 	StatusWritten    = "written"     // the patch was written
 	StatusPartial    = "partial"     // the patch was written; some behaviors still need a hand
@@ -51,21 +51,21 @@ type FileResult struct {
 	Message string `json:"message,omitempty"`
 }
 
-// Report is what Apply did.
-type Report struct {
+// Outcome is what Apply did.
+type Outcome struct {
 	Files   []FileResult   `json:"files"`
 	Summary map[string]int `json:"summary"`
 }
 
 // Complete reports whether every file of the plan was handled: written or
 // left alone on purpose.
-func (r *Report) Complete() bool {
+func (r *Outcome) Complete() bool {
 	return r.Summary[StatusNotHandled]+r.Summary[StatusRefused]+r.Summary[StatusFailed]+r.Summary[StatusPartial] == 0
 }
 
 // WriteText writes the report for people: one line per file that was
 // written or not handled, and a summary line.
-func (r *Report) WriteText(w io.Writer) error {
+func (r *Outcome) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for _, f := range r.Files {
 		switch f.Status {
@@ -114,7 +114,7 @@ func writeLines(b *strings.Builder, msg string) {
 // applies cleanly and the result parses; it is written atomically (a
 // temporary file renamed over it) and keeps its mode. A file that fails is
 // reported and the others are still written.
-func Apply(p *plan.Plan, o ApplyOptions) (*Report, error) {
+func Apply(p *plan.Plan, o ApplyOptions) (*Outcome, error) {
 	if p.Kind != plan.KindIaC {
 		return nil, fmt.Errorf("this is a fix %s plan; fix iac applies fix iac plans", p.Kind)
 	}
@@ -123,7 +123,7 @@ func Apply(p *plan.Plan, o ApplyOptions) (*Report, error) {
 	}
 	stamp := o.Now().UTC().Format("20060102T150405Z")
 	roots := resolveRoots(o.Within)
-	rep := &Report{Files: []FileResult{}, Summary: map[string]int{}}
+	rep := &Outcome{Files: []FileResult{}, Summary: map[string]int{}}
 	for _, c := range p.Changes {
 		res := FileResult{File: c.Resource.File}
 		switch {
