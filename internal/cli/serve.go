@@ -32,12 +32,14 @@ type serveOptions struct {
 	listen     string
 	storeDSN   string
 	verbose    bool
-	// extraRoutes adds HTTP routes (the dashboard) to the service's server.
+	// extraRoutes adds HTTP routes to the service's server.
 	extraRoutes func(*serve.Service) map[string]http.Handler
+	// dashboard builds the web dashboard served at /.
+	dashboard func(svc *serve.Service, token string) (http.Handler, error)
 }
 
 func newServeCmd(ios *IO) *cobra.Command {
-	o := &serveOptions{}
+	o := &serveOptions{dashboard: newDashboard}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run continuously: scheduled scans, history, alerts, an API and metrics",
@@ -69,7 +71,7 @@ func runServe(ctx context.Context, ios *IO, o *serveOptions) error {
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewJSONHandler(ios.Err, &slog.HandlerOptions{Level: level}))
-	ro := serve.RunOptions{WorkerOnly: o.workerOnly, WebOnly: o.webOnly, Logger: logger, Terminal: ios.Out, Extra: o.extraRoutes}
+	ro := serve.RunOptions{WorkerOnly: o.workerOnly, WebOnly: o.webOnly, Logger: logger, Terminal: ios.Out, Extra: o.extraRoutes, Dashboard: o.dashboard}
 	if !o.demo {
 		cfg, err := serve.LoadConfig(o.configPath)
 		if err != nil {
@@ -108,7 +110,7 @@ func runServe(ctx context.Context, ios *IO, o *serveOptions) error {
 	ro.Scanner = &serve.LiveScanner{Version: Version(), BaseConfig: d.BaseConfig}
 	ro.AlertSettle = 2 * time.Second
 	ro.Listening = func(addr string) {
-		fmt.Fprintf(ios.Err, "API on http://%s/api/v1/findings?status=FAIL, metrics on http://%s/metrics; the demo changes every 45 s; Ctrl-C stops\n", addr, addr)
+		fmt.Fprintf(ios.Err, "dashboard on http://%s/, API on http://%s/api/v1/findings?status=FAIL, metrics on http://%s/metrics; the demo changes every 45 s; Ctrl-C stops\n", addr, addr, addr)
 	}
 	ro.Started = func(svc *serve.Service) {
 		svc.OnScan = func(rec store.ScanRecord, res store.RecordResult) {

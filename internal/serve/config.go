@@ -32,6 +32,9 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// TokenFile holds the bearer token the API requires; mandatory off loopback.
 	TokenFile string `yaml:"token_file"`
+	// TokenName is who the dashboard records for what is done with the token
+	// (suppressing a finding); default "token".
+	TokenName string `yaml:"token_name"`
 	// Retention is how long events and totals are kept, e.g. 400d; default 400d.
 	Retention string `yaml:"retention"`
 	// Concurrency is the number of account scans one worker runs at once; default 4.

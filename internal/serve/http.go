@@ -29,6 +29,10 @@ type HTTPOptions struct {
 	// Extra are more routes (ServeMux patterns such as "GET /{$}" or
 	// "GET /ui/"), e.g. the dashboard. They share the mux and the token check.
 	Extra map[string]http.Handler
+	// Dashboard, when set, serves every path the routes above do not take
+	// (the web dashboard). It checks the token itself, since a browser
+	// signs in with it rather than sending a bearer header.
+	Dashboard http.Handler
 }
 
 // NewHandler returns the service's HTTP handler: the JSON API under
@@ -54,6 +58,9 @@ func NewHandler(svc *Service, opts HTTPOptions) http.Handler {
 	for p, h := range opts.Extra {
 		mux.Handle(p, h)
 	}
+	if opts.Dashboard != nil {
+		mux.Handle("/", opts.Dashboard)
+	}
 	if opts.Token == "" {
 		return mux
 	}
@@ -61,6 +68,10 @@ func NewHandler(svc *Service, opts HTTPOptions) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			mux.ServeHTTP(w, r)
+			return
+		}
+		if _, pattern := mux.Handler(r); opts.Dashboard != nil && pattern == "/" && !strings.HasPrefix(r.URL.Path, "/api/") {
+			opts.Dashboard.ServeHTTP(w, r)
 			return
 		}
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -26,8 +26,11 @@ type RunOptions struct {
 	Logger              *slog.Logger
 	// Terminal is where terminal alert channels write; default stdout.
 	Terminal io.Writer
-	// Extra adds HTTP routes (the dashboard) once the service exists.
+	// Extra adds HTTP routes once the service exists.
 	Extra func(*Service) map[string]http.Handler
+	// Dashboard, when set, builds the web dashboard, given the service and
+	// the token ("" when none is configured); it is served at /.
+	Dashboard func(svc *Service, token string) (http.Handler, error)
 	// Listening, when set, is told the address the HTTP server listens on.
 	Listening func(addr string)
 	// Started, when set, is given the service once it runs (the demo hooks OnScan).
@@ -136,12 +139,19 @@ func Run(ctx context.Context, o RunOptions) error {
 		if o.Extra != nil {
 			extra = o.Extra(svc)
 		}
+		var dash http.Handler
+		if o.Dashboard != nil {
+			if dash, err = o.Dashboard(svc, token); err != nil {
+				q.Stop(context.WithoutCancel(ctx))
+				return fmt.Errorf("serve: dashboard: %w", err)
+			}
+		}
 		l, err := net.Listen("tcp", cfg.Listen)
 		if err != nil {
 			q.Stop(context.WithoutCancel(ctx))
 			return fmt.Errorf("serve: listen %s: %w", cfg.Listen, err)
 		}
-		srv = &http.Server{Handler: NewHandler(svc, HTTPOptions{Token: token, Extra: extra}), ReadHeaderTimeout: 10 * time.Second}
+		srv = &http.Server{Handler: NewHandler(svc, HTTPOptions{Token: token, Extra: extra, Dashboard: dash}), ReadHeaderTimeout: 10 * time.Second}
 		if o.Listening != nil {
 			o.Listening(l.Addr().String())
 		}
