@@ -101,7 +101,8 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 				break
 			}
 			n++
-			sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			// A message being sent is finished even when the service stops.
+			sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			sendErr := ch.Send(sendCtx, b)
 			cancel()
 			var o store.Outcome

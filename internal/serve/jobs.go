@@ -209,7 +209,21 @@ func NewQueue(ctx context.Context, svc *Service, opts QueueOptions) (Queue, erro
 			return nil, fmt.Errorf("queue: postgres: %w", err)
 		}
 		driver := riverpgxv5.New(pool)
-		if err := migrateRiver(ctx, driver); err != nil {
+		// Processes starting together take turns at River's migrations.
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("queue: postgres: %w", err)
+		}
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(7424243)"); err != nil {
+			conn.Release()
+			pool.Close()
+			return nil, fmt.Errorf("queue: postgres: lock: %w", err)
+		}
+		err = migrateRiver(ctx, driver)
+		conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7424243)")
+		conn.Release()
+		if err != nil {
 			pool.Close()
 			return nil, err
 		}

@@ -204,6 +204,13 @@ func TestQueueRounds(t *testing.T) {
 			}
 			waitFor(t, "the first round's 3 scans", func() bool { return countScans(t, st) >= 3 })
 			waitIdle(t, st)
+			if mq, ok := q.(*memQueue); ok {
+				waitFor(t, "the in-process queue to be idle", func() bool {
+					mq.mu.Lock()
+					defer mq.mu.Unlock()
+					return len(mq.pending) == 0
+				})
+			}
 			// Block the scanner; start a round by hand (once the periodic one is done).
 			gate := make(chan struct{})
 			sc.mu.Lock()

@@ -1,0 +1,469 @@
+package serve
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/emersion/go-smtp"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/alert"
+	"github.com/cloudassure/cloudassure/internal/auditrole"
+	"github.com/cloudassure/cloudassure/internal/store"
+)
+
+// hookSink is the webhook receiver of the end-to-end test.
+type hookSink struct {
+	mu       sync.Mutex
+	secret   []byte
+	messages []alert.Message
+	badSig   int
+}
+
+func (h *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r.Header.Get(alert.SignatureHeader) != alert.Sign(h.secret, body) {
+		h.badSig++
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	var m alert.Message
+	if err := json.Unmarshal(body, &m); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	h.messages = append(h.messages, m)
+}
+
+// events lists the events received for a round, as "kind rule account resource".
+func (h *hookSink) events(round string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, m := range h.messages {
+		if m.RoundID != round {
+			continue
+		}
+		for _, e := range m.Events {
+			out = append(out, fmt.Sprintf("%s %s %s %s", e.Kind, e.RuleID, e.AccountID, e.ResourceID))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (h *hookSink) count(round string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, m := range h.messages {
+		if m.RoundID == round {
+			n++
+		}
+	}
+	return n
+}
+
+// mailSink is the in-test SMTP server (emersion/go-smtp) with STARTTLS.
+type mailSink struct {
+	mu    sync.Mutex
+	mails []string
+}
+
+type mailSession struct{ s *mailSink }
+
+func (m *mailSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &mailSession{m}, nil }
+func (s *mailSession) Mail(string, *smtp.MailOptions) error     { return nil }
+func (s *mailSession) Rcpt(string, *smtp.RcptOptions) error     { return nil }
+func (s *mailSession) Reset()                                   {}
+func (s *mailSession) Logout() error                            { return nil }
+func (s *mailSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	s.s.mu.Lock()
+	s.s.mails = append(s.s.mails, string(b))
+	s.s.mu.Unlock()
+	return err
+}
+
+func (m *mailSink) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.mails)
+}
+
+func startMailSink(t *testing.T) (*mailSink, string) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &mailSink{}
+	s := smtp.NewServer(sink)
+	s.Domain = "127.0.0.1"
+	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	return sink, l.Addr().String()
+}
+
+// e2eConfig is the demo Organization with a webhook and an email channel.
+func e2eConfig(dsn, listen, smtpAddr string) string {
+	return fmt.Sprintf(`store: %q
+listen: %q
+targets:
+  - name: demo-org
+    org: true
+    role_name: %s
+    schedule: "0 0 1 1 *"
+alerts:
+  - name: hook
+    type: webhook
+    url_env: E2E_HOOK_URL
+    secret_env: E2E_HOOK_SECRET
+    events: [new_failure, regression, resolved, error, resource_deleted]
+  - name: mail
+    type: email
+    smtp: %q
+    from: cloudassure@example.com
+    to: [ops@example.com]
+    insecure_skip_verify: true
+    events: [regression, resolved]
+`, dsn, listen, auditrole.Name, smtpAddr)
+}
+
+type e2e struct {
+	t     *testing.T
+	d     *Demo
+	st    *store.Store
+	hook  *hookSink
+	mail  *mailSink
+	api   string
+	token string
+}
+
+func (e *e2e) trigger() string {
+	e.t.Helper()
+	// A round queues no scan of an account whose last scan job River has not
+	// marked done yet (one pending scan per account): let it finish first.
+	waitIdle(e.t, e.st)
+	var round string
+	waitFor(e.t, "a round to be accepted", func() bool {
+		req, _ := http.NewRequestWithContext(e.t.Context(), "POST", "http://"+e.api+"/api/v1/scans", strings.NewReader(`{"target":"demo-org"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var tr TriggerResponse
+		json.NewDecoder(resp.Body).Decode(&tr)
+		round = tr.RoundID
+		return resp.StatusCode == http.StatusAccepted && tr.Queued
+	})
+	// The round lists 4 members (the suspended one is skipped) and scans each.
+	waitFor(e.t, "the round's scans", func() bool {
+		p, err := e.st.ListScans(e.t.Context(), store.ScanFilter{RoundID: round})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return len(p.Items) == 4
+	})
+	return round
+}
+
+// roundEvents are the store's events of a round, as the hook sink formats them.
+func (e *e2e) roundEvents(round string, kinds ...store.EventKind) []string {
+	e.t.Helper()
+	p, err := e.st.ListEvents(e.t.Context(), store.EventFilter{Kinds: kinds, Limit: 1000})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []string
+	for _, ev := range p.Items {
+		if ev.RoundID == round {
+			out = append(out, fmt.Sprintf("%s %s %s %s", ev.Kind, ev.RuleID, ev.AccountID, ev.ResourceID))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (e *e2e) waitDelivered(round string, hookMessages, mails int) {
+	e.t.Helper()
+	waitFor(e.t, fmt.Sprintf("%d webhook messages and %d mails for %s", hookMessages, mails, round), func() bool {
+		counts, err := e.st.DeliveryCounts(e.t.Context())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for k, n := range counts {
+			if n > 0 && (k[1] == store.DeliveryPending || k[1] == store.DeliverySending) {
+				return false
+			}
+		}
+		return e.hook.count(round) >= hookMessages && e.mail.count() >= mails
+	})
+}
+
+// TestEndToEnd runs serve against the emulator's demo Organization through
+// several rounds while the test changes distributions, and checks that the
+// events, the current state and the alerts received by a local webhook and
+// SMTP server match exactly what changed; a partial scan (an account whose
+// audit role was removed) resolves nothing. On PostgreSQL three worker
+// services and a web-only one share the store.
+func TestEndToEnd(t *testing.T) {
+	for name, dsn := range testStores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			d, err := StartDemo(ctx, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			hook := &hookSink{secret: []byte("hook-secret")}
+			hookSrv := httptest.NewServer(hook)
+			defer hookSrv.Close()
+			t.Setenv("E2E_HOOK_URL", hookSrv.URL+"/hook")
+			t.Setenv("E2E_HOOK_SECRET", "hook-secret")
+			mail, smtpAddr := startMailSink(t)
+			tokenFile := filepath.Join(t.TempDir(), "token")
+			token := "e2e-token-0123456789"
+			os.WriteFile(tokenFile, []byte(token+"\n"), 0o600)
+
+			cfgText := e2eConfig(dsn, "127.0.0.1:0", smtpAddr) + "token_file: " + tokenFile + "\n"
+			roles := []RunOptions{{}}
+			if strings.HasPrefix(dsn, "postgres") {
+				roles = []RunOptions{{WebOnly: true}, {WorkerOnly: true}, {WorkerOnly: true}, {WorkerOnly: true}}
+			}
+			addr := make(chan string, 1)
+			var wg sync.WaitGroup
+			errs := make(chan error, len(roles))
+			for _, ro := range roles {
+				cfg, err := ParseConfig(filepath.Join(t.TempDir(), "serve.yaml"), []byte(cfgText))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ro.Config = cfg
+				ro.Scanner = &LiveScanner{BaseConfig: d.BaseConfig}
+				ro.AlertSettle = 300 * time.Millisecond
+				ro.SendEvery = 100 * time.Millisecond
+				ro.FetchPoll = 100 * time.Millisecond
+				ro.Logger = testLogger(t)
+				ro.Listening = func(a string) { addr <- a }
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := Run(ctx, ro); err != nil {
+						errs <- err
+					}
+				}()
+			}
+			e := &e2e{t: t, d: d, hook: hook, mail: mail, token: token}
+			select {
+			case e.api = <-addr:
+			case err := <-errs:
+				t.Fatal(err)
+			}
+			e.st = openStore(t, dsn)
+
+			// Round 1 (the one a service starts with): every failure is new.
+			var r1 string
+			waitFor(t, "the first round", func() bool {
+				p, err := e.st.ListScans(ctx, store.ScanFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(p.Items) < 4 {
+					return false
+				}
+				r1 = p.Items[0].RoundID
+				return true
+			})
+			want := e.roundEvents(r1)
+			if len(want) == 0 || slices.ContainsFunc(want, func(s string) bool { return !strings.HasPrefix(s, "new_failure ") }) {
+				t.Fatalf("first round events: %v", want)
+			}
+			e.waitDelivered(r1, 1, 0)
+			if diff := cmp.Diff(want, hook.events(r1)); diff != "" {
+				t.Errorf("round 1: webhook events (-store +received):\n%s", diff)
+			}
+
+			// Round 2: one behavior of a member loses its config: one regression, in one message per channel.
+			member := "200000000001"
+			dist := passingDistribution(t, e, member)
+			arn := defaultARN(t, d, member, dist)
+			if err := d.setDefaultARN(ctx, member, dist, ""); err != nil {
+				t.Fatal(err)
+			}
+			r2 := e.trigger()
+			wantR2 := []string{"regression CF-001 " + member + " " + dist}
+			if diff := cmp.Diff(wantR2, e.roundEvents(r2)); diff != "" {
+				t.Errorf("round 2: events (-want +got):\n%s", diff)
+			}
+			e.waitDelivered(r2, 1, 1)
+			mail.mu.Lock()
+			m := mail.mails[0]
+			mail.mu.Unlock()
+			if !strings.Contains(m, "Subject: cloudassure: 1 regression") || !strings.Contains(m, dist) {
+				t.Errorf("regression mail:\n%s", m)
+			}
+			if diff := cmp.Diff(wantR2, hook.events(r2)); diff != "" {
+				t.Errorf("round 2: webhook (-want +got):\n%s", diff)
+			}
+
+			// Round 3: the fix is applied but the member's audit role is gone:
+			// a partial scan resolves nothing, its findings go stale.
+			if err := d.setDefaultARN(ctx, member, dist, arn); err != nil {
+				t.Fatal(err)
+			}
+			removeAuditRole(t, d, member)
+			r3 := e.trigger()
+			if got := e.roundEvents(r3); len(got) != 0 {
+				t.Errorf("round 3 (partial): events %v, want none", got)
+			}
+			f, ok, err := e.st.GetFinding(ctx, store.Key{Target: "demo-org", AccountID: member, RuleID: "CF-001", ResourceID: dist})
+			if err != nil || !ok || f.Status != "FAIL" || !f.Stale {
+				t.Errorf("after a partial scan: %+v (found %v, %v); want FAIL and stale", f, ok, err)
+			}
+
+			// Round 4: the role is back: the fix resolves the finding.
+			restoreAuditRole(t, d, member)
+			r4 := e.trigger()
+			wantR4 := []string{"resolved CF-001 " + member + " " + dist}
+			if diff := cmp.Diff(wantR4, e.roundEvents(r4)); diff != "" {
+				t.Errorf("round 4: events (-want +got):\n%s", diff)
+			}
+			e.waitDelivered(r4, 1, 2)
+			if diff := cmp.Diff(wantR4, hook.events(r4)); diff != "" {
+				t.Errorf("round 4: webhook (-want +got):\n%s", diff)
+			}
+
+			// Exactly once per channel: every delivery sent once, no message twice.
+			hook.mu.Lock()
+			seen := map[string]bool{}
+			for _, m := range hook.messages {
+				if seen[m.DeliveryID] {
+					t.Errorf("delivery %s received twice", m.DeliveryID)
+				}
+				seen[m.DeliveryID] = true
+			}
+			if hook.badSig != 0 {
+				t.Errorf("%d webhook requests with a bad signature", hook.badSig)
+			}
+			hook.mu.Unlock()
+			if n := mail.count(); n != 2 {
+				t.Errorf("%d mails, want 2 (the regression and the resolution)", n)
+			}
+			counts, err := e.st.DeliveryCounts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, n := range counts {
+				if k[1] != store.DeliverySent {
+					t.Errorf("%d deliveries to %s are %s", n, k[0], k[1])
+				}
+			}
+			cancel()
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// passingDistribution is a distribution of account that every rule passes.
+func passingDistribution(t *testing.T, e *e2e, account string) string {
+	t.Helper()
+	p, err := e.st.ListFindings(t.Context(), store.FindingFilter{AccountID: account})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := map[string]int{}
+	for _, f := range p.Items {
+		if f.Status == "PASS" {
+			pass[f.ResourceID]++
+		}
+	}
+	for _, f := range p.Items {
+		if pass[f.ResourceID] == 3 {
+			return f.ResourceID
+		}
+	}
+	t.Fatalf("no distribution of %s passes every rule", account)
+	return ""
+}
+
+func defaultARN(t *testing.T, d *Demo, account, dist string) string {
+	t.Helper()
+	got, err := cloudfront.NewFromConfig(d.AccountConfig(account)).GetDistributionConfig(t.Context(), &cloudfront.GetDistributionConfigInput{Id: aws.String(dist)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(got.DistributionConfig.DefaultCacheBehavior.RealtimeLogConfigArn)
+}
+
+func removeAuditRole(t *testing.T, d *Demo, account string) {
+	t.Helper()
+	c := iam.NewFromConfig(d.AccountConfig(account))
+	pols, err := c.ListRolePolicies(t.Context(), &iam.ListRolePoliciesInput{RoleName: aws.String(auditrole.Name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pols.PolicyNames {
+		if _, err := c.DeleteRolePolicy(t.Context(), &iam.DeleteRolePolicyInput{RoleName: aws.String(auditrole.Name), PolicyName: aws.String(p)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteRole(t.Context(), &iam.DeleteRoleInput{RoleName: aws.String(auditrole.Name)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func restoreAuditRole(t *testing.T, d *Demo, account string) {
+	t.Helper()
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, d.Emulator.AccountID())
+	c := iam.NewFromConfig(d.AccountConfig(account))
+	if _, err := c.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String(auditrole.Name), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutRolePolicy(t.Context(), &iam.PutRolePolicyInput{RoleName: aws.String(auditrole.Name), PolicyName: aws.String("audit"),
+		PolicyDocument: aws.String(auditrole.Policy)}); err != nil {
+		t.Fatal(err)
+	}
+}
