@@ -447,13 +447,22 @@ func (r *reader) tfvars(dir string) map[string]cty.Value {
 	// Then the files given with --var-file, later ones winning, as Terraform does.
 	for _, vf := range append(files, r.varFiles...) {
 		name, src := vf.Name, vf.Data
-		file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+		var body *hclsyntax.Body
+		var diags hcl.Diagnostics
+		if strings.HasSuffix(name, ".json") {
+			body, diags = parseJSONVars(src, name)
+		} else {
+			var file *hcl.File
+			file, diags = hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+			if !diags.HasErrors() {
+				body, _ = file.Body.(*hclsyntax.Body)
+			}
+		}
 		if diags.HasErrors() {
 			r.addDiags(name, diags)
 			continue
 		}
-		body, ok := file.Body.(*hclsyntax.Body)
-		if !ok {
+		if body == nil {
 			continue
 		}
 		for _, a := range sortedAttrs(body) {

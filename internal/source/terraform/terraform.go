@@ -221,7 +221,8 @@ func isOverride(name string) bool {
 }
 
 // tfvarsFiles lists the variable files Terraform loads by itself for a root
-// module: terraform.tfvars, then *.auto.tfvars in name order.
+// module: terraform.tfvars and terraform.tfvars.json, then *.auto.tfvars and
+// *.auto.tfvars.json in name order.
 func tfvarsFiles(fsys fs.FS, dir string) []string {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -233,12 +234,13 @@ func tfvarsFiles(fsys fs.FS, dir string) []string {
 			continue
 		}
 		switch name := e.Name(); {
-		case name == "terraform.tfvars":
+		case name == "terraform.tfvars", name == "terraform.tfvars.json":
 			out = append(out, path.Join(dir, name))
-		case strings.HasSuffix(name, ".auto.tfvars"):
+		case strings.HasSuffix(name, ".auto.tfvars"), strings.HasSuffix(name, ".auto.tfvars.json"):
 			auto = append(auto, path.Join(dir, name))
 		}
 	}
+	sort.Strings(out) // terraform.tfvars before terraform.tfvars.json
 	sort.Strings(auto)
 	return append(out, auto...)
 }

@@ -58,6 +58,49 @@ type jsonParser struct {
 
 // parseJSONConfig parses a file in Terraform's JSON syntax.
 func parseJSONConfig(src []byte, name string) (*hclsyntax.Body, hcl.Diagnostics) {
+	p, root, diags := parseJSONObject(src, name)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	body := p.newBody(root)
+	for i, k := range root.keys {
+		v := root.elems[i]
+		switch k {
+		case "resource", "data":
+			p.labelled(body, k, v, 2)
+		case "module", "variable", "output":
+			p.labelled(body, k, v, 1)
+		case "locals":
+			for _, o := range objectsOf(v) {
+				b := p.block("locals", nil, nil, root.keyStart[i], o)
+				b.Body = p.attrsBody(o, "locals")
+				body.Blocks = append(body.Blocks, b)
+			}
+		}
+	}
+	return body, p.diags
+}
+
+// parseJSONVars parses a variable file in JSON (terraform.tfvars.json):
+// an object of literal values.
+func parseJSONVars(src []byte, name string) (*hclsyntax.Body, hcl.Diagnostics) {
+	p, root, diags := parseJSONObject(src, name)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	body := p.newBody(root)
+	for i, k := range root.keys {
+		v := root.elems[i]
+		if x := p.expr(v, true); x != nil {
+			ks := root.keyStart[i]
+			body.Attributes[k] = &hclsyntax.Attribute{Name: k, Expr: x, SrcRange: p.rng(ks, v.end), NameRange: p.rng(ks, ks+len(k)+2)}
+		}
+	}
+	return body, p.diags
+}
+
+// parseJSONObject parses src, which must hold one JSON object.
+func parseJSONObject(src []byte, name string) (*jsonParser, *jnode, hcl.Diagnostics) {
 	p := &jsonParser{src: src, name: name, starts: []int{0}}
 	for i, c := range src {
 		if c == '\n' {
@@ -83,29 +126,13 @@ func parseJSONConfig(src []byte, name string) (*hclsyntax.Body, hcl.Diagnostics)
 		}
 		off = max(0, min(off, len(src)))
 		rng := p.rng(off, min(off+1, len(src)))
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid JSON", Detail: err.Error(), Subject: &rng}}
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid JSON", Detail: err.Error(), Subject: &rng}}
 	}
 	if root.kind != '{' {
 		rng := p.rng(root.start, root.end)
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid Terraform JSON", Detail: "the top level must be an object", Subject: &rng}}
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid Terraform JSON", Detail: "the top level must be an object", Subject: &rng}}
 	}
-	body := p.newBody(root)
-	for i, k := range root.keys {
-		v := root.elems[i]
-		switch k {
-		case "resource", "data":
-			p.labelled(body, k, v, 2)
-		case "module", "variable", "output":
-			p.labelled(body, k, v, 1)
-		case "locals":
-			for _, o := range objectsOf(v) {
-				b := p.block("locals", nil, nil, root.keyStart[i], o)
-				b.Body = p.attrsBody(o, "locals")
-				body.Blocks = append(body.Blocks, b)
-			}
-		}
-	}
-	return body, p.diags
+	return p, root, nil
 }
 
 // value reads the next JSON value.

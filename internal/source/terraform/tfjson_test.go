@@ -111,3 +111,40 @@ func TestJSONSyntaxErrors(t *testing.T) {
 	}
 	findDist(t, inv, "aws_cloudfront_distribution.d")
 }
+
+// TestJSONVariableFiles: terraform.tfvars.json and *.auto.tfvars.json are
+// loaded like their HCL twins, in Terraform's order, their values literal.
+func TestJSONVariableFiles(t *testing.T) {
+	inv := readTree(t, map[string]string{
+		"main.tf": `
+variable "a" {}
+variable "b" {}
+variable "c" {}
+` + dist(`
+  default_cache_behavior {
+    realtime_log_config_arn = var.a
+  }
+  ordered_cache_behavior {
+    path_pattern            = "/b/*"
+    realtime_log_config_arn = var.b
+  }
+  ordered_cache_behavior {
+    path_pattern            = var.c
+  }`),
+		"terraform.tfvars":      `a = "no"`,
+		"terraform.tfvars.json": `{"a": "` + arnA + `", "c": "${literal}"}`,
+		"x.auto.tfvars.json":    `{"b": ""}`,
+		"ignored.tfvars.json":   `{"a": "no"}`,
+	})
+	if len(inv.Errors) > 0 {
+		t.Fatalf("errors: %v", inv.Errors)
+	}
+	want := []behaviorView{
+		{Path: "*", Default: true, State: model.Known, ARN: arnA},
+		{Path: "/b/*", State: model.Absent},
+		{Path: "${literal}", State: model.Absent},
+	}
+	if diff := cmp.Diff(want, viewBehaviors(findDist(t, inv, "aws_cloudfront_distribution.d"))); diff != "" {
+		t.Errorf("behaviors (-want +got):\n%s", diff)
+	}
+}
