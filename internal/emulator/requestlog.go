@@ -36,6 +36,8 @@ func operationName(r *http.Request, proto protocol) string {
 	switch proto {
 	case protoKinesis:
 		return strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
+	case protoOrganizations:
+		return strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSOrganizationsV20161128.")
 	case protoIAM, protoSTS:
 		return r.Form.Get("Action")
 	}
@@ -73,6 +75,8 @@ func (p protocol) String() string {
 		return "iam"
 	case protoSTS:
 		return "sts"
+	case protoOrganizations:
+		return "organizations"
 	}
 	return "unknown"
 }
