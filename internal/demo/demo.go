@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
 // StatusPinner pins a Kinesis stream's status; the emulator implements it.
@@ -56,8 +58,8 @@ func Seed(ctx context.Context, cfg aws.Config, account string, pin StatusPinner)
 }
 
 func (s *seeder) seed(ctx context.Context) ([]*Case, error) {
-	required := []string{"timestamp", "c-ip", "sc-status", "cs-method", "cs-uri-stem", "x-edge-request-id", "x-edge-location"}
-	allActions := []string{"kinesis:DescribeStreamSummary", "kinesis:DescribeStream", "kinesis:PutRecord", "kinesis:PutRecords"}
+	required := realtimelog.DefaultPolicy().RequiredFields
+	allActions := realtimelog.DeliveryActions()
 	// Streams.
 	for _, name := range []string{"cf-logs", "cf-logs-deleted", "cf-logs-new", "cf-logs-kms"} {
 		if _, err := s.kin.CreateStream(ctx, &kinesis.CreateStreamInput{

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/cloudassure/cloudassure/internal/arn"
 	"github.com/cloudassure/cloudassure/internal/awserr"
 	"github.com/cloudassure/cloudassure/internal/iampolicy"
 	"github.com/cloudassure/cloudassure/internal/model"
@@ -581,20 +582,15 @@ func (r *reader) managedPolicy(ctx context.Context, arn string) (string, *model.
 func decodePolicy(doc string) string { return iampolicy.Decode(doc) }
 
 // roleName returns the role name at the end of a role ARN (after any path).
-func roleName(arn string) string {
-	if i := strings.LastIndex(arn, "/"); i >= 0 {
-		return arn[i+1:]
-	}
-	return arn
-}
+func roleName(s string) string { return arn.Name(s) }
 
 // arnRegion returns the region field of an ARN.
-func arnRegion(arn string) (string, error) {
-	p := strings.SplitN(arn, ":", 6)
-	if len(p) < 6 || p[0] != "arn" || p[3] == "" {
-		return "", fmt.Errorf("%q is not a regional ARN", arn)
+func arnRegion(s string) (string, error) {
+	a, err := arn.Parse(s)
+	if err == nil && a.Region == "" {
+		err = fmt.Errorf("%q is not a regional ARN", s)
 	}
-	return p[3], nil
+	return a.Region, err
 }
 
 // readError turns an SDK error into a ReadError that names the call, the
