@@ -28,7 +28,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, st *Store)) {
 	})
 }
 
-func openSQLite(t *testing.T) *Store {
+func openSQLite(t testing.TB) *Store {
 	t.Helper()
 	ctx := context.Background()
 	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "db", "cloudassure.db"))
@@ -44,7 +44,7 @@ func openSQLite(t *testing.T) *Store {
 
 // PostgresTestURL returns a URL to a fresh schema of the test database, dropped
 // when the test ends.
-func openPostgres(t *testing.T) *Store {
+func openPostgres(t testing.TB) *Store {
 	t.Helper()
 	base := os.Getenv(PostgresURLEnv)
 	if base == "" {
