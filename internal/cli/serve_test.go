@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudassure/cloudassure/internal/finding"
+	"github.com/cloudassure/cloudassure/internal/store"
+)
+
+// historyStore is a SQLite store with three scans of one account.
+func historyStore(t *testing.T) string {
+	t.Helper()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "h.db")
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := func(id string, s finding.Status) finding.Finding {
+		return finding.Finding{RuleID: "CF-001", Status: s, Risk: "Medium", Message: id + " " + string(s), Resource: finding.Resource{Type: "AWS::CloudFront::Distribution", ID: id}}
+	}
+	t0 := time.Now().Add(-48 * time.Hour).UTC()
+	for i, fs := range [][]finding.Finding{
+		{f("E1", finding.Fail), f("E2", finding.Pass)},
+		{f("E1", finding.Pass), f("E2", finding.Pass)},
+		{f("E1", finding.Pass), f("E2", finding.Fail)},
+	} {
+		at := t0.Add(time.Duration(i) * 24 * time.Hour)
+		if _, err := st.RecordScan(ctx, store.ScanRecord{Target: "prod", AccountID: "111122223333", StartedAt: at, FinishedAt: at.Add(time.Second), Complete: true, Findings: fs}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dsn
+}
+
+func TestHistoryAndFindingsCommands(t *testing.T) {
+	dsn := historyStore(t)
+	r := runFix(t, "", "history", "--store", dsn, "--format", "json")
+	var evs []store.Event
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &evs) != nil {
+		t.Fatalf("history json: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, string(e.Kind)+" "+e.ResourceID)
+	}
+	if strings.Join(kinds, ",") != "regression E2,resolved E1,new_failure E1" {
+		t.Errorf("history = %v", kinds)
+	}
+	r = runFix(t, "", "history", "--store", dsn, "--since", "30h", "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(rows) != 3 || rows[0][1] != "EVENT" {
+		t.Errorf("history --since 30h csv: %v %v %s", rows, err, r.stderr)
+	}
+	r = runFix(t, "", "history", "--store", dsn, "--status", "FAIL", "--account", "111122223333")
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 3 || !strings.Contains(r.stdout, "regression") || strings.Contains(r.stdout, "resolved") {
+		t.Errorf("history --status FAIL table:\n%s%s", r.stdout, r.stderr)
+	}
+	r = runFix(t, "", "findings", "--store", dsn, "--status", "FAIL", "--format", "json")
+	var fs []store.Finding
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &fs) != nil || len(fs) != 1 || fs[0].ResourceID != "E2" {
+		t.Errorf("findings --status FAIL: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"findings", "--store", dsn, "--format", "xml"},
+		{"findings", "--store", dsn, "--risk", "Severe"},
+		{"history", "--store", dsn, "--since", "yesterday"},
+		{"history", "--store", "sqlite:" + filepath.Join(t.TempDir(), "none.db")},
+	} {
+		if r := runFix(t, "", args...); r.code == 0 {
+			t.Errorf("%v: exit 0, want an error", args)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package serve
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudassure/cloudassure/internal/store"
+)
+
+func TestParseConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ yml, want string }{
+		{"listen: nope", "listen"},
+		{"retention: forever", "retention"},
+		{"targets:\n  - schedule: '@every 1h'", "name is required"},
+		{"targets:\n  - name: a\n  - name: a", "used twice"},
+		{"targets:\n  - name: a\n    schedule: 'every hour'", "schedule"},
+		{"targets:\n  - name: a\n    accounts: ['123']\n    role_name: r", "12-digit"},
+		{"targets:\n  - name: a\n    accounts: ['123456789012']", "role_name"},
+		{"targets:\n  - name: a\n    ous: [ou-abcd-12345678]", "need org: true"},
+		{"targets:\n  - name: a\n    org: true\n    ous: [bogus]", "bogus"},
+		{"targets:\n  - name: a\n    rules: [CF-999]", "unknown rule"},
+		{"targets:\n  - name: a\n    timeout: soon", "timeout"},
+		{"targets:\n  - name: a\n    settings: missing.yaml", "missing.yaml"},
+		{"alerts:\n  - name: s\n    type: slack", "url_env or url_file"},
+		{"alerts:\n  - name: s\n    type: pager", "type"},
+		{"alerts:\n  - name: m\n    type: email\n    smtp: host:25", "from and to"},
+		{"alerts:\n  - name: s\n    type: terminal\n    events: [everything]", "unknown event"},
+		{"alerts:\n  - name: s\n    type: terminal\n    min_risk: Severe", "min_risk"},
+		{"bogus_key: 1", "bogus_key"},
+	} {
+		_, err := ParseConfig("serve.yaml", []byte(tc.yml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "serve.yaml: ") {
+			t.Errorf("%q: err %v, want one naming serve.yaml and %q", tc.yml, err, tc.want)
+		}
+	}
+}
+
+func TestParseConfigDefaults(t *testing.T) {
+	cfg, err := ParseConfig("serve.yaml", []byte("targets:\n  - name: prod\nalerts:\n  - name: t\n    type: terminal\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := cfg.Targets[0]
+	if cfg.Listen != "127.0.0.1:8080" || cfg.retention != 400*24*time.Hour || cfg.Concurrency != 4 || !strings.HasPrefix(cfg.Store, "sqlite:") ||
+		tg.Schedule != "@every 1h" || tg.timeout != 10*time.Minute || len(tg.rules) != 3 || len(cfg.Alerts[0].Events) != 4 {
+		t.Errorf("defaults: %+v %+v", cfg, tg)
+	}
+	if next := tg.schedule.Next(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); !next.Equal(time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)) {
+		t.Errorf("@every 1h next = %v", next)
+	}
+}
+
+func TestAlertMatches(t *testing.T) {
+	a := AlertConfig{Events: []string{"regression"}, MinRisk: "Medium", Targets: []string{"prod"}, Rules: []string{"CF-001"}}
+	ev := store.Event{Key: store.Key{Target: "prod", AccountID: "1", RuleID: "CF-001"}, Kind: store.Regression, Risk: "Medium"}
+	if !a.Matches(ev) {
+		t.Error("matching event refused")
+	}
+	for _, mod := range []func(*store.Event){
+		func(e *store.Event) { e.Kind = store.Resolved },
+		func(e *store.Event) { e.Risk = "Low" },
+		func(e *store.Event) { e.Target = "dev" },
+		func(e *store.Event) { e.RuleID = "CF-003" },
+	} {
+		e := ev
+		mod(&e)
+		if a.Matches(e) {
+			t.Errorf("%+v should not match", e)
+		}
+	}
+}
+
+// TestSecrets: secrets come from the environment or files, and a missing one is an error naming where.
+func TestSecrets(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "url"), []byte("https://hooks.example.com/T0KEN\n"), 0o600)
+	t.Setenv("CA_TEST_SECRET", "s3")
+	cfg, err := ParseConfig(filepath.Join(dir, "serve.yaml"), []byte("alerts:\n  - name: h\n    type: webhook\n    url_file: url\n    secret_env: CA_TEST_SECRET\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chans, err := Channels(cfg, nil)
+	if err != nil || len(chans) != 1 || chans[0].Name() != "h" {
+		t.Fatalf("channels %v, %v", chans, err)
+	}
+	cfg, _ = ParseConfig(filepath.Join(dir, "serve.yaml"), []byte("alerts:\n  - name: h\n    type: webhook\n    url_env: CA_TEST_UNSET\n"))
+	if _, err := Channels(cfg, nil); err == nil || !strings.Contains(err.Error(), "CA_TEST_UNSET is not set") {
+		t.Errorf("unset secret: %v", err)
+	}
+}
+
+func TestRunRefusesOpenListenWithoutToken(t *testing.T) {
+	cfg, err := ParseConfig("serve.yaml", []byte("store: sqlite:"+filepath.Join(t.TempDir(), "x.db")+"\nlisten: 0.0.0.0:0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Run(t.Context(), RunOptions{Config: cfg, Scanner: &fakeScanner{}})
+	if err == nil || !strings.Contains(err.Error(), "without token_file") {
+		t.Errorf("Run on 0.0.0.0 without a token: %v", err)
+	}
+	cfg.Listen = "127.0.0.1:0"
+	err = Run(t.Context(), RunOptions{Config: cfg, Scanner: &fakeScanner{}, WorkerOnly: true})
+	if err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
+		t.Errorf("--worker-only on SQLite: %v", err)
+	}
+}
