@@ -195,3 +195,48 @@ func TestScanIaC(t *testing.T) {
 		t.Errorf("missing path: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestScanIaCVarFileAndJSON: --var-file (repeatable) is read after
+// terraform.tfvars, and *.tf.json is scanned like .tf, named relative to
+// the path given.
+func TestScanIaCVarFileAndJSON(t *testing.T) {
+	dir := t.TempDir()
+	const arn = "arn:aws:cloudfront::111122223333:realtime-log-config/a"
+	for name, src := range map[string]string{
+		"infra/main.tf":          "variable \"arn\" {}\nresource \"aws_cloudfront_distribution\" \"hcl\" {\n  enabled = true\n  default_cache_behavior {\n    realtime_log_config_arn = var.arn\n  }\n}\n",
+		"infra/json.tf.json":     "{\"resource\": {\"aws_cloudfront_distribution\": {\"json\": {\n  \"enabled\": true,\n  \"default_cache_behavior\": {\"realtime_log_config_arn\": \"${var.arn}\"}\n}}}}\n",
+		"infra/terraform.tfvars": "arn = \"\"\n",
+		"prod.tfvars":            "arn = \"" + arn + "\"\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args   []string
+		status finding.Status
+		code   int
+	}{
+		{nil, finding.Fail, 1},
+		{[]string{"--var-file", "prod.tfvars"}, finding.Pass, 0},
+	} {
+		r := runIn(t, dir, nil, append([]string{"scan", "iac", "infra", "--format", "json"}, tc.args...)...)
+		if r.code != tc.code {
+			t.Errorf("%v: exit %d, want %d: %s", tc.args, r.code, tc.code, r.stderr)
+		}
+		got := map[string]string{}
+		for _, f := range decode(t, r.stdout).Findings {
+			if f.RuleID == "CF-001" {
+				got[f.Resource.ID] = string(f.Status) + " " + f.Location.File
+				if f.Status != tc.status {
+					t.Errorf("%v: %s is %s, want %s: %s", tc.args, f.Resource.ID, f.Status, tc.status, f.Message)
+				}
+			}
+		}
+		if len(got) != 2 || !strings.HasSuffix(got["aws_cloudfront_distribution.json"], " infra/json.tf.json") {
+			t.Errorf("%v: findings %v", tc.args, got)
+		}
+	}
+}
