@@ -423,10 +423,7 @@ func (p *planner) otherPolicies(ctx context.Context, role string) (string, error
 // CF-001 verdicts with the caller's identity. A read that could not list the
 // distributions fails the plan.
 func (p *planner) judge(ctx context.Context) ([]rules.Verdict, identity, error) {
-	cf001, ok := rules.Find("CF-001")
-	if !ok {
-		return nil, identity{}, errors.New("rule CF-001 is missing")
-	}
+	cf001 := rules.CF001()
 	src := live.NewSource(live.Options{Config: p.o.Config, DistributionsOnly: true, Progress: func(pr live.Progress) {
 		if pr.Stage == "distributions" {
 			p.progress("distributions", pr.Done, -1)
