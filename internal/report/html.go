@@ -307,11 +307,13 @@ func statusCount(s finding.Summary, st finding.Status) int {
 // loggingShare counts the distributions CF-001 judged (every one but the
 // disabled ones it skipped) and those whose every behavior sends real-time
 // logs. A suppressed CF-001 finding counts as judged and not logging.
+// Findings about other resources (an account that could not be read) do
+// not count.
 func loggingShare(r *finding.Report) htmlLogging {
 	var l htmlLogging
 	for _, f := range r.Findings {
-		if f.RuleID != "CF-001" {
-			continue
+		if f.RuleID != "CF-001" || !strings.Contains(strings.ToLower(f.Resource.Type), "distribution") {
+			continue // an account that could not be read is not a distribution
 		}
 		l.Known = true
 		switch {

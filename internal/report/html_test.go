@@ -327,4 +327,8 @@ func TestHTMLOrganization(t *testing.T) {
 	if !strings.Contains(string(out), "<dt>Organization</dt><dd><code>o-a1b2c3d4e5</code>") {
 		t.Error("the organization is not named")
 	}
+	// The unreadable account's ERROR findings are not distributions.
+	if p := readPage(t, out); p.cards["logging"] != "1 of 2" {
+		t.Errorf("logging card %q, want 1 of 2 (the member's failing and the management's passing distribution)", p.cards["logging"])
+	}
 }

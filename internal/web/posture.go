@@ -194,6 +194,9 @@ func buildPosture(ctx context.Context, st *store.Store, now time.Time, days int)
 	hist := map[store.Key]*history{}
 	byAccount := map[[2]string][]*history{}
 	for _, f := range fs {
+		if !isDistribution(f.ResourceType) {
+			continue // an account that could not be read is not a distribution
+		}
 		h := &history{f: f}
 		hist[f.Key] = h
 		acct := [2]string{f.Target, f.AccountID}
