@@ -16,6 +16,7 @@ import (
 // audit role on purpose, so the report always has an ERROR; the exit code
 // is 0 unless --exit-code asks for scan's codes.
 func runDemoOrg(ctx context.Context, ios *IO, emu *emulator.Server, url string, members int, out outputFlags, eo engine.Options, wantExit bool) error {
+	defer orgMemory()()
 	prog := newProgress(ios.Err, ios.ErrTTY)
 	prog.Message(fmt.Sprintf("starting the demo organization (%d members) on %s…", members, url))
 	if _, err := demo.SeedOrg(ctx, emu, live.EndpointConfig(url, nil), members); err != nil {

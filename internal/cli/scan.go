@@ -107,6 +107,7 @@ func newScanAWSCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			if of.enabled {
+				defer orgMemory()()
 				oo, err := of.options(awsCfg, live.Options{Concurrency: af.concurrency}, checks.engineOptions(pol, rs))
 				if err != nil {
 					return err
