@@ -34,7 +34,7 @@ func (*JSON) Write(w io.Writer, r *finding.Report) error {
 		c.Errors = []finding.ScanError{}
 	}
 	var head bytes.Buffer
-	if err := encodeIndented(&head, &c, ""); err != nil {
+	if err := encodeIndented(&head, &c, "", nil); err != nil {
 		return err
 	}
 	frame := head.Bytes()
@@ -46,6 +46,7 @@ func (*JSON) Write(w io.Writer, r *finding.Report) error {
 	at += len(findingsKey) - 1 // just before the ]
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(frame[:at])
+	var buf bytes.Buffer // reused for every finding
 	for i := range r.Findings {
 		if i > 0 {
 			bw.WriteString(",")
@@ -61,7 +62,7 @@ func (*JSON) Write(w io.Writer, r *finding.Report) error {
 		if f.Related == nil {
 			f.Related = []finding.Resource{}
 		}
-		if err := encodeIndented(bw, &f, "    "); err != nil {
+		if err := encodeIndented(bw, &f, "    ", &buf); err != nil {
 			return fmt.Errorf("finding %d (%s on %s): %w", i, r.Findings[i].RuleID, r.Findings[i].Resource.ID, err)
 		}
 	}
@@ -72,10 +73,15 @@ func (*JSON) Write(w io.Writer, r *finding.Report) error {
 
 // encodeIndented writes v as encoding/json indents it two spaces a level
 // after prefix, HTML characters unescaped; a value that is not the whole
-// document (prefix set) gets no final newline.
-func encodeIndented(w io.Writer, v any, prefix string) error {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+// document (prefix set) gets no final newline. buf, when set, is the
+// scratch buffer to reuse.
+func encodeIndented(w io.Writer, v any, prefix string, buf *bytes.Buffer) error {
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	b := buf
+	enc := json.NewEncoder(b)
 	enc.SetIndent(prefix, "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
