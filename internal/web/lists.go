@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/store"
 )
 
@@ -143,8 +144,8 @@ func (h *Handler) findings(w http.ResponseWriter, r *http.Request) error {
 	for _, s := range statusNames() {
 		d.Statuses = append(d.Statuses, option{s, s, s == fq.Status})
 	}
-	for _, rule := range []string{"CF-001", "CF-002", "CF-003"} {
-		d.Rules = append(d.Rules, option{rule, rule, rule == fq.Rule})
+	for _, rule := range rules.All() {
+		d.Rules = append(d.Rules, option{rule.ID, rule.ID, rule.ID == fq.Rule})
 	}
 	for _, risk := range []string{"High", "Medium", "Low"} {
 		d.Risks = append(d.Risks, option{risk, risk, strings.EqualFold(risk, fq.Risk)})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cloudassure/cloudassure/internal/browsertest"
+	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/store"
 )
 
@@ -126,9 +127,16 @@ func TestPages(t *testing.T) {
 	}
 }
 
-// The share of fully logging distributions over time follows the seeded history.
+// The share of fully logging distributions over time follows the seeded
+// history; an account that could not be read is not a distribution.
 func TestPosture(t *testing.T) {
 	st := seed(t)
+	unreadable := finding.Finding{RuleID: "CF-001", Title: "t", Status: finding.Error, Risk: "Medium", Message: "could not be audited",
+		Resource: finding.Resource{Type: "AWS::Organizations::Account", ID: "444444444444"}}
+	if _, err := st.RecordScan(context.Background(), store.ScanRecord{Target: target, AccountID: "444444444444", StartedAt: now.Add(-time.Hour),
+		FinishedAt: now.Add(-time.Hour), Complete: true, Findings: []finding.Finding{unreadable}}, nil); err != nil {
+		t.Fatal(err)
+	}
 	p, err := buildPosture(context.Background(), st, now, 90)
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +164,8 @@ func TestPosture(t *testing.T) {
 			t.Errorf("prod round %d: %d fully logging, want %d (all %v)", i, got[i], want[i], got)
 		}
 	}
-	if len(p.Targets) != 1 || p.Targets[0].Points() != rounds {
+	// One point per round, and one for the extra account's scan, which adds no distribution.
+	if len(p.Targets) != 1 || p.Targets[0].Points() != rounds+1 || p.Targets[0].Total[rounds] != 7 {
 		t.Errorf("target series %+v", p.Targets)
 	}
 }
