@@ -29,6 +29,8 @@ func TestExecute(t *testing.T) {
 		{[]string{"scan", "aws", "--format", "nope"}, 2, "", "valid formats are"},
 		{[]string{"nosuchcommand"}, 2, "", "unknown command"},
 		{[]string{"--version"}, 0, "cloudassure version", ""},
+		{[]string{"demo", "--org", "-1"}, 2, "", "--org: an organization needs at least 4 members, got -1"},
+		{[]string{"demo", "--org", "3"}, 2, "", "--org: an organization needs at least 4 members, got 3"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

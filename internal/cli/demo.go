@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,9 @@ func newDemoCmd(ios *IO) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
+				return err
+			}
+			if err := checkOrgMembers("--org", orgN, cmd.Flags().Changed("org")); err != nil {
 				return err
 			}
 			pol, rs, err := checks.load()
@@ -67,4 +71,14 @@ func newDemoCmd(ios *IO) *cobra.Command {
 	cmd.Flags().BoolVar(&wantExit, "exit-code", false, "exit 1 when a finding fails, as scan aws does")
 	cmd.Flags().IntVar(&orgN, "org", 0, "scan a demo AWS Organization instead: a management account and this many members (at least 4), as scan aws --org does")
 	return cmd
+}
+
+// checkOrgMembers refuses a demo organization size given on the command line
+// that is below demo.OrgMinMembers (0 is refused too when given explicitly),
+// before anything starts.
+func checkOrgMembers(flag string, n int, given bool) error {
+	if given && n < demo.OrgMinMembers {
+		return fmt.Errorf("%s: an organization needs at least %d members, got %d", flag, demo.OrgMinMembers, n)
+	}
+	return nil
 }

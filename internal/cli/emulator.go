@@ -41,6 +41,12 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 					return fmt.Errorf("%s must not be negative, got %v", d.flag, d.v)
 				}
 			}
+			if err := checkOrgMembers("--demo-org", demoOrg, cmd.Flags().Changed("demo-org")); err != nil {
+				return err
+			}
+			if demoOrg > 0 && seedDemo {
+				return errors.New("--demo and --demo-org exclude each other: --demo-org seeds the demo's cases across the organization")
+			}
 			opts.AccountID = account
 			// The faults are for the clients the user points at the emulator,
 			// not for seeding: seed first, then switch them on.
@@ -55,9 +61,6 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			defer emu.Close()
-			if demoOrg > 0 && seedDemo {
-				return errors.New("--demo and --demo-org exclude each other: --demo-org seeds the demo's cases across the organization")
-			}
 			if demoOrg > 0 {
 				if err := seedDemoOrg(cmd.Context(), ios, emu, url, demoOrg); err != nil {
 					return err

@@ -22,6 +22,9 @@ func TestEmulatorFaultFlags(t *testing.T) {
 		{[]string{"--throttle-rate", "0.7", "--error-rate", "0.5"}, "--throttle-rate and --error-rate add up to 1.2"},
 		{[]string{"--stream-delay", "-1s"}, "--stream-delay must not be negative"},
 		{[]string{"--deploy-delay", "-1m"}, "--deploy-delay must not be negative"},
+		{[]string{"--demo-org", "-1"}, "--demo-org: an organization needs at least 4 members, got -1"},
+		{[]string{"--demo-org", "2"}, "--demo-org: an organization needs at least 4 members, got 2"},
+		{[]string{"--demo", "--demo-org", "4"}, "--demo and --demo-org exclude each other"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
