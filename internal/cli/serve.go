@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/serve"
 	"github.com/cloudassure/cloudassure/internal/store"
 )
@@ -249,6 +250,18 @@ func newHistoryCmd(ios *IO) *cobra.Command {
 			"resolutions, suppressions, deleted resources and checks that could not run, newest first.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOneOf("--status", status, append(statusNames(), "DELETED"), strings.EqualFold); err != nil {
+				return err
+			}
+			var kindNames []string
+			for _, k := range store.EventKinds() {
+				kindNames = append(kindNames, string(k))
+			}
+			for _, k := range kinds {
+				if err := checkOneOf("--kind", k, kindNames, func(a, b string) bool { return a == b }); err != nil {
+					return err
+				}
+			}
 			ctx := cmd.Context()
 			st, err := sf.open(ctx)
 			if err != nil {
@@ -314,6 +327,9 @@ func newFindingsCmd(ios *IO) *cobra.Command {
 			"first and last seen, last changed, suppression, and whether the latest scan could re-check it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOneOf("--status", status, statusNames(), strings.EqualFold); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			st, err := sf.open(ctx)
 			if err != nil {
@@ -367,4 +383,27 @@ func newFindingsCmd(ios *IO) *cobra.Command {
 	fl.StringVar(&since, "since", "", "only findings changed since a time (RFC 3339) or a duration back (7d)")
 	fl.BoolVar(&stale, "stale", false, "only findings the latest scan could not re-check")
 	return cmd
+}
+
+// statusNames are the finding statuses, as the store records them.
+func statusNames() []string {
+	var out []string
+	for _, s := range finding.Statuses() {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+// checkOneOf refuses a filter value that can match nothing (a typo would
+// otherwise list nothing and exit 0); "" means no filter.
+func checkOneOf(flag, v string, valid []string, eq func(a, b string) bool) error {
+	if v == "" {
+		return nil
+	}
+	for _, ok := range valid {
+		if eq(v, ok) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: %q is not one of %s", flag, v, strings.Join(valid, ", "))
 }

@@ -81,4 +81,18 @@ func TestHistoryAndFindingsCommands(t *testing.T) {
 			t.Errorf("%v: exit 0, want an error", args)
 		}
 	}
+	// A filter value that can match nothing is a mistake, not an empty list.
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"findings", "--status", "FAILED"}, `--status: "FAILED" is not one of FAIL, ERROR, PASS, SKIP`},
+		{[]string{"history", "--status", "fial"}, `--status: "fial" is not one of FAIL, ERROR, PASS, SKIP, DELETED`},
+		{[]string{"history", "--kind", "new_failure,regresion"}, `--kind: "regresion" is not one of new_failure, regression`},
+	} {
+		r := runFix(t, "", append(tt.args, "--store", dsn)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 and %q", tt.args, r.code, r.stdout, r.stderr, tt.want)
+		}
+	}
 }
