@@ -596,7 +596,11 @@ func (r *reader) callModule(m *module, d *decl, ctx *hcl.EvalContext) cty.Value 
 	}
 	// One read per instance: count.index and each.* are known in its inputs.
 	var outputs cty.Value
-	for _, rep := range repetitions(d.body, ctx) {
+	reps := repetitions(d.body, ctx)
+	if !r.spend(len(reps), addr, d.block) {
+		return cty.DynamicVal
+	}
+	for _, rep := range reps {
 		inputs := map[string]cty.Value{}
 		for _, body := range d.body {
 			for n, a := range body.Attributes {

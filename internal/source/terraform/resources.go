@@ -38,12 +38,32 @@ func (r *reader) readResources(m *module, ctx *hcl.EvalContext) {
 			r.inv.Configs[addr] = m.readConfig(d, ctx, addr)
 			continue
 		}
-		for _, in := range repetitions(d.body, ctx) {
+		reps := repetitions(d.body, ctx)
+		if !r.spend(len(reps), addr, d.block) {
+			continue
+		}
+		for _, in := range reps {
 			dist := m.readDistribution(d, in.ctx, addr+in.key)
 			dist.Root = r.rootName
 			r.inv.Distributions = append(r.inv.Distributions, dist)
 		}
 	}
+}
+
+// maxTotalInstances bounds the distributions and module instances one root
+// module expands into, whatever the nesting of count and for_each.
+const maxTotalInstances = 10000
+
+// spend takes n instances of the block at addr from the reader's budget; when
+// it runs out the block is an error and is not read.
+func (r *reader) spend(n int, addr string, b *hclsyntax.Block) bool {
+	r.instances += n
+	if r.instances <= maxTotalInstances {
+		return true
+	}
+	r.addErr(&model.ReadError{Operation: "read", Resource: addr, Range: hclRange(b.Range()),
+		Message: fmt.Sprintf("count and for_each expand to more than %d instances in this root module; not checked", maxTotalInstances)})
+	return false
 }
 
 // maxInstances bounds how many instances a count or for_each is expanded

@@ -144,6 +144,8 @@ type reader struct {
 	tree     tree.Tree
 	rootName string    // the root module's directory as displayed
 	varFiles []VarFile // given on the command line, read after the module's own
+	// instances counts the resource and module instances expanded so far.
+	instances int
 	inv      *model.Inventory
 }
 

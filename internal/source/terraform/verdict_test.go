@@ -143,3 +143,22 @@ variable "off" {
 		})
 	}
 }
+
+// TestInstanceBudget: count and for_each nested through modules cannot
+// expand without bound; past the budget the resource is an error, not
+// judged.
+func TestInstanceBudget(t *testing.T) {
+	inv := readTree(t, map[string]string{
+		"m/main.tf": dist("  default_cache_behavior {}") + "\nresource \"aws_cloudfront_distribution\" \"many\" {\n  count   = 1000\n  enabled = true\n}\n",
+		"main.tf":   "module \"m\" {\n  count  = 20\n  source = \"./m\"\n}\n",
+	})
+	if n := len(inv.Distributions); n > maxTotalInstances {
+		t.Errorf("%d distributions, more than the budget %d", n, maxTotalInstances)
+	}
+	if len(inv.Errors) == 0 || !strings.Contains(inv.Errors[len(inv.Errors)-1].Message, "more than 10000 instances") {
+		t.Fatalf("errors: %v", inv.Errors)
+	}
+	if e := inv.Errors[0]; e.Resource == "" || e.Range.File != "m/main.tf" {
+		t.Errorf("error %+v does not name the resource and file", e)
+	}
+}
