@@ -146,7 +146,7 @@ type reader struct {
 	varFiles []VarFile // given on the command line, read after the module's own
 	// instances counts the resource and module instances expanded so far.
 	instances int
-	inv      *model.Inventory
+	inv       *model.Inventory
 }
 
 func newReader(t tree.Tree) *reader {
