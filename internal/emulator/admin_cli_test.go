@@ -40,6 +40,11 @@ func TestAdminOperationsCLI(t *testing.T) {
 		if limits["ShardLimit"] != 500 || limits["OpenShardCount"] != 1 {
 			t.Errorf("describe-limits: %v", limits)
 		}
+		var resharded map[string]any
+		kinCLIJSON(t, runCLI(t, url, false, "kinesis", "update-shard-count", "--stream-name", "admin", "--target-shard-count", "2", "--scaling-type", "UNIFORM_SCALING"), &resharded)
+		if resharded["CurrentShardCount"] != 1.0 || resharded["TargetShardCount"] != 2.0 {
+			t.Errorf("update-shard-count: %v", resharded)
+		}
 	})
 
 	t.Run("cloudfront", func(t *testing.T) {

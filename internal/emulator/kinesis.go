@@ -193,6 +193,8 @@ func (k *kinesisService) dispatch(op string, rc *reqContext, body []byte) (any, 
 		return k.listTagsForStream(rc, body)
 	case "UpdateStreamMode":
 		return k.updateStreamMode(rc, body)
+	case "UpdateShardCount":
+		return k.updateShardCount(rc, body)
 	case "PutRecord":
 		return k.putRecord(rc, body)
 	case "PutRecords":

@@ -35,7 +35,7 @@ func (k *kinesisService) describeLimits(rc *reqContext, body []byte) (any, *kinE
 		if st.mode == "ON_DEMAND" {
 			onDemand++
 		} else {
-			open += len(st.shards)
+			open += len(openShards(st.shards))
 		}
 	}
 	return struct {
@@ -284,4 +284,90 @@ func (k *kinesisService) updateStreamMode(rc *reqContext, body []byte) (any, *ki
 	st.mode = mode
 	st.transition(kinUpdating, k.s.now(), k.s.opts.StreamActivationDelay)
 	return nil, nil
+}
+
+// updateShardCount reshards a provisioned stream to TargetShardCount
+// shards of equal hash key ranges (UNIFORM_SCALING). The open shards are
+// closed (their records stay readable until they expire) and the new
+// ones name the shards they continue as parents. The API reference's
+// default limits apply: at most double and at least half the open shards,
+// within the account's shard limit.
+func (k *kinesisService) updateShardCount(rc *reqContext, body []byte) (any, *kinError) {
+	var in struct {
+		StreamName       string
+		StreamARN        string
+		TargetShardCount *int
+		ScalingType      string
+	}
+	if err := kinDecode(body, &in); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.TargetShardCount == nil:
+		return nil, kinValidation("Value null at 'targetShardCount' failed to satisfy constraint: Member must not be null")
+	case *in.TargetShardCount < 1:
+		return nil, kinValidation("Value '%d' at 'targetShardCount' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.TargetShardCount)
+	case in.ScalingType == "":
+		return nil, kinValidation("Value null at 'scalingType' failed to satisfy constraint: Member must not be null")
+	case in.ScalingType != "UNIFORM_SCALING":
+		return nil, kinValidation("Value '%s' at 'scalingType' failed to satisfy constraint: Member must satisfy enum value set: [UNIFORM_SCALING]", in.ScalingType)
+	}
+	target := *in.TargetShardCount
+	st, err := k.stream(rc, in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	defer k.mu.Unlock()
+	if st.currentStatus() != kinActive {
+		return nil, kinNotActive(st)
+	}
+	if st.mode != "PROVISIONED" {
+		return nil, kinErr("ValidationException", "UpdateShardCount is not supported for stream %s under account %s in %s mode.", st.key.name, st.account, st.mode)
+	}
+	old := openShards(st.shards)
+	cur := len(old)
+	switch {
+	case target > 2*cur:
+		return nil, kinInvalidArgument("UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: %d Target shard count: %d", cur, target)
+	case 2*target < cur:
+		return nil, kinInvalidArgument("UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: %d Target shard count: %d", cur, target)
+	}
+	open := 0
+	for key := range k.streams {
+		if s := k.lookup(key); s != nil && key.region == st.key.region && s.mode == "PROVISIONED" {
+			open += len(openShards(s.shards))
+		}
+	}
+	if open-cur+target > kinAccountShardLimit {
+		return nil, kinErr("LimitExceededException", "This request would exceed the shard limit for the account %s in %s. Current limit of shards is %d.", st.account, st.key.region, kinAccountShardLimit)
+	}
+	out := struct {
+		StreamName        string
+		CurrentShardCount int
+		TargetShardCount  int
+		StreamARN         string
+	}{st.key.name, cur, target, st.arn}
+	if target == cur {
+		return out, nil
+	}
+	fresh := kinShardsFrom(st.serial, target, len(st.shards))
+	for _, sh := range fresh {
+		for _, o := range old {
+			if o.end.Cmp(sh.start) < 0 || o.start.Cmp(sh.end) > 0 {
+				continue // no overlap
+			}
+			if sh.parent == "" {
+				sh.parent = o.id
+			} else if sh.adjacent == "" {
+				sh.adjacent = o.id
+			}
+		}
+	}
+	for _, o := range old {
+		o.closed = true
+		o.endSeq = kinSequence(st.serial, o.index, o.next)
+	}
+	st.shards = append(st.shards, fresh...)
+	st.transition(kinUpdating, k.s.now(), k.s.opts.StreamActivationDelay)
+	return out, nil
 }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -180,4 +181,99 @@ func TestKinesisLongerRetentionKeepsRecords(t *testing.T) {
 	if recs := kinReadAll(t, c, "long", "shardId-000000000000"); len(recs) != 0 {
 		t.Fatalf("records after 49h with 48h retention = %d, want 0", len(recs))
 	}
+}
+
+func TestKinesisUpdateShardCount(t *testing.T) {
+	ctx := context.Background()
+	clock := newKinTestClock()
+	_, c := kinTestClient(t, Options{Now: clock.now, StreamActivationDelay: time.Second})
+	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("s"), ShardCount: aws.Int32(2)})
+	clock.advance(time.Second)
+	if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("s"), PartitionKey: aws.String("k"), Data: []byte("before")}); err != nil {
+		t.Fatal(err)
+	}
+	update := func(n int32) (*kinesis.UpdateShardCountOutput, error) {
+		return c.UpdateShardCount(ctx, &kinesis.UpdateShardCountInput{StreamName: aws.String("s"), TargetShardCount: aws.Int32(n), ScalingType: types.ScalingTypeUniformScaling})
+	}
+	_, err := update(5)
+	kinWantErr[*types.InvalidArgumentException](t, err)
+	out, err := update(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToInt32(out.CurrentShardCount) != 2 || aws.ToInt32(out.TargetShardCount) != 4 || aws.ToString(out.StreamARN) == "" {
+		t.Errorf("UpdateShardCount output %+v", out)
+	}
+	s := kinSummary(t, c, "s")
+	if s.StreamStatus != types.StreamStatusUpdating || aws.ToInt32(s.OpenShardCount) != 4 {
+		t.Fatalf("after resharding: %s, %d open shards", s.StreamStatus, aws.ToInt32(s.OpenShardCount))
+	}
+	_, err = update(2)
+	kinWantErr[*types.ResourceInUseException](t, err)
+	clock.advance(time.Second)
+
+	d, err := c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String("s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sh := range d.StreamDescription.Shards {
+		got = append(got, fmt.Sprintf("%s parent=%s adjacent=%s closed=%v", aws.ToString(sh.ShardId), aws.ToString(sh.ParentShardId),
+			aws.ToString(sh.AdjacentParentShardId), sh.SequenceNumberRange.EndingSequenceNumber != nil))
+	}
+	want := []string{
+		"shardId-000000000000 parent= adjacent= closed=true",
+		"shardId-000000000001 parent= adjacent= closed=true",
+		"shardId-000000000002 parent=shardId-000000000000 adjacent= closed=false",
+		"shardId-000000000003 parent=shardId-000000000000 adjacent= closed=false",
+		"shardId-000000000004 parent=shardId-000000000001 adjacent= closed=false",
+		"shardId-000000000005 parent=shardId-000000000001 adjacent= closed=false",
+	}
+	if !cmp.Equal(got, want) {
+		t.Errorf("shards after 2 → 4:\n%s", cmp.Diff(want, got))
+	}
+	// New records go to open shards; the closed ones are read to their end.
+	put, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("s"), PartitionKey: aws.String("k"), Data: []byte("after")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := aws.ToString(put.ShardId); id < "shardId-000000000002" {
+		t.Errorf("record written to closed shard %s", id)
+	}
+	var closedRecords int
+	for _, id := range []string{"shardId-000000000000", "shardId-000000000001"} {
+		it, err := c.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String("s"), ShardId: aws.String(id), ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator})
+		if err != nil {
+			t.Fatal(err)
+		}
+		closedRecords += len(recs.Records)
+		if recs.NextShardIterator != nil {
+			t.Errorf("%s: a closed shard read to its end still has a next iterator", id)
+		}
+	}
+	if closedRecords != 1 {
+		t.Errorf("%d records in the closed shards, want the 1 written before", closedRecords)
+	}
+	// Scaling down merges neighbours: each new shard has two parents.
+	if _, err := update(2); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(time.Second)
+	d, err = c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String("s"), ExclusiveStartShardId: aws.String("shardId-000000000005")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.StreamDescription.Shards); n != 2 || aws.ToString(d.StreamDescription.Shards[0].AdjacentParentShardId) == "" {
+		t.Errorf("after 4 → 2: %d new shards, first %+v", n, d.StreamDescription.Shards)
+	}
+	_, err = update(0)
+	kinWantCode(t, err, "ValidationException")
+	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("od"), StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}})
+	clock.advance(time.Second)
+	_, err = c.UpdateShardCount(ctx, &kinesis.UpdateShardCountInput{StreamName: aws.String("od"), TargetShardCount: aws.Int32(5), ScalingType: types.ScalingTypeUniformScaling})
+	kinWantCode(t, err, "ValidationException")
 }

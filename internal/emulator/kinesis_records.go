@@ -23,6 +23,12 @@ type kinShard struct {
 	first    int64    // number of records[0]
 	next     int64    // number the next record gets
 	records  []kinRecord
+
+	// A shard closed by UpdateShardCount takes no more records; its
+	// records stay readable until the retention period drops them.
+	closed           bool
+	endSeq           string // EndingSequenceNumber, once closed
+	parent, adjacent string // ParentShardId, AdjacentParentShardId
 }
 
 type kinRecord struct {
@@ -98,7 +104,7 @@ func (st *kinStream) shardFor(partitionKey, explicitHashKey string) (*kinShard, 
 		h = kinPartitionHash(partitionKey)
 	}
 	for _, sh := range st.shards {
-		if h.Cmp(sh.start) >= 0 && h.Cmp(sh.end) <= 0 {
+		if !sh.closed && h.Cmp(sh.start) >= 0 && h.Cmp(sh.end) <= 0 {
 			return sh, nil
 		}
 	}
@@ -324,9 +330,12 @@ func (k *kinesisService) listShards(rc *reqContext, body []byte) (any, *kinError
 	if st.currentStatus() == kinCreating {
 		return nil, kinNotActive(st)
 	}
-	// No shard is ever split or merged here, so every filter but
-	// AFTER_SHARD_ID selects every shard.
+	// AT_LATEST lists the open shards; the other filters list every shard
+	// still held (closed shards stay until their records expire).
 	shards := st.shardsAfter(after)
+	if in.ShardFilter != nil && in.ShardFilter.Type == "AT_LATEST" {
+		shards = openShards(shards)
+	}
 	out := struct {
 		Shards    []kinShardJSON `json:"Shards"`
 		NextToken string         `json:"NextToken,omitempty"`
@@ -529,9 +538,15 @@ func (k *kinesisService) getRecords(rc *reqContext, body []byte) (any, *kinError
 		behind = max(now.Sub(sh.records[pos-sh.first].arrival).Milliseconds(), 0)
 	}
 	it.Pos, it.Issued = pos, now.UnixMilli()
+	// A closed shard read to its end has no next iterator.
+	var next *string
+	if !sh.closed || pos < sh.next {
+		n := kinEncodeIterator(it)
+		next = &n
+	}
 	return struct {
 		Records            []kinRecordJSON `json:"Records"`
-		NextShardIterator  string          `json:"NextShardIterator"`
+		NextShardIterator  *string         `json:"NextShardIterator,omitempty"`
 		MillisBehindLatest int64           `json:"MillisBehindLatest"`
-	}{records, kinEncodeIterator(it), behind}, nil
+	}{records, next, behind}, nil
 }

@@ -31,12 +31,15 @@ type kinHashKeyRange struct {
 
 type kinSequenceNumberRange struct {
 	StartingSequenceNumber string `json:"StartingSequenceNumber"`
+	EndingSequenceNumber   string `json:"EndingSequenceNumber,omitempty"`
 }
 
 type kinShardJSON struct {
-	ShardId             string                 `json:"ShardId"`
-	HashKeyRange        kinHashKeyRange        `json:"HashKeyRange"`
-	SequenceNumberRange kinSequenceNumberRange `json:"SequenceNumberRange"`
+	ShardId               string                 `json:"ShardId"`
+	ParentShardId         string                 `json:"ParentShardId,omitempty"`
+	AdjacentParentShardId string                 `json:"AdjacentParentShardId,omitempty"`
+	HashKeyRange          kinHashKeyRange        `json:"HashKeyRange"`
+	SequenceNumberRange   kinSequenceNumberRange `json:"SequenceNumberRange"`
 }
 
 type kinStreamRef struct {
@@ -125,7 +128,11 @@ func (k *kinesisService) createStream(rc *reqContext, body []byte) (any, *kinErr
 }
 
 // kinNewShards splits the hash key space evenly over n shards, as AWS does.
-func kinNewShards(serial int64, n int) []*kinShard {
+func kinNewShards(serial int64, n int) []*kinShard { return kinShardsFrom(serial, n, 0) }
+
+// kinShardsFrom splits the hash key space evenly over n shards numbered
+// from first on.
+func kinShardsFrom(serial int64, n, first int) []*kinShard {
 	space := kinHashSpace()
 	width := new(big.Int).Div(space, big.NewInt(int64(n)))
 	shards := make([]*kinShard, n)
@@ -136,17 +143,29 @@ func kinNewShards(serial int64, n int) []*kinShard {
 			end.Set(space)
 		}
 		end.Sub(end, big.NewInt(1))
+		index := first + i
 		shards[i] = &kinShard{
-			id:    fmt.Sprintf("shardId-%012d", i),
-			index: i,
+			id:    fmt.Sprintf("shardId-%012d", index),
+			index: index,
 			start: start,
 			end:   end,
 			first: 1,
 			next:  1,
 		}
-		shards[i].startSeq = kinSequence(serial, i, 0)
+		shards[i].startSeq = kinSequence(serial, index, 0)
 	}
 	return shards
+}
+
+// openShards returns the shards that are not closed.
+func openShards(shards []*kinShard) []*kinShard {
+	var out []*kinShard
+	for _, sh := range shards {
+		if !sh.closed {
+			out = append(out, sh)
+		}
+	}
+	return out
 }
 
 func (k *kinesisService) deleteStream(rc *reqContext, body []byte) (any, *kinError) {
@@ -212,7 +231,7 @@ func (k *kinesisService) describeStreamSummary(rc *reqContext, body []byte) (any
 		EnhancedMonitoring:      kinNoEnhancedMonitoring(),
 		EncryptionType:          st.encType,
 		KeyId:                   st.keyID,
-		OpenShardCount:          len(st.shards),
+		OpenShardCount:          len(openShards(st.shards)),
 		ConsumerCount:           0,
 	}}, nil
 }
@@ -286,9 +305,11 @@ func kinShardsJSON(shards []*kinShard) []kinShardJSON {
 	out := make([]kinShardJSON, len(shards))
 	for i, sh := range shards {
 		out[i] = kinShardJSON{
-			ShardId:             sh.id,
-			HashKeyRange:        kinHashKeyRange{StartingHashKey: sh.start.String(), EndingHashKey: sh.end.String()},
-			SequenceNumberRange: kinSequenceNumberRange{StartingSequenceNumber: sh.startSeq},
+			ShardId:               sh.id,
+			ParentShardId:         sh.parent,
+			AdjacentParentShardId: sh.adjacent,
+			HashKeyRange:          kinHashKeyRange{StartingHashKey: sh.start.String(), EndingHashKey: sh.end.String()},
+			SequenceNumberRange:   kinSequenceNumberRange{StartingSequenceNumber: sh.startSeq, EndingSequenceNumber: sh.endSeq},
 		}
 	}
 	return out
