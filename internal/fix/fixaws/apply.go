@@ -374,7 +374,7 @@ func (a *applier) distributions(ctx context.Context, p *plan.Plan, rep *Result, 
 		}
 		r := DistributionResult{ID: d.ID, Name: ch.Resource.Name}
 		switch {
-		case ch.Action != plan.Update && d.Skip == plan.SkipUnread:
+		case ch.Action != plan.Update && (d.Skip == plan.SkipUnread || d.Skip == plan.SkipDestination):
 			r.Status, r.Reason = StatusFailed, ch.Error
 		case ch.Action != plan.Update:
 			r.Status, r.Reason = StatusSkipped, ch.Summary

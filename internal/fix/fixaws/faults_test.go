@@ -168,7 +168,7 @@ func TestPlanNotAllOrNothing(t *testing.T) {
 	srv := httptest.NewServer(listFault{emu})
 	t.Cleanup(srv.Close)
 	cfg := retryingConfig(t, srv.URL, nil, 2)
-	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg})
+	p, err := MakePlan(context.Background(), PlanOptions{Config: cfg, readBackoff: noPause})
 	if err != nil {
 		t.Fatalf("planning aborted: %v", err)
 	}
@@ -200,7 +200,7 @@ func TestPlanNotAllOrNothing(t *testing.T) {
 	if len(unlisted) != 5 {
 		t.Fatalf("%d distributions not listed, want 5", len(unlisted))
 	}
-	p, err = MakePlan(context.Background(), PlanOptions{Config: cfg, Distributions: unlisted[:2]})
+	p, err = MakePlan(context.Background(), PlanOptions{Config: cfg, Distributions: unlisted[:2], readBackoff: noPause})
 	if err != nil {
 		t.Fatalf("planning named distributions aborted: %v", err)
 	}

@@ -62,11 +62,22 @@ type PlanOptions struct {
 	Progress func(Progress)
 	// Now stamps the plan; nil means time.Now.
 	Now func() time.Time
+
+	// readBackoff replaces the pause between rounds of an account-wide
+	// read (tests); nil means readBackoff.
+	readBackoff func(attempt int) time.Duration
 }
 
 // MakePlan reads the account through the engine's live source, judges it
 // with CF-001 and the team's settings, and plans the fix from the verdicts.
 // It makes no change.
+//
+// Planning is not all-or-nothing: an account-wide read whose retries ran
+// out is made again (ReadRounds in all). When the distribution list still
+// breaks off, what was listed is planned and the rest is reported failed;
+// when the destination (config, stream or role) still cannot be read, every
+// distribution that needs it is reported failed with the reason and nothing
+// of the destination is planned.
 func MakePlan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
 	p := &planner{o: o, cf: cloudfront.NewFromConfig(o.Config), iam: iam.NewFromConfig(o.Config)}
 	p.defaults()
@@ -88,13 +99,26 @@ func MakePlan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
 		Version: plan.Version, Kind: plan.KindAWS, Account: id.account, Region: region,
 		CreatedAt: nowFunc(o.Now)().UTC().Truncate(time.Second),
 	}
-	configARN, dest, err := p.destination(ctx)
-	if err != nil {
-		return nil, err
+	configARN, dest, destErr := p.destination(ctx)
+	if destErr != nil {
+		var read *awserr.Error
+		if !errors.As(destErr, &read) || ctx.Err() != nil {
+			return nil, destErr
+		}
+		// A read of the destination failed: plan against the config's
+		// ARN to tell which distributions need it, then change none.
+		configARN, dest = p.expectedConfigARN(), nil
 	}
 	dists, err := p.distributions(verdicts, configARN)
 	if err != nil {
 		return nil, err
+	}
+	if destErr != nil {
+		for i := range dists {
+			if dists[i].Action == plan.Update {
+				dists[i] = destinationUnread(dists[i], destErr)
+			}
+		}
 	}
 	// Without a distribution to attach it to, nothing is created or changed
 	// for the destination either.
@@ -167,6 +191,27 @@ func (p *planner) configARN(name string) string {
 	return fmt.Sprintf("arn:%s:cloudfront::%s:realtime-log-config/%s", p.id.partition, p.id.account, name)
 }
 
+// expectedConfigARN is the ARN of the config the behaviors get: the one
+// given, or the one called ConfigName (found or created).
+func (p *planner) expectedConfigARN() string {
+	if p.o.ConfigARN != "" {
+		return p.o.ConfigARN
+	}
+	return p.configARN(p.o.ConfigName)
+}
+
+// destinationUnread turns a planned update into a distribution left alone
+// because the destination it needs could not be read; an apply reports it
+// failed with the reason.
+func destinationUnread(ch plan.Change, err error) plan.Change {
+	reason := fmt.Sprintf("not changed: the real-time log destination it needs could not be read: %v", err)
+	d := ch.Distribution
+	ch.Action, ch.Diff, ch.Error = plan.None, "", reason
+	ch.Summary = "not planned: " + reason
+	ch.Distribution = &plan.Distribution{ID: d.ID, ETag: d.ETag, Enabled: d.Enabled, Staging: d.Staging, Skip: plan.SkipDestination}
+	return ch
+}
+
 func (p *planner) streamARN() string {
 	return fmt.Sprintf("arn:%s:kinesis:%s:%s:stream/%s", p.id.partition, p.region, p.id.account, p.o.StreamName)
 }
@@ -221,7 +266,12 @@ func (p *planner) destination(ctx context.Context) (string, []plan.Change, error
 
 // getConfig returns the config, or nil when it does not exist.
 func (p *planner) getConfig(ctx context.Context, in *cloudfront.GetRealtimeLogConfigInput) (*cftypes.RealtimeLogConfig, error) {
-	out, err := p.cf.GetRealtimeLogConfig(ctx, in)
+	var out *cloudfront.GetRealtimeLogConfigOutput
+	err := p.retry(ctx, func() error {
+		var err error
+		out, err = p.cf.GetRealtimeLogConfig(ctx, in)
+		return err
+	})
 	if err != nil {
 		if awserr.Code(err) == "NoSuchRealtimeLogConfig" {
 			return nil, nil
@@ -283,7 +333,12 @@ func (p *planner) configDifferences(c *cftypes.RealtimeLogConfig) []string {
 // planStream finds the stream or plans its creation.
 func (p *planner) planStream(ctx context.Context) (plan.Change, error) {
 	res := plan.Resource{Type: plan.TypeStream, ID: p.o.StreamName}
-	out, err := p.kin.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(p.o.StreamName)})
+	var out *kinesis.DescribeStreamSummaryOutput
+	err := p.retry(ctx, func() error {
+		var err error
+		out, err = p.kin.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(p.o.StreamName)})
+		return err
+	})
 	if err == nil {
 		s := out.StreamDescriptionSummary
 		st := &plan.Stream{
@@ -342,7 +397,12 @@ func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, e
 		Policy:      DeliveryPolicy(p.id.partition, p.id.account, st.ARN, st.KeyID),
 	}
 	res := plan.Resource{Type: plan.TypeRole, ID: r.Name}
-	out, err := p.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
+	var out *iam.GetRoleOutput
+	err := p.retry(ctx, func() error {
+		var err error
+		out, err = p.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
+		return err
+	})
 	if err != nil {
 		if awserr.Code(err) != "NoSuchEntity" {
 			return plan.Change{}, callErr("iam:GetRole", err)
@@ -359,7 +419,12 @@ func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, e
 		r.UpdateTrust = true
 		diff = append(diff, "~ trust policy: only cloudfront.amazonaws.com, for account "+p.id.account)
 	}
-	pol, err := p.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(RolePolicyName)})
+	var pol *iam.GetRolePolicyOutput
+	err = p.retry(ctx, func() error {
+		var err error
+		pol, err = p.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(RolePolicyName)})
+		return err
+	})
 	switch {
 	case err != nil && awserr.Code(err) == "NoSuchEntity":
 		r.UpdatePolicy = true
@@ -370,7 +435,12 @@ func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, e
 		r.UpdatePolicy = true
 		diff = append(diff, "~ inline policy "+RolePolicyName+": only "+strings.Join(realtimelog.DeliveryActions(), ", ")+" on "+st.ARN)
 	}
-	others, err := p.otherPolicies(ctx, r.Name)
+	var others string
+	err = p.retry(ctx, func() error {
+		var err error
+		others, err = p.otherPolicies(ctx, r.Name)
+		return err
+	})
 	if err != nil {
 		return plan.Change{}, err
 	}
@@ -420,33 +490,35 @@ func (p *planner) otherPolicies(ctx context.Context, role string) (string, error
 }
 
 // judge reads the account through the engine's live source and returns the
-// CF-001 verdicts with the caller's identity. A read that could not list the
-// distributions fails the plan.
+// CF-001 verdicts with the caller's identity. A read whose list of
+// distributions broke off, or that found no account, is made again
+// (ReadRounds in all); then what was listed is planned and the rest is
+// reported as not read. Only an account that stays unknown fails the plan.
 func (p *planner) judge(ctx context.Context) ([]rules.Verdict, identity, error) {
 	cf001 := rules.CF001()
-	src := live.NewSource(live.Options{Config: p.o.Config, DistributionsOnly: true, Progress: func(pr live.Progress) {
-		if pr.Stage == "distributions" {
-			p.progress("distributions", pr.Done, -1)
+	var res *engine.Result
+	for attempt := 0; ; attempt++ {
+		res = p.read(ctx, cf001)
+		if !retryableJudge(res) || attempt+1 >= ReadRounds || ctx.Err() != nil || !p.pause(ctx, attempt) {
+			break
 		}
-	}})
-	p.progress("distributions", 0, -1)
-	res := engine.Run(ctx, src, engine.Options{
-		Rules:    []*rules.Rule{cf001},
-		Settings: engine.Settings{File: p.o.Settings, IncludeDisabled: p.o.IncludeDisabled},
-	})
+	}
 	inv := res.Inventory
+	if ctx.Err() != nil {
+		return nil, identity{}, fmt.Errorf("reading the account: %w", ctx.Err())
+	}
 	if inv.Account == "" {
 		for _, e := range inv.Errors {
 			if e.Operation == "sts:GetCallerIdentity" {
 				return nil, identity{}, fmt.Errorf("finding the account (sts:GetCallerIdentity): %w", e)
 			}
 		}
+		if res.ReadErr != nil {
+			return nil, identity{}, res.ReadErr
+		}
 		return nil, identity{}, errors.New("finding the account (sts:GetCallerIdentity): no account in the response")
 	}
 	if res.ReadErr != nil {
-		if len(inv.Distributions) == 0 || ctx.Err() != nil {
-			return nil, identity{}, res.ReadErr
-		}
 		p.listErr = res.ReadErr // plan what was read; say what was not
 	}
 	id := identity{account: inv.Account, partition: inv.Partition}
@@ -454,6 +526,35 @@ func (p *planner) judge(ctx context.Context) ([]rules.Verdict, identity, error) 
 		id.partition = "aws"
 	}
 	return res.Verdicts, id, nil
+}
+
+// read is one read of the account, judged with CF-001.
+func (p *planner) read(ctx context.Context, cf001 *rules.Rule) *engine.Result {
+	src := live.NewSource(live.Options{Config: p.o.Config, DistributionsOnly: true, Progress: func(pr live.Progress) {
+		if pr.Stage == "distributions" {
+			p.progress("distributions", pr.Done, -1)
+		}
+	}})
+	p.progress("distributions", 0, -1)
+	return engine.Run(ctx, src, engine.Options{
+		Rules:    []*rules.Rule{cf001},
+		Settings: engine.Settings{File: p.o.Settings, IncludeDisabled: p.o.IncludeDisabled},
+	})
+}
+
+// retryableJudge reports whether a read of the account is worth making
+// again: its list of distributions or its identity failed in a way that may
+// pass.
+func retryableJudge(res *engine.Result) bool {
+	if res.ReadErr == nil && res.Inventory.Account != "" {
+		return false
+	}
+	for _, e := range res.Inventory.Errors {
+		if (e.Operation == "cloudfront:ListDistributions" || e.Operation == "sts:GetCallerIdentity") && retryableRead(e.Err) {
+			return true
+		}
+	}
+	return false
 }
 
 // distributions plans each distribution's change from its CF-001 verdict:
@@ -494,6 +595,8 @@ func (p *planner) distributions(verdicts []rules.Verdict, configARN string) ([]p
 		}
 	case len(missing) > 0:
 		return nil, fmt.Errorf("no distribution with ID %s in account %s", strings.Join(missing, ", "), p.id.account)
+	case p.listErr != nil && len(wanted) == 0 && len(verdicts) == 0:
+		out = append(out, unreadChange("", fmt.Sprintf("the distributions could not be listed: %v", p.listErr)))
 	case p.listErr != nil && len(wanted) == 0:
 		out = append(out, unreadChange("", fmt.Sprintf("the distributions after the first %d could not be read: %v", len(verdicts), p.listErr)))
 	}

@@ -215,6 +215,8 @@ func Describe(p *plan.Plan) {
 				c.Summary = "skipped: the team accepts its CF-001 finding"
 			case d.Skip == plan.SkipUnread:
 				c.Summary = "not planned: it could not be read"
+			case d.Skip == plan.SkipDestination:
+				c.Summary = "not planned: the real-time log destination it needs could not be read"
 			default:
 				c.Summary = "left as it is"
 			}

@@ -182,7 +182,8 @@ type Distribution struct {
 	ConfigARN string     `json:"config_arn,omitempty"`
 	Behaviors []Behavior `json:"behaviors,omitempty"`
 	// Skip says why a distribution with Action None is left alone:
-	// SkipDisabled, SkipCompliant, SkipSuppressed or SkipUnread.
+	// SkipDisabled, SkipCompliant, SkipSuppressed, SkipUnread or
+	// SkipDestination.
 	Skip string `json:"skip,omitempty"`
 }
 
@@ -196,6 +197,10 @@ const (
 	// SkipUnread: the distribution could not be read (Change.Error says
 	// why); an apply reports it failed.
 	SkipUnread = "unread"
+	// SkipDestination: the real-time log destination the distribution
+	// needs (config, stream or role) could not be read, so it is not
+	// changed (Change.Error says why); an apply reports it failed.
+	SkipDestination = "destination"
 )
 
 // Behavior names one cache behavior of a distribution.
