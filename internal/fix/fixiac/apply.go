@@ -123,8 +123,25 @@ func Apply(p *plan.Plan, o ApplyOptions) (*Outcome, error) {
 	}
 	stamp := o.Now().UTC().Format("20060102T150405Z")
 	roots := resolveRoots(o.Within)
+	// Every file is checked before any is written: the files of one
+	// Terraform module are written all or none, since a patch of one (a
+	// reference to a new variable) can need the patch of another (its
+	// declaration).
+	ready := make([]prepared, len(p.Changes))
+	blocked := map[string]string{} // module directory → a file of it that cannot be written
+	for i, c := range p.Changes {
+		if c.Action != plan.Update {
+			continue
+		}
+		ready[i] = prepareChange(c, o, roots)
+		if f := c.Resource.File; ready[i].res.Status != "" && isTerraform(f) {
+			if _, ok := blocked[filepath.Dir(f)]; !ok {
+				blocked[filepath.Dir(f)] = f
+			}
+		}
+	}
 	rep := &Outcome{Files: []FileResult{}, Summary: map[string]int{}}
-	for _, c := range p.Changes {
+	for i, c := range p.Changes {
 		res := FileResult{File: c.Resource.File}
 		switch {
 		case c.Action != plan.Update:
@@ -132,8 +149,14 @@ func Apply(p *plan.Plan, o ApplyOptions) (*Outcome, error) {
 			if c.Error != "" {
 				res.Status, res.Message = StatusNotHandled, c.Error
 			}
+		case ready[i].res.Status != "":
+			res = ready[i].res
+		case isTerraform(c.Resource.File) && blocked[filepath.Dir(c.Resource.File)] != "":
+			res.Status = StatusRefused
+			res.Message = fmt.Sprintf("%s, of the same module, cannot be written, so the module is left as it is rather than patched in part",
+				blocked[filepath.Dir(c.Resource.File)])
 		default:
-			res = applyChange(c, o, roots, stamp)
+			res = ready[i].write(o.BackupDir, stamp)
 			if res.Status == StatusWritten && c.Error != "" {
 				res.Status, res.Message = StatusPartial, c.Error
 			}
@@ -144,71 +167,82 @@ func Apply(p *plan.Plan, o ApplyOptions) (*Outcome, error) {
 	return rep, nil
 }
 
-func applyChange(c plan.Change, o ApplyOptions, roots []string, stamp string) FileResult {
-	backupDir := o.BackupDir
+// isTerraform reports whether file is a Terraform file a module is made of.
+func isTerraform(file string) bool {
+	return strings.HasSuffix(file, ".tf") || strings.HasSuffix(file, ".tf.json")
+}
+
+// prepared is a change checked and ready to write; res.Status is set when
+// it cannot be written.
+type prepared struct {
+	res    FileResult
+	target string
+	old    []byte
+	data   []byte
+	mode   os.FileMode
+}
+
+func prepareChange(c plan.Change, o ApplyOptions, roots []string) prepared {
 	file := c.Resource.File
-	res := FileResult{File: file, Status: StatusFailed}
+	fail := func(status, msg string) prepared {
+		return prepared{res: FileResult{File: file, Status: status, Message: msg}}
+	}
 	if c.Resource.Type != plan.TypeFile || file == "" {
-		res.Message = "the change names no file"
-		return res
+		return fail(StatusFailed, "the change names no file")
 	}
 	target, err := filepath.EvalSymlinks(file)
 	if err != nil {
-		res.Message = readErrText(err)
-		return res
+		return fail(StatusFailed, readErrText(err))
 	}
 	if o.Within != nil && !insideAny(target, roots) {
-		res.Status = StatusRefused
-		res.Message = fmt.Sprintf("it resolves to %s, outside the paths given (%s): fix iac writes only inside them", target, strings.Join(o.Within, ", "))
-		return res
+		return fail(StatusRefused, fmt.Sprintf("it resolves to %s, outside the paths given (%s): fix iac writes only inside them", target, strings.Join(o.Within, ", ")))
 	}
 	info, err := os.Stat(target)
 	if err != nil {
-		res.Message = readErrText(err)
-		return res
+		return fail(StatusFailed, readErrText(err))
 	}
 	old, err := os.ReadFile(target)
 	if err != nil {
-		res.Message = readErrText(err)
-		return res
+		return fail(StatusFailed, readErrText(err))
 	}
 	if c.SHA256 == "" {
-		res.Status, res.Message = StatusRefused, "the plan has no checksum of the file, so it cannot tell whether the file changed since: make a new plan"
-		return res
+		return fail(StatusRefused, "the plan has no checksum of the file, so it cannot tell whether the file changed since: make a new plan")
 	}
 	if got := sha256Hex(old); got != c.SHA256 {
-		res.Status, res.Message = StatusRefused, "the file changed since the plan was made: make a new plan (fix iac without --plan)"
-		return res
+		return fail(StatusRefused, "the file changed since the plan was made: make a new plan (fix iac without --plan)")
 	}
 	newText, err := applyPatch(string(old), c.Patch)
 	if err != nil {
-		res.Message = "the plan's patch does not apply: " + err.Error()
-		return res
+		return fail(StatusFailed, "the plan's patch does not apply: "+err.Error())
 	}
 	data := []byte(newText)
 	if o.Expected != nil {
 		if err := o.Expected(file, data); err != nil {
-			res.Status, res.Message = StatusRefused, err.Error()
-			return res
+			return fail(StatusRefused, err.Error())
 		}
 	}
 	if err := checkParses(file, data); err != nil {
-		res.Message = "the patched file would not parse, so it was not written: " + err.Error()
-		return res
+		return fail(StatusFailed, "the patched file would not parse, so it was not written: "+err.Error())
 	}
+	return prepared{res: FileResult{File: file}, target: target, old: old, data: data, mode: info.Mode().Perm()}
+}
+
+// write backs the file up (into backupDir, when set) and writes it.
+func (p *prepared) write(backupDir, stamp string) FileResult {
+	res := FileResult{File: p.res.File, Status: StatusFailed}
 	if backupDir != "" {
-		dst := filepath.Join(backupDir, stamp, backupName(file))
+		dst := filepath.Join(backupDir, stamp, backupName(p.res.File))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			res.Message = "backup: " + err.Error()
 			return res
 		}
-		if err := plan.WriteFileAtomic(dst, old, info.Mode().Perm()); err != nil {
+		if err := plan.WriteFileAtomic(dst, p.old, p.mode); err != nil {
 			res.Message = "backup: " + err.Error()
 			return res
 		}
 		res.Backup = dst
 	}
-	if err := plan.WriteFileAtomic(target, data, info.Mode().Perm()); err != nil {
+	if err := plan.WriteFileAtomic(p.target, p.data, p.mode); err != nil {
 		res.Message = err.Error()
 		return res
 	}

@@ -199,3 +199,47 @@ func fmtCheck(tf, file string) error {
 type fmtError struct{ out string }
 
 func (e *fmtError) Error() string { return "terraform fmt -check fails:\n" + e.out }
+
+// TestModuleWrittenAllOrNone: when one file of a module cannot be written
+// (its variables.tf is a symlink to outside the paths), the module's other
+// files are not written either: main.tf would refer to a variable declared
+// nowhere.
+func TestModuleWrittenAllOrNone(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	vars := "variable \"region\" {\n  type = string\n}\n"
+	for name, text := range map[string]string{"shared/variables.tf": vars, "infra/main.tf": smallModule} {
+		os.MkdirAll(filepath.Dir(name), 0o755)
+		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join("..", "shared", "variables.tf"), filepath.Join("infra", "variables.tf")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := MakePlan(context.Background(), Options{Paths: []string{"infra"}, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	updates := 0
+	for _, c := range p.Changes {
+		if c.Action == plan.Update {
+			updates++
+		}
+	}
+	if updates != 2 {
+		t.Fatalf("plan %+v: want main.tf and variables.tf updated", p.Changes)
+	}
+	rep, err := Apply(p, ApplyOptions{Now: testNow, Within: []string{"infra"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Files {
+		if f.Status != StatusRefused {
+			t.Errorf("%s: %s (%s), want refused", f.File, f.Status, f.Message)
+		}
+	}
+	if data, _ := os.ReadFile(filepath.Join("infra", "main.tf")); string(data) != smallModule {
+		t.Errorf("main.tf was written although its variable could not be declared:\n%s", data)
+	}
+}
