@@ -328,7 +328,13 @@ func (o *fixAWSOptions) runUndo(ctx context.Context, ios *IO, awsCfg aws.Config)
 	if err != nil {
 		return err
 	}
-	if o.format == "json" {
+	return writeUndo(ios, o.format, res)
+}
+
+// writeUndo prints what an undo did (JSON or text); a refused or failed undo
+// exits 2.
+func writeUndo(ios *IO, format string, res *fixaws.UndoResult) error {
+	if format == "json" {
 		if err := writeJSON(ios.Out, res); err != nil {
 			return err
 		}

@@ -152,15 +152,5 @@ func (o *fixAWSOptions) runOrgUndo(ctx context.Context, ios *IO, opts org.Option
 	if err != nil {
 		return err
 	}
-	if o.format == "json" {
-		if err := writeJSON(ios.Out, res); err != nil {
-			return err
-		}
-	} else {
-		writeUndoText(ios.Out, res)
-	}
-	if res.Status == fixaws.UndoRefused || res.Status == fixaws.UndoFailed {
-		return exitCode(ExitIncomplete)
-	}
-	return nil
+	return writeUndo(ios, o.format, res)
 }

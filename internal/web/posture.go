@@ -16,12 +16,13 @@ const loggingRule = "CF-001"
 // maxRows bounds what one page or export reads from the store.
 const maxRows = 50000
 
-// allFindings reads every finding matching f, page after page.
-func allFindings(ctx context.Context, st *store.Store, f store.FindingFilter) ([]store.Finding, error) {
-	f.Limit = 1000
-	var out []store.Finding
+// allPages reads page after page from list (which fetches the page at a
+// cursor, "" for the first), up to maxRows items.
+func allPages[T any](list func(cursor string) (store.Page[T], error)) ([]T, error) {
+	var out []T
+	cursor := ""
 	for {
-		p, err := st.ListFindings(ctx, f)
+		p, err := list(cursor)
 		if err != nil {
 			return nil, err
 		}
@@ -29,42 +30,35 @@ func allFindings(ctx context.Context, st *store.Store, f store.FindingFilter) ([
 		if p.Next == "" || len(out) >= maxRows {
 			return out, nil
 		}
-		f.Cursor = p.Next
+		cursor = p.Next
 	}
+}
+
+// allFindings reads every finding matching f, page after page.
+func allFindings(ctx context.Context, st *store.Store, f store.FindingFilter) ([]store.Finding, error) {
+	f.Limit = 1000
+	return allPages(func(cursor string) (store.Page[store.Finding], error) {
+		f.Cursor = cursor
+		return st.ListFindings(ctx, f)
+	})
 }
 
 // allEvents reads every event matching f, newest first.
 func allEvents(ctx context.Context, st *store.Store, f store.EventFilter) ([]store.Event, error) {
 	f.Limit = 1000
-	var out []store.Event
-	for {
-		p, err := st.ListEvents(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Items...)
-		if p.Next == "" || len(out) >= maxRows {
-			return out, nil
-		}
-		f.Cursor = p.Next
-	}
+	return allPages(func(cursor string) (store.Page[store.Event], error) {
+		f.Cursor = cursor
+		return st.ListEvents(ctx, f)
+	})
 }
 
 // allScans reads every scan matching f, newest first.
 func allScans(ctx context.Context, st *store.Store, f store.ScanFilter) ([]store.Scan, error) {
 	f.Limit = 1000
-	var out []store.Scan
-	for {
-		p, err := st.ListScans(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Items...)
-		if p.Next == "" || len(out) >= maxRows {
-			return out, nil
-		}
-		f.Cursor = p.Next
-	}
+	return allPages(func(cursor string) (store.Page[store.Scan], error) {
+		f.Cursor = cursor
+		return st.ListScans(ctx, f)
+	})
 }
 
 // judged tells whether a CF-001 status counts in the share of enabled
