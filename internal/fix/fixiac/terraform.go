@@ -284,6 +284,10 @@ func fixModule(dir string, r *moduleRead, called []calledJudged, o *Options) []p
 				notes[file] = append(notes[file], notFixedSummary(j))
 				continue
 			}
+			if f == nil { // Terraform's JSON syntax (*.tf.json): read, not edited
+				problems[file] = append(problems[file], fmt.Sprintf("%s is written in Terraform's JSON syntax, which fix iac does not edit; set realtime_log_config_arn on its behaviors by hand", j.d.ID))
+				continue
+			}
 			tg, sets, names := tfTarget(f, j)
 			problems[file] = append(problems[file], tg.unfixable...)
 			if len(sets) == 0 {
