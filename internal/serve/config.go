@@ -39,13 +39,18 @@ type Config struct {
 	Retention string `yaml:"retention"`
 	// Concurrency is the number of account scans one worker runs at once; default 4.
 	Concurrency int `yaml:"concurrency"`
+	// RescueAfter is how long a scan job may run before another worker takes
+	// it over (its worker is taken for dead); default the longest target
+	// timeout + 2 min. It must exceed every target's timeout + 30 s.
+	RescueAfter string `yaml:"rescue_after"`
 	// DashboardURL is linked from alerts.
 	DashboardURL string         `yaml:"dashboard_url"`
 	Targets      []TargetConfig `yaml:"targets"`
 	Alerts       []AlertConfig  `yaml:"alerts"`
 
-	retention time.Duration
-	path      string
+	retention   time.Duration
+	rescueAfter time.Duration
+	path        string
 }
 
 // TargetConfig is one scan target: an account reached through a profile or
@@ -254,6 +259,14 @@ func (c *Config) check() error {
 			t.timeout = d
 		}
 	}
+	c.rescueAfter = longestTimeout(c) + 2*time.Minute
+	if c.RescueAfter != "" {
+		d, err := ParseDuration(c.RescueAfter)
+		if err != nil || d < longestTimeout(c)+30*time.Second {
+			return fmt.Errorf("rescue_after %q: want a duration longer than the longest target timeout + 30s (%v)", c.RescueAfter, longestTimeout(c)+30*time.Second)
+		}
+		c.rescueAfter = d
+	}
 	channels := map[string]bool{}
 	for i := range c.Alerts {
 		a := &c.Alerts[i]
@@ -298,6 +311,15 @@ func (c *Config) check() error {
 		}
 	}
 	return nil
+}
+
+// longestTimeout is the longest scan timeout of the targets.
+func longestTimeout(c *Config) time.Duration {
+	var d time.Duration
+	for _, t := range c.Targets {
+		d = max(d, t.timeout)
+	}
+	return d
 }
 
 // Matches reports whether the channel's rules take ev.

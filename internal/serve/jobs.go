@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -89,10 +90,10 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
 	return w.svc.RunScan(ctx, job.Args)
 }
 
-// Timeout leaves the bound to the target's own timeout (plus a margin for the write).
+// Timeout is the target's own timeout plus a margin for the write.
 func (w *scanWorker) Timeout(job *river.Job[ScanArgs]) time.Duration {
 	if t := w.svc.target(job.Args.Target); t != nil {
-		return t.timeout + time.Minute
+		return t.timeout + 30*time.Second
 	}
 	return 0
 }
@@ -140,6 +141,9 @@ func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
 }
 
 func (q *riverQueue[TTx]) EnqueueRound(ctx context.Context, target, roundID string) (bool, error) {
+	if roundID == "" {
+		roundID = target + "@" + time.Now().UTC().Format(time.RFC3339)
+	}
 	res, err := q.client.Insert(ctx, RoundArgs{Target: target, RoundID: roundID}, nil)
 	if err != nil {
 		return false, fmt.Errorf("queue round of %s: %w", target, err)
@@ -187,17 +191,16 @@ func NewQueue(ctx context.Context, svc *Service, opts QueueOptions) (Queue, erro
 		cfg.Workers = workers
 		// A job whose worker died is rescued (and run again elsewhere) once it
 		// has been running longer than any scan may.
-		rescue := 15 * time.Minute
-		for i := range svc.Config.Targets {
-			rescue = max(rescue, svc.Config.Targets[i].timeout+5*time.Minute)
-		}
-		cfg.RescueStuckJobsAfter = rescue
+		cfg.JobTimeout = longestTimeout(svc.Config) + 30*time.Second
+		cfg.RescueStuckJobsAfter = svc.Config.rescueAfter
+		host, _ := os.Hostname()
+		cfg.ID = fmt.Sprintf("cloudassure-%.60s-%d-%d", host, os.Getpid(), time.Now().UnixMilli()%1000000)
 		for i := range svc.Config.Targets {
 			t := &svc.Config.Targets[i]
 			name := t.Name
 			cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(t.schedule,
 				func() (river.JobArgs, *river.InsertOpts) { return RoundArgs{Target: name}, nil },
-				&river.PeriodicJobOpts{ID: "round:" + name, RunOnStart: true}))
+				&river.PeriodicJobOpts{ID: "round:" + name}))
 		}
 	} else {
 		cfg.Workers = workers // lets Insert check kinds

@@ -56,7 +56,7 @@ func (q *memQueue) Start(ctx context.Context) error {
 		q.sched.Add(1)
 		go func() {
 			defer q.sched.Done()
-			next := time.Now()
+			next := t.schedule.Next(time.Now())
 			for {
 				timer := time.NewTimer(time.Until(next))
 				select {

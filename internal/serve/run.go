@@ -108,6 +108,10 @@ func Run(ctx context.Context, o RunOptions) error {
 		if err := q.Start(ctx); err != nil {
 			return fmt.Errorf("serve: queue: %w", err)
 		}
+		if err := svc.CatchUp(ctx); err != nil {
+			q.Stop(context.WithoutCancel(ctx))
+			return fmt.Errorf("serve: %w", err)
+		}
 		sender := svc.Sender()
 		sender.Settle = o.AlertSettle
 		every := o.SendEvery

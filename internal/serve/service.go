@@ -77,6 +77,38 @@ func (s *Service) SyncTargets(ctx context.Context) error {
 	return nil
 }
 
+// Due reports whether target t has missed a scheduled round: no scan yet,
+// or the schedule's next time after its latest scan has passed. Workers
+// queue such a round when they start (instead of one on every start, so a
+// restart does not rescan everything).
+func (s *Service) Due(ctx context.Context, t *TargetConfig, now time.Time) (bool, error) {
+	p, err := s.Store.ListScans(ctx, store.ScanFilter{Target: t.Name, Limit: 1})
+	if err != nil {
+		return false, err
+	}
+	if len(p.Items) == 0 {
+		return true, nil
+	}
+	return !t.schedule.Next(p.Items[0].StartedAt).After(now), nil
+}
+
+// CatchUp queues a round of every target that is due.
+func (s *Service) CatchUp(ctx context.Context) error {
+	for i := range s.Config.Targets {
+		t := &s.Config.Targets[i]
+		due, err := s.Due(ctx, t, time.Now())
+		if err != nil {
+			return err
+		}
+		if due {
+			if _, err := s.queue.EnqueueRound(ctx, t.Name, ""); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // RunRound lists the accounts of target and queues a scan of each.
 func (s *Service) RunRound(ctx context.Context, target, roundID string) error {
 	t := s.target(target)

@@ -1,0 +1,213 @@
+package serve
+
+import (
+	"bytes"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/auditrole"
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/store"
+)
+
+// syncBuffer collects a process's stderr.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestWorkerKilledMidRound runs three `cloudassure serve --worker-only`
+// processes on one PostgreSQL store against the emulator's demo
+// Organization (300 ms per API call), kills one with SIGKILL while it scans,
+// and checks that the round still scans every account exactly once (River
+// rescues the job and another worker runs it), and that every alert arrives
+// exactly once.
+func TestWorkerKilledMidRound(t *testing.T) {
+	stores := testStores(t)
+	dsn, ok := stores["postgres"]
+	if !ok {
+		t.Skip("needs PostgreSQL (runs in CI)")
+	}
+	bin := filepath.Join(t.TempDir(), "cloudassure")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/cloudassure").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx := t.Context()
+	d, err := StartDemo(ctx, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.Emulator.SetFaults(emulator.Faults{Latency: 300 * time.Millisecond})
+	hook := &hookSink{secret: []byte("kill-secret")}
+	hookSrv := httptest.NewServer(hook)
+	defer hookSrv.Close()
+
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "serve.yaml")
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`store: %q
+rescue_after: 40s
+targets:
+  - name: demo-org
+    org: true
+    role_name: %s
+    endpoint_url: %s
+    region: us-east-1
+    timeout: 9s
+    schedule: "0 0 1 1 *"
+alerts:
+  - name: hook
+    type: webhook
+    url_env: KILL_HOOK_URL
+    secret_env: KILL_HOOK_SECRET
+`, dsn, auditrole.Name, d.URL)), 0o600)
+	env := append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIADEMO", "AWS_SECRET_ACCESS_KEY=demo-secret", "AWS_REGION=us-east-1",
+		"AWS_CONFIG_FILE="+filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"),
+		"AWS_PROFILE=", "AWS_ENDPOINT_URL=", "KILL_HOOK_URL="+hookSrv.URL, "KILL_HOOK_SECRET=kill-secret")
+	type worker struct {
+		cmd    *exec.Cmd
+		stderr *syncBuffer
+		done   chan error
+	}
+	var workers []*worker
+	for range 3 {
+		w := &worker{cmd: exec.Command(bin, "serve", "--worker-only", "--config", cfgPath, "-v"), stderr: &syncBuffer{}, done: make(chan error, 1)}
+		w.cmd.Env = env
+		w.cmd.Stderr = w.stderr
+		w.cmd.Stdout = w.stderr
+		if err := w.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { w.done <- w.cmd.Wait() }()
+		workers = append(workers, w)
+	}
+	defer func() {
+		for _, w := range workers {
+			w.cmd.Process.Kill()
+		}
+	}()
+	st := openStore(t, dsn)
+
+	// Kill the worker running the first scan job, while it runs.
+	var victim *worker
+	deadline := time.Now().Add(90 * time.Second)
+	waitFor(t, "a scan job to run", func() bool {
+		for _, w := range workers {
+			select {
+			case err := <-w.done:
+				t.Fatalf("worker %d exited: %v\n%s", w.cmd.Process.Pid, err, w.stderr.String())
+			default:
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scan job ran; worker 0:\n%s", workers[0].stderr.String())
+		}
+		var by string
+		err := st.DB().QueryRow(`SELECT COALESCE(attempted_by[array_length(attempted_by, 1)], '') FROM river_job
+			WHERE kind = 'cloudassure_scan' AND state = 'running' ORDER BY id LIMIT 1`).Scan(&by)
+		if err != nil {
+			return false
+		}
+		for _, w := range workers {
+			if strings.Contains(by, "-"+strconv.Itoa(w.cmd.Process.Pid)+"-") {
+				victim = w
+			}
+		}
+		return victim != nil
+	})
+	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-victim.done
+	var killed int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'cloudassure_scan' AND state = 'running'
+		AND attempted_by[array_length(attempted_by, 1)] LIKE $1`, "%-"+strconv.Itoa(victim.cmd.Process.Pid)+"-%").Scan(&killed); err != nil || killed == 0 {
+		t.Fatalf("scans running on the killed worker: %d, %v", killed, err)
+	}
+
+	// The round completes: every account once.
+	waitFor(t, "the round's 4 scans (after the rescue)", func() bool {
+		p, err := st.ListScans(ctx, store.ScanFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(p.Items) >= 4
+	})
+	waitIdle(t, st)
+	p, err := st.ListScans(ctx, store.ScanFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accounts []string
+	for _, s := range p.Items {
+		accounts = append(accounts, s.AccountID)
+	}
+	slices.Sort(accounts)
+	if len(accounts) != 4 || len(slices.Compact(slices.Clone(accounts))) != 4 {
+		t.Errorf("scans recorded: %v, want each of 4 accounts once", accounts)
+	}
+	var rescued int
+	st.DB().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'cloudassure_scan' AND attempt > 1`).Scan(&rescued)
+	if rescued != killed {
+		t.Errorf("%d scan jobs ran more than once, want %d (those of the killed worker)", rescued, killed)
+	}
+	round := p.Items[0].RoundID
+	e := &e2e{t: t, st: st, hook: hook, mail: &mailSink{}}
+	e.waitDelivered(round, 1, 0)
+	want := e.roundEvents(round)
+	if len(want) == 0 {
+		t.Fatal("no events")
+	}
+	if diff := cmp.Diff(want, hook.events(round)); diff != "" {
+		t.Errorf("webhook events (-store +received):\n%s", diff)
+	}
+	hook.mu.Lock()
+	seen := map[string]bool{}
+	for _, m := range hook.messages {
+		if seen[m.DeliveryID] {
+			t.Errorf("delivery %s received twice", m.DeliveryID)
+		}
+		seen[m.DeliveryID] = true
+	}
+	hook.mu.Unlock()
+
+	// The others stop cleanly on SIGTERM.
+	for _, w := range workers {
+		if w == victim {
+			continue
+		}
+		w.cmd.Process.Signal(syscall.SIGTERM)
+		if err := <-w.done; err != nil {
+			t.Errorf("worker %d: %v\n%s", w.cmd.Process.Pid, err, w.stderr.String())
+		}
+	}
+	if t.Failed() {
+		for _, w := range workers {
+			t.Logf("worker %d stderr:\n%s", w.cmd.Process.Pid, w.stderr.String())
+		}
+	}
+}
