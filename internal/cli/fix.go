@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cloudassure/cloudassure/internal/fix/fixaws"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/settings"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
@@ -267,7 +267,7 @@ func (o *fixAWSOptions) run(ctx context.Context, ios *IO) error {
 	rep.Summarize()
 	if o.format == "json" {
 		if err := writeJSON(ios.Out, struct {
-			Plan   *plan.Plan     `json:"plan"`
+			Plan   *fixplan.Plan  `json:"plan"`
 			Report *fixaws.Result `json:"report"`
 		}{p, rep}); err != nil {
 			return err
@@ -281,13 +281,13 @@ func (o *fixAWSOptions) run(ctx context.Context, ios *IO) error {
 	return nil
 }
 
-func (o *fixAWSOptions) loadOrMakePlan(ctx context.Context, awsCfg aws.Config, prog *fixProgress) (*plan.Plan, error) {
+func (o *fixAWSOptions) loadOrMakePlan(ctx context.Context, awsCfg aws.Config, prog *fixProgress) (*fixplan.Plan, error) {
 	if o.planIn != "" {
-		p, err := plan.Load(o.planIn)
+		p, err := fixplan.Load(o.planIn)
 		if err != nil {
 			return nil, err
 		}
-		if p.Kind != plan.KindAWS {
+		if p.Kind != fixplan.KindAWS {
 			return nil, fmt.Errorf("plan %s is a fix %s plan; fix aws applies fix aws plans", o.planIn, p.Kind)
 		}
 		if err := fixaws.CheckPlan(p); err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cloudassure/cloudassure/internal/fix/fixiac"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/settings"
 	"github.com/cloudassure/cloudassure/internal/source/iac"
 )
@@ -180,7 +180,7 @@ func (o *fixIaCOptions) run(cmd *cobra.Command, ios *IO) error {
 	}
 	if o.format == "json" {
 		if err := writeJSON(ios.Out, struct {
-			Plan   *plan.Plan      `json:"plan"`
+			Plan   *fixplan.Plan   `json:"plan"`
 			Report *fixiac.Outcome `json:"report"`
 		}{p, rep}); err != nil {
 			return err
@@ -200,13 +200,13 @@ func (o *fixIaCOptions) run(cmd *cobra.Command, ios *IO) error {
 	return nil
 }
 
-func (o *fixIaCOptions) loadOrMakePlan(cmd *cobra.Command, ios *IO) (*plan.Plan, error) {
+func (o *fixIaCOptions) loadOrMakePlan(cmd *cobra.Command, ios *IO) (*fixplan.Plan, error) {
 	if o.planIn != "" {
-		p, err := plan.Load(o.planIn)
+		p, err := fixplan.Load(o.planIn)
 		if err != nil {
 			return nil, err
 		}
-		if p.Kind != plan.KindIaC {
+		if p.Kind != fixplan.KindIaC {
 			return nil, fmt.Errorf("plan %s is a fix %s plan; fix iac applies fix iac plans", o.planIn, p.Kind)
 		}
 		return p, nil
@@ -227,9 +227,9 @@ func (o *fixIaCOptions) loadOrMakePlan(cmd *cobra.Command, ios *IO) (*plan.Plan,
 // writeIaCPlan writes the plan for people: with diffs, first the unified
 // diff of every file (so that the output can be fed to patch -p1), then the
 // plan with its human diff lines.
-func writeIaCPlan(w io.Writer, p *plan.Plan, diffs bool) error {
+func writeIaCPlan(w io.Writer, p *fixplan.Plan, diffs bool) error {
 	short := *p
-	short.Changes = make([]plan.Change, len(p.Changes))
+	short.Changes = make([]fixplan.Change, len(p.Changes))
 	wrote := false
 	for i, c := range p.Changes {
 		if diffs && c.Patch != "" {
@@ -239,7 +239,7 @@ func writeIaCPlan(w io.Writer, p *plan.Plan, diffs bool) error {
 			wrote = true
 		}
 		c.Patch = ""
-		if c.Action == plan.Update && c.Error != "" {
+		if c.Action == fixplan.Update && c.Error != "" {
 			for _, l := range strings.Split(c.Error, "\n") {
 				c.Diff += "\n! not fixed: " + l
 			}

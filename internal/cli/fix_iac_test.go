@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 func TestFixIaCFlags(t *testing.T) {
@@ -79,7 +79,7 @@ func TestFixIaCRun(t *testing.T) {
 
 	// JSON, saved, then written from the saved plan.
 	r = runFix(t, "", "fix", "iac", "cdn.yaml", "--format", "json", "--plan-out", "plan.json")
-	var p plan.Plan
+	var p fixplan.Plan
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || r.code != 0 || len(p.Changes) != 1 || p.Changes[0].SHA256 == "" {
 		t.Fatalf("json plan: exit %d, %v\n%s", r.code, err, r.stdout)
 	}
@@ -101,7 +101,7 @@ func TestFixIaCRun(t *testing.T) {
 		t.Errorf("second run: exit %d\n%s", r.code, r.stdout)
 	}
 	// A fix aws plan is not a fix iac plan.
-	(&plan.Plan{Version: plan.Version, Kind: plan.KindAWS}).Save("aws.json")
+	(&fixplan.Plan{Version: fixplan.Version, Kind: fixplan.KindAWS}).Save("aws.json")
 	if r := runFix(t, "", "fix", "iac", "--plan", "aws.json"); r.code != 2 || !strings.Contains(r.stderr, "is a fix aws plan") {
 		t.Errorf("aws plan: exit %d %q", r.code, r.stderr)
 	}

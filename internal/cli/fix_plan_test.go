@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 // TestFixAWSSavedPlanShownFromActions: fix aws --plan FILE prints what the
@@ -19,7 +19,7 @@ func TestFixAWSSavedPlanShownFromActions(t *testing.T) {
 	if r := runFix(t, "", "fix", "aws", "--plan-out", file); r.code != 0 {
 		t.Fatalf("plan: exit %d %s", r.code, r.stderr)
 	}
-	p, err := plan.Load(file)
+	p, err := fixplan.Load(file)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 // TestFixAWSHonoursIgnoreList is issue 10's bug: with an ignore list that
@@ -31,7 +31,7 @@ func TestFixAWSHonoursIgnoreList(t *testing.T) {
 		}
 	}
 	r = runFix(t, "", "fix", "aws", "--config", cfgPath, "--format", "json")
-	var p plan.Plan
+	var p fixplan.Plan
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || r.code != 0 {
 		t.Fatalf("fix aws: exit %d, %v, stderr %q", r.code, err, r.stderr)
 	}
@@ -40,7 +40,7 @@ func TestFixAWSHonoursIgnoreList(t *testing.T) {
 	}
 	suppressed := 0
 	for _, c := range p.Changes {
-		if c.Distribution != nil && c.Distribution.Skip == plan.SkipSuppressed {
+		if c.Distribution != nil && c.Distribution.Skip == fixplan.SkipSuppressed {
 			suppressed++
 			if !strings.Contains(c.Summary, "rolled out next quarter") {
 				t.Errorf("%s: summary %q lacks the reason", c.Resource.ID, c.Summary)

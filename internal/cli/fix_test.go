@@ -18,7 +18,7 @@ import (
 	"github.com/cloudassure/cloudassure/internal/demo"
 	"github.com/cloudassure/cloudassure/internal/emulator"
 	"github.com/cloudassure/cloudassure/internal/fix/fixaws"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
@@ -111,7 +111,7 @@ func TestFixAWSPlanThenApply(t *testing.T) {
 		}
 	}
 	r = runFix(t, "", "fix", "aws", "--format", "json")
-	var p plan.Plan
+	var p fixplan.Plan
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || r.code != 0 || !p.HasChanges() || p.Account != "111122223333" {
 		t.Fatalf("json plan: exit %d, %v\n%s", r.code, err, r.stdout)
 	}
@@ -129,7 +129,7 @@ func TestFixAWSPlanThenApply(t *testing.T) {
 	planFile := filepath.Join(t.TempDir(), "plan.json")
 	r = runFix(t, "", "fix", "aws", "--apply", "--yes", "--format", "json", "--backup-dir", backups, "--plan-out", planFile)
 	var out struct {
-		Plan   plan.Plan     `json:"plan"`
+		Plan   fixplan.Plan  `json:"plan"`
 		Report fixaws.Result `json:"report"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
@@ -139,7 +139,7 @@ func TestFixAWSPlanThenApply(t *testing.T) {
 	if s.Fixed != 4 || s.Failed != 0 || s.APICallsTotal == 0 || s.APICalls["cloudfront:UpdateDistribution"] != 4 || len(out.Plan.Changes) != 17 {
 		t.Errorf("report summary %+v, %d changes", s, len(out.Plan.Changes))
 	}
-	if _, err := plan.Load(planFile); err != nil {
+	if _, err := fixplan.Load(planFile); err != nil {
 		t.Errorf("--plan-out: %v", err)
 	}
 	if strings.Contains(r.stderr, "\x1b[") {
@@ -297,7 +297,7 @@ func TestFixAWSFlags(t *testing.T) {
 	}
 	// A plan for another tool is refused.
 	iacPlan := filepath.Join(t.TempDir(), "iac.json")
-	if err := (&plan.Plan{Version: plan.Version, Kind: plan.KindIaC}).Save(iacPlan); err != nil {
+	if err := (&fixplan.Plan{Version: fixplan.Version, Kind: fixplan.KindIaC}).Save(iacPlan); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("AWS_ACCESS_KEY_ID", "A")

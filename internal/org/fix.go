@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cloudassure/cloudassure/internal/fix/fixaws"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
@@ -50,7 +50,7 @@ type AccountPlan struct {
 	Reason  string `json:"reason,omitempty"`
 	RoleARN string `json:"role_arn,omitempty"`
 	// Plan is the account's fix aws plan, with every guarantee of one.
-	Plan *plan.Plan `json:"plan,omitempty"`
+	Plan *fixplan.Plan `json:"plan,omitempty"`
 }
 
 // FixOptions configure an organization's fix: which accounts and how to
@@ -72,7 +72,7 @@ func MakePlan(ctx context.Context, fo FixOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Plan{Version: plan.Version, Kind: PlanKind, Organization: o.ID, Account: o.Caller, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+	out := &Plan{Version: fixplan.Version, Kind: PlanKind, Organization: o.ID, Account: o.Caller, CreatedAt: time.Now().UTC().Truncate(time.Second)}
 	plans := make([]AccountPlan, len(o.Targets))
 	var mu sync.Mutex
 	done := 0
@@ -158,8 +158,8 @@ func (p *Plan) Validate() error {
 	if p.Kind != PlanKind {
 		return fmt.Errorf("this is a %q plan, not an organization's fix aws plan (%s)", p.Kind, PlanKind)
 	}
-	if p.Version != plan.Version {
-		return fmt.Errorf("plan version %d, this cloudassure reads version %d", p.Version, plan.Version)
+	if p.Version != fixplan.Version {
+		return fmt.Errorf("plan version %d, this cloudassure reads version %d", p.Version, fixplan.Version)
 	}
 	for _, a := range p.Accounts {
 		if a.Plan == nil {
@@ -181,7 +181,7 @@ func (p *Plan) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	return plan.WriteFileAtomic(path, append(b, '\n'), 0o600)
+	return fixplan.WriteFileAtomic(path, append(b, '\n'), 0o600)
 }
 
 // LoadPlan reads a plan saved by Save.

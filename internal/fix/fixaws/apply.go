@@ -18,7 +18,7 @@ import (
 	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/cloudassure/cloudassure/internal/awserr"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 // ApplyOptions configure Apply.
@@ -87,7 +87,7 @@ func (o *ApplyOptions) defaults() {
 //
 // The error is for a plan that cannot be applied at all (wrong kind or
 // account); everything else is in the report.
-func Apply(ctx context.Context, p *plan.Plan, o ApplyOptions) (*Result, error) {
+func Apply(ctx context.Context, p *fixplan.Plan, o ApplyOptions) (*Result, error) {
 	o.defaults()
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func Apply(ctx context.Context, p *plan.Plan, o ApplyOptions) (*Result, error) {
 		return nil, fmt.Errorf("the plan is for account %s, but the credentials are of account %s", p.Account, id.account)
 	}
 	a := &applier{o: o, id: id, cf: cloudfront.NewFromConfig(o.Config), iam: iam.NewFromConfig(o.Config), kin: map[string]*kinesis.Client{}}
-	rep := &Result{Kind: plan.KindAWS, Account: id.account, StartedAt: o.Now().UTC(), Resources: []ResourceResult{}, Distributions: []DistributionResult{}}
+	rep := &Result{Kind: fixplan.KindAWS, Account: id.account, StartedAt: o.Now().UTC(), Resources: []ResourceResult{}, Distributions: []DistributionResult{}}
 	destErr := a.destination(ctx, p, rep)
 	a.distributions(ctx, p, rep, destErr)
 	if o.Wait {
@@ -155,7 +155,7 @@ func detached(ctx context.Context, timeout time.Duration) (context.Context, cont
 // destination creates or updates the stream, role and config of the plan,
 // in plan order. It returns the first failure; the steps after it are
 // reported as not started.
-func (a *applier) destination(ctx context.Context, p *plan.Plan, rep *Result) error {
+func (a *applier) destination(ctx context.Context, p *fixplan.Plan, rep *Result) error {
 	var failed error
 	for _, ch := range p.Changes {
 		if ch.Distribution != nil || (ch.Stream == nil && ch.Role == nil && ch.Config == nil) {
@@ -188,9 +188,9 @@ func (a *applier) destination(ctx context.Context, p *plan.Plan, rep *Result) er
 	return failed
 }
 
-func (a *applier) stream(ctx context.Context, ch plan.Change, res *ResourceResult) error {
+func (a *applier) stream(ctx context.Context, ch fixplan.Change, res *ResourceResult) error {
 	st := ch.Stream
-	if ch.Action != plan.Create {
+	if ch.Action != fixplan.Create {
 		res.Status, res.Detail = ResourceReused, "exists; used as it is"
 		return nil
 	}
@@ -245,16 +245,16 @@ func (a *applier) waitStream(ctx context.Context, region, name string) error {
 	return nil
 }
 
-func (a *applier) role(ctx context.Context, ch plan.Change, res *ResourceResult) error {
+func (a *applier) role(ctx context.Context, ch fixplan.Change, res *ResourceResult) error {
 	r := ch.Role
 	wctx, cancel := detached(ctx, 2*time.Minute)
 	defer cancel()
 	updateTrust, updatePolicy := r.UpdateTrust, r.UpdatePolicy
 	switch ch.Action {
-	case plan.Reuse:
+	case fixplan.Reuse:
 		res.Status, res.Detail = ResourceReused, "exists with the least-privilege policies"
 		return nil
-	case plan.Create:
+	case fixplan.Create:
 		_, err := a.iam.CreateRole(wctx, &iam.CreateRoleInput{
 			RoleName: aws.String(r.Name), Path: aws.String(r.Path), AssumeRolePolicyDocument: aws.String(r.TrustPolicy),
 			Description: aws.String("Lets CloudFront deliver real-time logs to Kinesis (created by cloudassure fix aws)"),
@@ -301,7 +301,7 @@ func (a *applier) role(ctx context.Context, ch plan.Change, res *ResourceResult)
 
 // roleDrift reads an existing role and tells which of its two documents
 // differ from the planned ones.
-func (a *applier) roleDrift(ctx context.Context, r *plan.Role) (trust, policy bool, err error) {
+func (a *applier) roleDrift(ctx context.Context, r *fixplan.Role) (trust, policy bool, err error) {
 	out, err := a.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
 	if err != nil {
 		return false, false, callErr("iam:GetRole", err)
@@ -322,9 +322,9 @@ func (a *applier) roleDrift(ctx context.Context, r *plan.Role) (trust, policy bo
 	return trust, policy, nil
 }
 
-func (a *applier) config(ctx context.Context, ch plan.Change, res *ResourceResult) error {
+func (a *applier) config(ctx context.Context, ch fixplan.Change, res *ResourceResult) error {
 	c := ch.Config
-	if ch.Action != plan.Create {
+	if ch.Action != fixplan.Create {
 		res.Status, res.Detail = ResourceReused, "exists; used as it is"
 		return nil
 	}
@@ -363,10 +363,10 @@ func (a *applier) config(ctx context.Context, ch plan.Change, res *ResourceResul
 }
 
 // distributions fixes every planned distribution, Concurrency at a time.
-func (a *applier) distributions(ctx context.Context, p *plan.Plan, rep *Result, destErr error) {
+func (a *applier) distributions(ctx context.Context, p *fixplan.Plan, rep *Result, destErr error) {
 	var todo []int // indexes into results and changes
 	results := make([]DistributionResult, 0, len(p.Changes))
-	var changes []plan.Change
+	var changes []fixplan.Change
 	for _, ch := range p.Changes {
 		d := ch.Distribution
 		if d == nil {
@@ -374,11 +374,11 @@ func (a *applier) distributions(ctx context.Context, p *plan.Plan, rep *Result, 
 		}
 		r := DistributionResult{ID: d.ID, Name: ch.Resource.Name}
 		switch {
-		case ch.Action != plan.Update && (d.Skip == plan.SkipUnread || d.Skip == plan.SkipDestination):
+		case ch.Action != fixplan.Update && (d.Skip == fixplan.SkipUnread || d.Skip == fixplan.SkipDestination):
 			r.Status, r.Reason = StatusFailed, ch.Error
-		case ch.Action != plan.Update:
+		case ch.Action != fixplan.Update:
 			r.Status, r.Reason = StatusSkipped, ch.Summary
-			if d.Skip == plan.SkipCompliant {
+			if d.Skip == fixplan.SkipCompliant {
 				r.Status = StatusUnchanged
 			}
 		case destErr != nil:
@@ -440,7 +440,7 @@ func (a *applier) distributions(ctx context.Context, p *plan.Plan, rep *Result, 
 // lost (a 5xx or a timeout after CloudFront wrote it) is recognised by a
 // re-read that shows the sent config; a backup of an update that did not
 // happen is removed.
-func (a *applier) fixOne(ctx context.Context, ch plan.Change, backupPath string) DistributionResult {
+func (a *applier) fixOne(ctx context.Context, ch fixplan.Change, backupPath string) DistributionResult {
 	d := ch.Distribution
 	r := DistributionResult{ID: d.ID, Name: ch.Resource.Name, ConfigARN: d.ConfigARN}
 	wctx, cancel := detached(ctx, a.o.UpdateTimeout)
@@ -536,7 +536,7 @@ type pendingUpdate struct {
 	configARN string
 	backup    *Backup
 	path      string
-	gained    []plan.Behavior
+	gained    []fixplan.Behavior
 	note      string
 }
 
@@ -619,7 +619,7 @@ func (at attachment) notes() []string {
 	return out
 }
 
-func behaviorList(bs []plan.Behavior) string {
+func behaviorList(bs []fixplan.Behavior) string {
 	s := make([]string, len(bs))
 	for i, b := range bs {
 		s[i] = b.String()

@@ -14,7 +14,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/cloudassure/cloudassure/internal/awserr"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 // BackupVersion is the backup format this package writes and reads.
@@ -34,8 +34,8 @@ type Backup struct {
 	ETag string `json:"etag"`
 	// ConfigARN and Behaviors are what the fix sets: the behaviors that
 	// gain ConfigARN. Empty for an undo backup.
-	ConfigARN string          `json:"config_arn,omitempty"`
-	Behaviors []plan.Behavior `json:"behaviors,omitempty"`
+	ConfigARN string             `json:"config_arn,omitempty"`
+	Behaviors []fixplan.Behavior `json:"behaviors,omitempty"`
 	// AppliedETag is the version the change produced, once it succeeded.
 	AppliedETag string `json:"applied_etag,omitempty"`
 	// DistributionConfig is the config as read, in the SDK's field names.
@@ -76,13 +76,13 @@ func backupDir(root, account string) (string, error) {
 func stamp(t time.Time) string { return t.UTC().Format("20060102T150405.000000000Z") }
 
 // Save writes the backup to path atomically and durably (see
-// plan.WriteFileAtomic): once Save returns, the backup is on disk.
+// fixplan.WriteFileAtomic): once Save returns, the backup is on disk.
 func (b *Backup) Save(path string) error {
 	data, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := plan.WriteFileAtomic(path, append(data, '\n'), 0o600); err != nil {
+	if err := fixplan.WriteFileAtomic(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("writing backup %s: %w", path, err)
 	}
 	return nil

@@ -19,7 +19,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/awserr"
 	"github.com/cloudassure/cloudassure/internal/emulator"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
@@ -266,7 +266,7 @@ func TestFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := p.Counts()[plan.Update]; n != notDone {
+	if n := p.Counts()[fixplan.Update]; n != notDone {
 		t.Errorf("second plan updates %d distributions, want the %d not done", n, notDone)
 	}
 	rep, err = Apply(context.Background(), p, testApplyOptions(cfg, t.TempDir()))
@@ -343,12 +343,12 @@ func TestRoleTrustUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := changesOf(p, plan.TypeRole)[0]
-	if rc.Action != plan.Update || !rc.Role.UpdateTrust || !rc.Role.UpdatePolicy || rc.Role.ARN != "arn:aws:iam::"+account+":role/"+DefaultRoleName ||
+	rc := changesOf(p, fixplan.TypeRole)[0]
+	if rc.Action != fixplan.Update || !rc.Role.UpdateTrust || !rc.Role.UpdatePolicy || rc.Role.ARN != "arn:aws:iam::"+account+":role/"+DefaultRoleName ||
 		!strings.Contains(rc.Diff, "~ trust policy") || !strings.Contains(rc.Diff, "+ inline policy") {
 		t.Fatalf("role change %+v", rc)
 	}
-	if cc := changesOf(p, plan.TypeConfig)[0]; cc.Config.RoleARN != rc.Role.ARN {
+	if cc := changesOf(p, fixplan.TypeConfig)[0]; cc.Config.RoleARN != rc.Role.ARN {
 		t.Errorf("config uses role %s, want the existing role's ARN %s", cc.Config.RoleARN, rc.Role.ARN)
 	}
 	rep, err := Apply(context.Background(), p, testApplyOptions(cfg, t.TempDir()))

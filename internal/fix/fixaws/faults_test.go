@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
@@ -44,7 +44,7 @@ func (f *updateFault) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // faultyAccount is one distribution lacking logs behind f, with its plan made
 // through the fault-free endpoint.
-func faultyAccount(t *testing.T, f *updateFault) (cfgURL string, id string, p *plan.Plan) {
+func faultyAccount(t *testing.T, f *updateFault) (cfgURL string, id string, p *fixplan.Plan) {
 	t.Helper()
 	emu, url := testEmulator(t, emulator.Options{})
 	id = seedMany(t, url, 1, "lost")[0]
@@ -172,7 +172,7 @@ func TestPlanNotAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("planning aborted: %v", err)
 	}
-	if n := p.Counts()[plan.Update]; n != 100 {
+	if n := p.Counts()[fixplan.Update]; n != 100 {
 		t.Errorf("%d updates planned, want the 100 listed", n)
 	}
 	rep, err := Apply(context.Background(), p, testApplyOptions(cfg, t.TempDir()))
@@ -204,8 +204,8 @@ func TestPlanNotAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("planning named distributions aborted: %v", err)
 	}
-	for _, c := range changesOf(p, plan.TypeDistribution) {
-		if c.Distribution.Skip != plan.SkipUnread || !strings.Contains(c.Error, "could not be read") {
+	for _, c := range changesOf(p, fixplan.TypeDistribution) {
+		if c.Distribution.Skip != fixplan.SkipUnread || !strings.Contains(c.Error, "could not be read") {
 			t.Errorf("%s: %+v", c.Resource.ID, c)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/cloudassure/cloudassure/internal/demo"
 	"github.com/cloudassure/cloudassure/internal/emulator"
 	"github.com/cloudassure/cloudassure/internal/finding"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
@@ -66,7 +66,7 @@ func TestPlanDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Kind != plan.KindAWS || p.Account != account || p.Region != "us-east-1" || p.Version != plan.Version {
+	if p.Kind != fixplan.KindAWS || p.Account != account || p.Region != "us-east-1" || p.Version != fixplan.Version {
 		t.Errorf("plan header %+v", p)
 	}
 	if !slices.Equal(stages, []string{"distributions", "destination"}) { // the account is read first, as scan reads it
@@ -77,7 +77,7 @@ func TestPlanDemo(t *testing.T) {
 	for _, c := range p.Changes[:3] {
 		kinds = append(kinds, string(c.Action)+" "+c.Resource.Type)
 	}
-	want := []string{"create " + plan.TypeStream, "create " + plan.TypeRole, "create " + plan.TypeConfig}
+	want := []string{"create " + fixplan.TypeStream, "create " + fixplan.TypeRole, "create " + fixplan.TypeConfig}
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Fatalf("destination changes (-want +got):\n%s", diff)
 	}
@@ -102,14 +102,14 @@ func TestPlanDemo(t *testing.T) {
 	}
 
 	// Distributions: the ones failing CF-001 are updated, on exactly their failing behaviors.
-	got := map[string]plan.Change{}
-	for _, c := range changesOf(p, plan.TypeDistribution) {
+	got := map[string]fixplan.Change{}
+	for _, c := range changesOf(p, fixplan.TypeDistribution) {
 		got[c.Resource.ID] = c
 	}
 	if len(got) != 14 {
 		t.Errorf("%d distribution changes, want all 14", len(got))
 	}
-	wantBehaviors := map[string][]plan.Behavior{
+	wantBehaviors := map[string][]fixplan.Behavior{
 		"missing on one ordered behavior":   {{PathPattern: "/static/*"}},
 		"missing everywhere":                {{PathPattern: "*", Default: true}, {PathPattern: "/api/*"}, {PathPattern: "/images/*"}},
 		"only the default behavior missing": {{PathPattern: "*", Default: true}},
@@ -118,7 +118,7 @@ func TestPlanDemo(t *testing.T) {
 	for comment, id := range ids {
 		c := got[id]
 		if bs, ok := wantBehaviors[comment]; ok {
-			if c.Action != plan.Update || c.Distribution.ConfigARN != defaultConfigARN || c.Distribution.ETag == "" {
+			if c.Action != fixplan.Update || c.Distribution.ConfigARN != defaultConfigARN || c.Distribution.ETag == "" {
 				t.Errorf("%s: %+v", comment, c)
 			}
 			if diff := cmp.Diff(bs, c.Distribution.Behaviors); diff != "" {
@@ -129,14 +129,14 @@ func TestPlanDemo(t *testing.T) {
 			}
 			continue
 		}
-		if c.Action != plan.None {
+		if c.Action != fixplan.None {
 			t.Errorf("%s: action %s, want none", comment, c.Action)
 		}
 	}
-	if d := got[ids["disabled"]].Distribution; d.Skip != plan.SkipDisabled {
+	if d := got[ids["disabled"]].Distribution; d.Skip != fixplan.SkipDisabled {
 		t.Errorf("disabled: skip %q", d.Skip)
 	}
-	if c := got[ids["compliant: every behavior logs"]]; c.Distribution.Skip != plan.SkipCompliant || c.Summary != "every behavior already sends real-time logs (3 of 3 to another config)" {
+	if c := got[ids["compliant: every behavior logs"]]; c.Distribution.Skip != fixplan.SkipCompliant || c.Summary != "every behavior already sends real-time logs (3 of 3 to another config)" {
 		t.Errorf("compliant with another config: %+v", c)
 	}
 	var text bytes.Buffer
@@ -228,7 +228,7 @@ func TestApplyDemo(t *testing.T) {
 		p2.WriteText(&b)
 		t.Errorf("second plan has changes:\n%s", b.String())
 	}
-	if cs := changesOf(p2, plan.TypeConfig); len(cs) != 1 || cs[0].Action != plan.Reuse || !strings.Contains(cs[0].Summary, "reused as it is") {
+	if cs := changesOf(p2, fixplan.TypeConfig); len(cs) != 1 || cs[0].Action != fixplan.Reuse || !strings.Contains(cs[0].Summary, "reused as it is") {
 		t.Errorf("second plan's config change: %+v", cs)
 	}
 	rep2, err := Apply(context.Background(), p2, testApplyOptions(cfg2, dir))
@@ -255,11 +255,11 @@ func TestReuseByConfigName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(changesOf(p, plan.TypeStream))+len(changesOf(p, plan.TypeRole)) != 0 {
+	if len(changesOf(p, fixplan.TypeStream))+len(changesOf(p, fixplan.TypeRole)) != 0 {
 		t.Errorf("reusing a config plans a stream or role")
 	}
-	cs := changesOf(p, plan.TypeConfig)
-	if len(cs) != 1 || cs[0].Action != plan.Reuse || cs[0].Config.ARN != mainARN || cs[0].Config.StreamARN == "" {
+	cs := changesOf(p, fixplan.TypeConfig)
+	if len(cs) != 1 || cs[0].Action != fixplan.Reuse || cs[0].Config.ARN != mainARN || cs[0].Config.StreamARN == "" {
 		t.Fatalf("config change %+v", cs)
 	}
 	rep, err := Apply(context.Background(), p, testApplyOptions(cfg, t.TempDir()))
@@ -279,7 +279,7 @@ func TestReuseByConfigName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cs := changesOf(p, plan.TypeConfig); !strings.Contains(cs[0].Summary, "exists with other settings (sampling rate 5, not 100") {
+	if cs := changesOf(p, fixplan.TypeConfig); !strings.Contains(cs[0].Summary, "exists with other settings (sampling rate 5, not 100") {
 		t.Errorf("summary %q", cs[0].Summary)
 	}
 
@@ -303,7 +303,7 @@ func TestReplaceExisting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := changesOf(p, plan.TypeDistribution)
+	d := changesOf(p, fixplan.TypeDistribution)
 	if len(d) != 1 || len(d[0].Distribution.Behaviors) != 1 || !strings.Contains(d[0].Summary, `2 already log to another config, kept (--replace-existing replaces it): "*" (default), "/api/*"`) {
 		t.Fatalf("without --replace-existing: %+v", d)
 	}
@@ -311,8 +311,8 @@ func TestReplaceExisting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d = changesOf(p, plan.TypeDistribution)
-	want := []plan.Behavior{{PathPattern: "*", Default: true, From: mainARN}, {PathPattern: "/api/*", From: mainARN}, {PathPattern: "/static/*"}}
+	d = changesOf(p, fixplan.TypeDistribution)
+	want := []fixplan.Behavior{{PathPattern: "*", Default: true, From: mainARN}, {PathPattern: "/api/*", From: mainARN}, {PathPattern: "/static/*"}}
 	if diff := cmp.Diff(want, d[0].Distribution.Behaviors); diff != "" {
 		t.Fatalf("behaviors (-want +got):\n%s", diff)
 	}
@@ -337,8 +337,8 @@ func TestDistributionFilterAndDisabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := changesOf(p, plan.TypeDistribution)
-	if len(d) != 2 || d[0].Action != plan.Update || d[1].Action != plan.None || d[1].Distribution.Skip != plan.SkipDisabled {
+	d := changesOf(p, fixplan.TypeDistribution)
+	if len(d) != 2 || d[0].Action != fixplan.Update || d[1].Action != fixplan.None || d[1].Distribution.Skip != fixplan.SkipDisabled {
 		t.Fatalf("filtered plan: %+v", d)
 	}
 	rep, err := Apply(context.Background(), p, testApplyOptions(cfg, t.TempDir()))
@@ -357,7 +357,7 @@ func TestDistributionFilterAndDisabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := changesOf(p, plan.TypeDistribution); d[0].Action != plan.Update || !strings.Contains(d[0].Summary, "(disabled)") {
+	if d := changesOf(p, fixplan.TypeDistribution); d[0].Action != fixplan.Update || !strings.Contains(d[0].Summary, "(disabled)") {
 		t.Fatalf("include disabled: %+v", d)
 	}
 	if rep, err := Apply(context.Background(), p, testApplyOptions(cfg, t.TempDir())); err != nil || rep.Summary.Fixed != 1 {
@@ -400,7 +400,7 @@ func TestSavedPlanReverifies(t *testing.T) {
 	if _, err := cf.UpdateDistribution(context.Background(), &cloudfront.UpdateDistributionInput{Id: aws.String(id), IfMatch: aws.String(etag), DistributionConfig: c}); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := plan.Load(path)
+	loaded, err := fixplan.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,12 +454,12 @@ func TestRoleLeastPrivilege(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := changesOf(p, plan.TypeRole)[0]
-	if rc.Action != plan.Update || !rc.Role.UpdatePolicy || rc.Role.UpdateTrust || !strings.Contains(rc.Summary, "inline policies extra") ||
+	rc := changesOf(p, fixplan.TypeRole)[0]
+	if rc.Action != fixplan.Update || !rc.Role.UpdatePolicy || rc.Role.UpdateTrust || !strings.Contains(rc.Summary, "inline policies extra") ||
 		!strings.Contains(rc.Diff, "~ inline policy "+RolePolicyName) {
 		t.Fatalf("role change %+v", rc)
 	}
-	if st := changesOf(p, plan.TypeStream)[0].Stream; st.Mode != "PROVISIONED" || st.Shards != 2 || st.Encryption != "NONE" {
+	if st := changesOf(p, fixplan.TypeStream)[0].Stream; st.Mode != "PROVISIONED" || st.Shards != 2 || st.Encryption != "NONE" {
 		t.Errorf("stream %+v", st)
 	}
 	rep, err := Apply(ctx, p, testApplyOptions(cfg, t.TempDir()))
@@ -559,7 +559,7 @@ func TestStaleSavedPlan(t *testing.T) {
 		t.Fatalf("%+v %v", rep, err)
 	}
 	s0, r0, c0 := resourceCounts(t, cfg)
-	again, err := plan.Load(path)
+	again, err := fixplan.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -588,7 +588,7 @@ func TestStaleSavedPlan(t *testing.T) {
 func TestNamedLookups(t *testing.T) {
 	_, url := testEmulator(t, emulator.Options{})
 	ids := seedMany(t, url, 15, "named")
-	plans := map[int]*plan.Plan{}
+	plans := map[int]*fixplan.Plan{}
 	for _, n := range []int{2, 12} {
 		counter := live.NewCallCounter()
 		p, err := MakePlan(context.Background(), PlanOptions{Config: live.EndpointConfig(url, counter), Distributions: append(ids[:n:n], ids[0])})
@@ -598,19 +598,19 @@ func TestNamedLookups(t *testing.T) {
 		if c := counter.Counts(); c["cloudfront:GetDistribution"] != 0 || c["cloudfront:ListDistributions"] != 1 {
 			t.Errorf("%d IDs: calls %s", n, counter)
 		}
-		if d := changesOf(p, plan.TypeDistribution); len(d) != n || d[0].Action != plan.Update || d[0].Distribution.ETag == "" {
+		if d := changesOf(p, fixplan.TypeDistribution); len(d) != n || d[0].Action != fixplan.Update || d[0].Distribution.ETag == "" {
 			t.Errorf("%d IDs: %d changes: %+v", n, len(d), d[0])
 		}
 		plans[n] = p
 	}
-	byID := func(p *plan.Plan) plan.Change {
-		for _, c := range changesOf(p, plan.TypeDistribution) {
+	byID := func(p *fixplan.Plan) fixplan.Change {
+		for _, c := range changesOf(p, fixplan.TypeDistribution) {
 			if c.Resource.ID == ids[1] {
 				return c
 			}
 		}
 		t.Fatalf("no change for %s", ids[1])
-		return plan.Change{}
+		return fixplan.Change{}
 	}
 	a, b := byID(plans[2]), byID(plans[12])
 	if diff := cmp.Diff(a, b); diff != "" {

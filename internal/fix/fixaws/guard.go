@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 // CopyConfig returns a deep copy of a distribution config.
@@ -74,7 +74,7 @@ func deepCopy(v reflect.Value) reflect.Value {
 
 // behaviorARN returns a pointer to the RealtimeLogConfigArn field of the
 // behavior b names in c, or nil when c has no such behavior.
-func behaviorARN(c *cftypes.DistributionConfig, b plan.Behavior) **string {
+func behaviorARN(c *cftypes.DistributionConfig, b fixplan.Behavior) **string {
 	if b.Default {
 		if c.DefaultCacheBehavior == nil {
 			return nil
@@ -93,11 +93,11 @@ func behaviorARN(c *cftypes.DistributionConfig, b plan.Behavior) **string {
 }
 
 // configBehaviors lists every behavior of a config, the default first.
-func configBehaviors(c *cftypes.DistributionConfig) []plan.Behavior {
-	out := []plan.Behavior{{PathPattern: "*", Default: true}}
+func configBehaviors(c *cftypes.DistributionConfig) []fixplan.Behavior {
+	out := []fixplan.Behavior{{PathPattern: "*", Default: true}}
 	if c.CacheBehaviors != nil {
 		for _, cb := range c.CacheBehaviors.Items {
-			out = append(out, plan.Behavior{PathPattern: aws.ToString(cb.PathPattern)})
+			out = append(out, fixplan.Behavior{PathPattern: aws.ToString(cb.PathPattern)})
 		}
 	}
 	return out
@@ -105,21 +105,21 @@ func configBehaviors(c *cftypes.DistributionConfig) []plan.Behavior {
 
 // attachment is what applying a planned change to a fetched config did.
 type attachment struct {
-	gained    []plan.Behavior // behaviors that now get the config
-	already   []plan.Behavior // planned behaviors that have it already
-	gone      []plan.Behavior // planned behaviors the config no longer has
-	taken     []plan.Behavior // planned behaviors that meanwhile got another config
-	unplanned []plan.Behavior // behaviors without any config that the plan does not name
+	gained    []fixplan.Behavior // behaviors that now get the config
+	already   []fixplan.Behavior // planned behaviors that have it already
+	gone      []fixplan.Behavior // planned behaviors the config no longer has
+	taken     []fixplan.Behavior // planned behaviors that meanwhile got another config
+	unplanned []fixplan.Behavior // behaviors without any config that the plan does not name
 }
 
 // attach sets arn on the planned behaviors of c that still lack a config
 // (or, for a planned replacement, still have the config the plan saw). It
 // changes nothing else.
-func attach(c *cftypes.DistributionConfig, planned []plan.Behavior, arn string) attachment {
+func attach(c *cftypes.DistributionConfig, planned []fixplan.Behavior, arn string) attachment {
 	var a attachment
-	named := map[plan.Behavior]bool{}
+	named := map[fixplan.Behavior]bool{}
 	for _, b := range planned {
-		named[plan.Behavior{PathPattern: b.PathPattern, Default: b.Default}] = true
+		named[fixplan.Behavior{PathPattern: b.PathPattern, Default: b.Default}] = true
 		field := behaviorARN(c, b)
 		switch {
 		case field == nil:
@@ -144,7 +144,7 @@ func attach(c *cftypes.DistributionConfig, planned []plan.Behavior, arn string) 
 // CheckOnlyARNsAdded returns an error unless after differs from before
 // only in that the behaviors listed in gained have RealtimeLogConfigArn
 // set to arn. It is the last check before a config is sent.
-func CheckOnlyARNsAdded(before, after *cftypes.DistributionConfig, arn string, gained []plan.Behavior) error {
+func CheckOnlyARNsAdded(before, after *cftypes.DistributionConfig, arn string, gained []fixplan.Behavior) error {
 	if before == nil || after == nil {
 		return fmt.Errorf("refusing to send: a distribution config is missing")
 	}

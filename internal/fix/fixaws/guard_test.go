@@ -10,7 +10,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 var cmpSDK = cmp.Exporter(func(reflect.Type) bool { return true })
@@ -51,7 +51,7 @@ func TestCheckOnlyARNsAdded(t *testing.T) {
 		}}
 		return c
 	}
-	gained := []plan.Behavior{{PathPattern: "*", Default: true}, {PathPattern: "/api/*"}}
+	gained := []fixplan.Behavior{{PathPattern: "*", Default: true}, {PathPattern: "/api/*"}}
 	fixed := func() *cftypes.DistributionConfig {
 		c := base()
 		at := attach(c, gained, arn)
@@ -66,13 +66,13 @@ func TestCheckOnlyARNsAdded(t *testing.T) {
 	// Replacing a config is an ARN change too, when it is planned.
 	replaced := fixed()
 	replaced.CacheBehaviors.Items[1].RealtimeLogConfigArn = aws.String(arn)
-	if err := CheckOnlyARNsAdded(base(), replaced, arn, append(gained, plan.Behavior{PathPattern: "/img/*", From: other})); err != nil {
+	if err := CheckOnlyARNsAdded(base(), replaced, arn, append(gained, fixplan.Behavior{PathPattern: "/img/*", From: other})); err != nil {
 		t.Errorf("planned replacement refused: %v", err)
 	}
 	for _, tt := range []struct {
 		name   string
 		change func(c *cftypes.DistributionConfig)
-		gained []plan.Behavior
+		gained []fixplan.Behavior
 		want   string
 	}{
 		{"comment", func(c *cftypes.DistributionConfig) { c.Comment = aws.String("x") }, gained, "Comment"},
@@ -92,7 +92,7 @@ func TestCheckOnlyARNsAdded(t *testing.T) {
 			it := c.CacheBehaviors.Items
 			it[0], it[1] = it[1], it[0]
 		}, gained, "refusing"},
-		{"unknown behavior", func(*cftypes.DistributionConfig) {}, append(gained, plan.Behavior{PathPattern: "/nope/*"}), "not in both configs"},
+		{"unknown behavior", func(*cftypes.DistributionConfig) {}, append(gained, fixplan.Behavior{PathPattern: "/nope/*"}), "not in both configs"},
 		{"nil vs empty", func(c *cftypes.DistributionConfig) {
 			if c.Aliases == nil {
 				c.Aliases = &cftypes.Aliases{Quantity: aws.Int32(0)}
@@ -126,13 +126,13 @@ func TestAttach(t *testing.T) {
 			{PathPattern: aws.String("/d")},
 		}},
 	}
-	at := attach(c, []plan.Behavior{{PathPattern: "*", Default: true}, {PathPattern: "/a"}, {PathPattern: "/b"}, {PathPattern: "/c", From: "arn:old"}, {PathPattern: "/gone"}}, arn)
+	at := attach(c, []fixplan.Behavior{{PathPattern: "*", Default: true}, {PathPattern: "/a"}, {PathPattern: "/b"}, {PathPattern: "/c", From: "arn:old"}, {PathPattern: "/gone"}}, arn)
 	want := attachment{
-		gained:    []plan.Behavior{{PathPattern: "/a"}, {PathPattern: "/c", From: "arn:old"}},
-		already:   []plan.Behavior{{PathPattern: "*", Default: true}},
-		gone:      []plan.Behavior{{PathPattern: "/gone"}},
-		taken:     []plan.Behavior{{PathPattern: "/b"}},
-		unplanned: []plan.Behavior{{PathPattern: "/d"}},
+		gained:    []fixplan.Behavior{{PathPattern: "/a"}, {PathPattern: "/c", From: "arn:old"}},
+		already:   []fixplan.Behavior{{PathPattern: "*", Default: true}},
+		gone:      []fixplan.Behavior{{PathPattern: "/gone"}},
+		taken:     []fixplan.Behavior{{PathPattern: "/b"}},
+		unplanned: []fixplan.Behavior{{PathPattern: "/d"}},
 	}
 	if diff := cmp.Diff(want, at, cmp.AllowUnexported(attachment{})); diff != "" {
 		t.Errorf("attachment (-want +got):\n%s", diff)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/demo"
 	"github.com/cloudassure/cloudassure/internal/emulator"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
@@ -134,8 +134,8 @@ func resourceCounts(t testing.TB, cfg aws.Config) (streams, roles, configs int) 
 }
 
 // changesOf returns the changes of p about resources of type typ.
-func changesOf(p *plan.Plan, typ string) []plan.Change {
-	var out []plan.Change
+func changesOf(p *fixplan.Plan, typ string) []fixplan.Change {
+	var out []fixplan.Change
 	for _, c := range p.Changes {
 		if c.Resource.Type == typ {
 			out = append(out, c)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/awserr"
 	"github.com/cloudassure/cloudassure/internal/engine"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/realtimelog"
 	"github.com/cloudassure/cloudassure/internal/rules"
@@ -78,7 +78,7 @@ type PlanOptions struct {
 // when the destination (config, stream or role) still cannot be read, every
 // distribution that needs it is reported failed with the reason and nothing
 // of the destination is planned.
-func MakePlan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
+func MakePlan(ctx context.Context, o PlanOptions) (*fixplan.Plan, error) {
 	p := &planner{o: o, cf: cloudfront.NewFromConfig(o.Config), iam: iam.NewFromConfig(o.Config)}
 	p.defaults()
 	if err := p.validate(); err != nil {
@@ -95,8 +95,8 @@ func MakePlan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
 	}
 	p.region = region
 	p.kin = kinesis.NewFromConfig(o.Config, func(ko *kinesis.Options) { ko.Region = region })
-	out := &plan.Plan{
-		Version: plan.Version, Kind: plan.KindAWS, Account: id.account, Region: region,
+	out := &fixplan.Plan{
+		Version: fixplan.Version, Kind: fixplan.KindAWS, Account: id.account, Region: region,
 		CreatedAt: nowFunc(o.Now)().UTC().Truncate(time.Second),
 	}
 	configARN, dest, destErr := p.destination(ctx)
@@ -115,7 +115,7 @@ func MakePlan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
 	}
 	if destErr != nil {
 		for i := range dists {
-			if dists[i].Action == plan.Update {
+			if dists[i].Action == fixplan.Update {
 				dists[i] = destinationUnread(dists[i], destErr)
 			}
 		}
@@ -124,10 +124,10 @@ func MakePlan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
 	// for the destination either.
 	needed := false
 	for _, c := range dists {
-		needed = needed || c.Action == plan.Update
+		needed = needed || c.Action == fixplan.Update
 	}
 	for _, c := range dest {
-		if needed || c.Action == plan.Reuse {
+		if needed || c.Action == fixplan.Reuse {
 			out.Changes = append(out.Changes, c)
 		}
 	}
@@ -203,12 +203,12 @@ func (p *planner) expectedConfigARN() string {
 // destinationUnread turns a planned update into a distribution left alone
 // because the destination it needs could not be read; an apply reports it
 // failed with the reason.
-func destinationUnread(ch plan.Change, err error) plan.Change {
+func destinationUnread(ch fixplan.Change, err error) fixplan.Change {
 	reason := fmt.Sprintf("not changed: the real-time log destination it needs could not be read: %v", err)
 	d := ch.Distribution
-	ch.Action, ch.Diff, ch.Error = plan.None, "", reason
+	ch.Action, ch.Diff, ch.Error = fixplan.None, "", reason
 	ch.Summary = "not planned: " + reason
-	ch.Distribution = &plan.Distribution{ID: d.ID, ETag: d.ETag, Enabled: d.Enabled, Staging: d.Staging, Skip: plan.SkipDestination}
+	ch.Distribution = &fixplan.Distribution{ID: d.ID, ETag: d.ETag, Enabled: d.Enabled, Staging: d.Staging, Skip: fixplan.SkipDestination}
 	return ch
 }
 
@@ -218,7 +218,7 @@ func (p *planner) streamARN() string {
 
 // destination plans the real-time log config the behaviors get, with its
 // stream and role when the config has to be created.
-func (p *planner) destination(ctx context.Context) (string, []plan.Change, error) {
+func (p *planner) destination(ctx context.Context) (string, []fixplan.Change, error) {
 	p.progress("destination", 0, -1)
 	if p.o.ConfigARN != "" {
 		c, err := p.getConfig(ctx, &cloudfront.GetRealtimeLogConfigInput{ARN: aws.String(p.o.ConfigARN)})
@@ -228,7 +228,7 @@ func (p *planner) destination(ctx context.Context) (string, []plan.Change, error
 		if c == nil {
 			return "", nil, fmt.Errorf("real-time log config %s does not exist", p.o.ConfigARN)
 		}
-		return aws.ToString(c.ARN), []plan.Change{reuseConfig(c, "given with --config-arn; used as it is")}, nil
+		return aws.ToString(c.ARN), []fixplan.Change{reuseConfig(c, "given with --config-arn; used as it is")}, nil
 	}
 	c, err := p.getConfig(ctx, &cloudfront.GetRealtimeLogConfigInput{Name: aws.String(p.o.ConfigName)})
 	if err != nil {
@@ -239,7 +239,7 @@ func (p *planner) destination(ctx context.Context) (string, []plan.Change, error
 		if diffs := p.configDifferences(c); len(diffs) > 0 {
 			note = "exists with other settings (" + strings.Join(diffs, "; ") + "); reused as it is"
 		}
-		return aws.ToString(c.ARN), []plan.Change{reuseConfig(c, note)}, nil
+		return aws.ToString(c.ARN), []fixplan.Change{reuseConfig(c, note)}, nil
 	}
 	stream, err := p.planStream(ctx)
 	if err != nil {
@@ -250,18 +250,18 @@ func (p *planner) destination(ctx context.Context) (string, []plan.Change, error
 		return "", nil, err
 	}
 	arn := p.configARN(p.o.ConfigName)
-	cfg := &plan.RealtimeLogConfig{
+	cfg := &fixplan.RealtimeLogConfig{
 		Name: p.o.ConfigName, ARN: arn, SamplingRate: p.o.SamplingRate, Fields: realtimelog.SortedFields(p.o.Fields),
 		StreamARN: stream.Stream.ARN, RoleARN: role.Role.ARN,
 	}
-	create := plan.Change{
-		Action:   plan.Create,
-		Resource: plan.Resource{Type: plan.TypeConfig, ID: cfg.Name, ARN: arn},
+	create := fixplan.Change{
+		Action:   fixplan.Create,
+		Resource: fixplan.Resource{Type: fixplan.TypeConfig, ID: cfg.Name, ARN: arn},
 		Summary: fmt.Sprintf("sampling %d %%, %d fields (%s), to stream %s through role %s",
 			cfg.SamplingRate, len(cfg.Fields), strings.Join(cfg.Fields, ", "), stream.Stream.Name, role.Role.Name),
 		Config: cfg,
 	}
-	return arn, []plan.Change{stream, role, create}, nil
+	return arn, []fixplan.Change{stream, role, create}, nil
 }
 
 // getConfig returns the config, or nil when it does not exist.
@@ -281,8 +281,8 @@ func (p *planner) getConfig(ctx context.Context, in *cloudfront.GetRealtimeLogCo
 	return out.RealtimeLogConfig, nil
 }
 
-func reuseConfig(c *cftypes.RealtimeLogConfig, note string) plan.Change {
-	rc := &plan.RealtimeLogConfig{
+func reuseConfig(c *cftypes.RealtimeLogConfig, note string) fixplan.Change {
+	rc := &fixplan.RealtimeLogConfig{
 		Name: aws.ToString(c.Name), ARN: aws.ToString(c.ARN), SamplingRate: int(aws.ToInt64(c.SamplingRate)), Fields: c.Fields,
 	}
 	for _, ep := range c.EndPoints {
@@ -291,9 +291,9 @@ func reuseConfig(c *cftypes.RealtimeLogConfig, note string) plan.Change {
 			break
 		}
 	}
-	return plan.Change{
-		Action:   plan.Reuse,
-		Resource: plan.Resource{Type: plan.TypeConfig, ID: rc.Name, ARN: rc.ARN},
+	return fixplan.Change{
+		Action:   fixplan.Reuse,
+		Resource: fixplan.Resource{Type: fixplan.TypeConfig, ID: rc.Name, ARN: rc.ARN},
 		Summary: fmt.Sprintf("%s: sampling %d %%, %d fields, to stream %s through role %s",
 			note, rc.SamplingRate, len(rc.Fields), lastSegment(rc.StreamARN), lastSegment(rc.RoleARN)),
 		Config: rc,
@@ -331,8 +331,8 @@ func (p *planner) configDifferences(c *cftypes.RealtimeLogConfig) []string {
 }
 
 // planStream finds the stream or plans its creation.
-func (p *planner) planStream(ctx context.Context) (plan.Change, error) {
-	res := plan.Resource{Type: plan.TypeStream, ID: p.o.StreamName}
+func (p *planner) planStream(ctx context.Context) (fixplan.Change, error) {
+	res := fixplan.Resource{Type: fixplan.TypeStream, ID: p.o.StreamName}
 	var out *kinesis.DescribeStreamSummaryOutput
 	err := p.retry(ctx, func() error {
 		var err error
@@ -341,7 +341,7 @@ func (p *planner) planStream(ctx context.Context) (plan.Change, error) {
 	})
 	if err == nil {
 		s := out.StreamDescriptionSummary
-		st := &plan.Stream{
+		st := &fixplan.Stream{
 			Name: p.o.StreamName, Region: p.region, ARN: aws.ToString(s.StreamARN),
 			Encryption: string(s.EncryptionType), KeyID: aws.ToString(s.KeyId), Mode: string(types.StreamModeOnDemand),
 		}
@@ -352,19 +352,19 @@ func (p *planner) planStream(ctx context.Context) (plan.Change, error) {
 			st.Shards = int(aws.ToInt32(s.OpenShardCount))
 		}
 		if s.StreamStatus == types.StreamStatusDeleting {
-			return plan.Change{}, fmt.Errorf("Kinesis stream %s is being deleted; wait until it is gone or choose another --stream-name", p.o.StreamName)
+			return fixplan.Change{}, fmt.Errorf("Kinesis stream %s is being deleted; wait until it is gone or choose another --stream-name", p.o.StreamName)
 		}
 		res.ARN = st.ARN
 		note := fmt.Sprintf("exists (%s, %s); reused as it is", s.StreamStatus, describeStream(st))
 		if p.o.NoEncryption == (st.Encryption == "KMS") {
 			note += " (cloudassure does not change the encryption of an existing stream)"
 		}
-		return plan.Change{Action: plan.Reuse, Resource: res, Summary: note, Stream: st}, nil
+		return fixplan.Change{Action: fixplan.Reuse, Resource: res, Summary: note, Stream: st}, nil
 	}
 	if awserr.Code(err) != "ResourceNotFoundException" {
-		return plan.Change{}, callErr("kinesis:DescribeStreamSummary", err)
+		return fixplan.Change{}, callErr("kinesis:DescribeStreamSummary", err)
 	}
-	st := &plan.Stream{Name: p.o.StreamName, Region: p.region, ARN: p.streamARN(), Mode: string(types.StreamModeOnDemand), Encryption: "NONE"}
+	st := &fixplan.Stream{Name: p.o.StreamName, Region: p.region, ARN: p.streamARN(), Mode: string(types.StreamModeOnDemand), Encryption: "NONE"}
 	if p.o.Shards > 0 {
 		st.Mode, st.Shards = string(types.StreamModeProvisioned), p.o.Shards
 	}
@@ -372,10 +372,10 @@ func (p *planner) planStream(ctx context.Context) (plan.Change, error) {
 		st.Encryption, st.KeyID = "KMS", AWSManagedKinesisKey
 	}
 	res.ARN = st.ARN
-	return plan.Change{Action: plan.Create, Resource: res, Summary: describeStream(st) + " in " + p.region, Stream: st}, nil
+	return fixplan.Change{Action: fixplan.Create, Resource: res, Summary: describeStream(st) + " in " + p.region, Stream: st}, nil
 }
 
-func describeStream(st *plan.Stream) string {
+func describeStream(st *fixplan.Stream) string {
 	mode := "on-demand"
 	if st.Mode == string(types.StreamModeProvisioned) {
 		mode = fmt.Sprintf("provisioned with %d shards", st.Shards)
@@ -388,15 +388,15 @@ func describeStream(st *plan.Stream) string {
 }
 
 // planRole finds the role and checks its policies, or plans its creation.
-func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, error) {
-	r := &plan.Role{
+func (p *planner) planRole(ctx context.Context, st *fixplan.Stream) (fixplan.Change, error) {
+	r := &fixplan.Role{
 		Name: p.o.RoleName, Path: RolePath,
 		ARN:         fmt.Sprintf("arn:%s:iam::%s:role%s%s", p.id.partition, p.id.account, RolePath, p.o.RoleName),
 		TrustPolicy: TrustPolicy(p.id.account),
 		PolicyName:  RolePolicyName,
 		Policy:      DeliveryPolicy(p.id.partition, p.id.account, st.ARN, st.KeyID),
 	}
-	res := plan.Resource{Type: plan.TypeRole, ID: r.Name}
+	res := fixplan.Resource{Type: fixplan.TypeRole, ID: r.Name}
 	var out *iam.GetRoleOutput
 	err := p.retry(ctx, func() error {
 		var err error
@@ -405,10 +405,10 @@ func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, e
 	})
 	if err != nil {
 		if awserr.Code(err) != "NoSuchEntity" {
-			return plan.Change{}, callErr("iam:GetRole", err)
+			return fixplan.Change{}, callErr("iam:GetRole", err)
 		}
 		res.ARN = r.ARN
-		return plan.Change{Action: plan.Create, Resource: res, Role: r,
+		return fixplan.Change{Action: fixplan.Create, Resource: res, Role: r,
 			Summary: fmt.Sprintf("path %s, assumable only by cloudfront.amazonaws.com for account %s; inline policy %s allows %s on stream %s only",
 				RolePath, p.id.account, RolePolicyName, strings.Join(realtimelog.DeliveryActions(), ", "), st.Name)}, nil
 	}
@@ -430,7 +430,7 @@ func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, e
 		r.UpdatePolicy = true
 		diff = append(diff, "+ inline policy "+RolePolicyName+": "+strings.Join(realtimelog.DeliveryActions(), ", ")+" on "+st.ARN)
 	case err != nil:
-		return plan.Change{}, callErr("iam:GetRolePolicy", err)
+		return fixplan.Change{}, callErr("iam:GetRolePolicy", err)
 	case !samePolicy(aws.ToString(pol.PolicyDocument), r.Policy):
 		r.UpdatePolicy = true
 		diff = append(diff, "~ inline policy "+RolePolicyName+": only "+strings.Join(realtimelog.DeliveryActions(), ", ")+" on "+st.ARN)
@@ -442,16 +442,16 @@ func (p *planner) planRole(ctx context.Context, st *plan.Stream) (plan.Change, e
 		return err
 	})
 	if err != nil {
-		return plan.Change{}, err
+		return fixplan.Change{}, err
 	}
 	note := "exists"
 	if others != "" {
 		note += "; also has " + others + ", left as they are"
 	}
 	if len(diff) == 0 {
-		return plan.Change{Action: plan.Reuse, Resource: res, Role: r, Summary: note + "; its trust and delivery policies are already least privilege"}, nil
+		return fixplan.Change{Action: fixplan.Reuse, Resource: res, Role: r, Summary: note + "; its trust and delivery policies are already least privilege"}, nil
 	}
-	return plan.Change{Action: plan.Update, Resource: res, Role: r, Summary: note + "; updated to the least-privilege policies", Diff: strings.Join(diff, "\n")}, nil
+	return fixplan.Change{Action: fixplan.Update, Resource: res, Role: r, Summary: note + "; updated to the least-privilege policies", Diff: strings.Join(diff, "\n")}, nil
 }
 
 // otherPolicies names the role's policies other than fix's own.
@@ -560,13 +560,13 @@ func retryableJudge(res *engine.Result) bool {
 // distributions plans each distribution's change from its CF-001 verdict:
 // every distribution of the account, or the ones named in the options, in
 // the order they were listed.
-func (p *planner) distributions(verdicts []rules.Verdict, configARN string) ([]plan.Change, error) {
+func (p *planner) distributions(verdicts []rules.Verdict, configARN string) ([]fixplan.Change, error) {
 	wanted := map[string]bool{}
 	for _, id := range p.o.Distributions {
 		wanted[id] = true
 	}
 	found := map[string]bool{}
-	var out []plan.Change
+	var out []fixplan.Change
 	for _, v := range verdicts {
 		d := v.Distribution
 		if len(wanted) > 0 && !wanted[d.ID] {
@@ -574,9 +574,9 @@ func (p *planner) distributions(verdicts []rules.Verdict, configARN string) ([]p
 		}
 		found[d.ID] = true
 		ch := p.planDistribution(viewOf(d), configARN)
-		if s := v.Finding.Suppression; s != nil && ch.Action == plan.Update {
-			ch.Action, ch.Diff = plan.None, ""
-			ch.Distribution = &plan.Distribution{ID: d.ID, ETag: d.ETag, Enabled: ch.Distribution.Enabled, Staging: ch.Distribution.Staging, Skip: plan.SkipSuppressed}
+		if s := v.Finding.Suppression; s != nil && ch.Action == fixplan.Update {
+			ch.Action, ch.Diff = fixplan.None, ""
+			ch.Distribution = &fixplan.Distribution{ID: d.ID, ETag: d.ETag, Enabled: ch.Distribution.Enabled, Staging: ch.Distribution.Staging, Skip: fixplan.SkipSuppressed}
 			ch.Summary = fmt.Sprintf("skipped: the team accepts its CF-001 finding (%s): %s", s.Source, s.Reason)
 		}
 		out = append(out, ch)
@@ -606,17 +606,17 @@ func (p *planner) distributions(verdicts []rules.Verdict, configARN string) ([]p
 // unreadChange is a distribution (or, with no ID, the rest of the list)
 // that could not be read: nothing is done to it, and the apply reports it
 // failed with the reason.
-func unreadChange(id, reason string) plan.Change {
-	res := plan.Resource{Type: plan.TypeDistribution, ID: id}
+func unreadChange(id, reason string) fixplan.Change {
+	res := fixplan.Resource{Type: fixplan.TypeDistribution, ID: id}
 	if id == "" {
 		res.Name = "(the distributions not listed)"
 	}
-	return plan.Change{
-		Action:       plan.None,
+	return fixplan.Change{
+		Action:       fixplan.None,
 		Resource:     res,
 		Summary:      "not planned: " + reason,
 		Error:        reason,
-		Distribution: &plan.Distribution{ID: id, Skip: plan.SkipUnread},
+		Distribution: &fixplan.Distribution{ID: id, Skip: fixplan.SkipUnread},
 	}
 }
 
@@ -624,8 +624,8 @@ func unreadChange(id, reason string) plan.Change {
 type distView struct {
 	id, arn, comment, etag string
 	enabled, staging       bool
-	behaviors              []plan.Behavior // the default first
-	arns                   []string        // each behavior's RealtimeLogConfigArn
+	behaviors              []fixplan.Behavior // the default first
+	arns                   []string           // each behavior's RealtimeLogConfigArn
 }
 
 // viewOf is the planner's view of a distribution the live source read.
@@ -635,21 +635,21 @@ func viewOf(d *model.Distribution) distView {
 		enabled: d.Enabled.State == model.Known && d.Enabled.V, staging: d.Staging.State == model.Known && d.Staging.V,
 	}
 	for _, b := range d.Behaviors {
-		v.behaviors = append(v.behaviors, plan.Behavior{PathPattern: b.PathPattern, Default: b.Default})
+		v.behaviors = append(v.behaviors, fixplan.Behavior{PathPattern: b.PathPattern, Default: b.Default})
 		v.arns = append(v.arns, b.RealtimeLogConfigARN.V)
 	}
 	return v
 }
 
-func (p *planner) planDistribution(v distView, configARN string) plan.Change {
-	d := &plan.Distribution{ID: v.id, ETag: v.etag, Enabled: v.enabled, Staging: v.staging}
-	ch := plan.Change{
-		Action:       plan.None,
-		Resource:     plan.Resource{Type: plan.TypeDistribution, ID: d.ID, Name: v.comment, ARN: v.arn},
+func (p *planner) planDistribution(v distView, configARN string) fixplan.Change {
+	d := &fixplan.Distribution{ID: v.id, ETag: v.etag, Enabled: v.enabled, Staging: v.staging}
+	ch := fixplan.Change{
+		Action:       fixplan.None,
+		Resource:     fixplan.Resource{Type: fixplan.TypeDistribution, ID: d.ID, Name: v.comment, ARN: v.arn},
 		Distribution: d,
 	}
 	behaviors, arns := v.behaviors, v.arns
-	var gain []plan.Behavior
+	var gain []fixplan.Behavior
 	var others []string
 	for i, b := range behaviors {
 		switch arns[i] {
@@ -666,7 +666,7 @@ func (p *planner) planDistribution(v distView, configARN string) plan.Change {
 		}
 	}
 	if len(gain) == 0 {
-		d.Skip = plan.SkipCompliant
+		d.Skip = fixplan.SkipCompliant
 		ch.Summary = "every behavior already sends real-time logs"
 		if len(others) > 0 {
 			ch.Summary += fmt.Sprintf(" (%d of %d to another config)", len(others), len(behaviors))
@@ -674,7 +674,7 @@ func (p *planner) planDistribution(v distView, configARN string) plan.Change {
 		return ch
 	}
 	if !d.Enabled && !p.o.IncludeDisabled {
-		d.Skip = plan.SkipDisabled
+		d.Skip = fixplan.SkipDisabled
 		ch.Summary = fmt.Sprintf("skipped: disabled (%d of %d behaviors send no real-time logs; --include-disabled fixes disabled distributions too)",
 			len(gain), len(behaviors))
 		return ch
@@ -688,7 +688,7 @@ func (p *planner) planDistribution(v distView, configARN string) plan.Change {
 		otherNote = fmt.Sprintf("; %d already %s to another config, kept (--replace-existing replaces it): %s",
 			len(others), verb, strings.Join(others, ", "))
 	}
-	ch.Action = plan.Update
+	ch.Action = fixplan.Update
 	d.ConfigARN = configARN
 	d.Behaviors = gain
 	ch.Summary = fmt.Sprintf("%d of %d behaviors gain real-time logs%s", len(gain), len(behaviors), otherNote)
@@ -703,7 +703,7 @@ func (p *planner) planDistribution(v distView, configARN string) plan.Change {
 }
 
 // behaviorDiff is the human diff of behaviors gaining arn.
-func behaviorDiff(bs []plan.Behavior, arn string) string {
+func behaviorDiff(bs []fixplan.Behavior, arn string) string {
 	lines := make([]string, len(bs))
 	for i, b := range bs {
 		lines[i] = fmt.Sprintf("~ behavior %s: RealtimeLogConfigArn %q → %q", b, b.From, arn)

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 // always makes readFault fail an operation on every call.
@@ -164,7 +164,7 @@ func TestPlanReadFaults(t *testing.T) {
 			}
 			// Nothing that depends on the unread piece was created.
 			for _, c := range p.Changes {
-				if c.Distribution == nil && c.Action != plan.Reuse {
+				if c.Distribution == nil && c.Action != fixplan.Reuse {
 					t.Errorf("destination change planned: %s %s", c.Action, c.Resource)
 				}
 			}
@@ -196,10 +196,10 @@ func TestPlanReadRetryStopsOnCancel(t *testing.T) {
 }
 
 // updates are the distribution changes of p that update.
-func updates(p *plan.Plan) []plan.Change {
-	var out []plan.Change
-	for _, c := range changesOf(p, plan.TypeDistribution) {
-		if c.Action == plan.Update {
+func updates(p *fixplan.Plan) []fixplan.Change {
+	var out []fixplan.Change
+	for _, c := range changesOf(p, fixplan.TypeDistribution) {
+		if c.Action == fixplan.Update {
 			out = append(out, c)
 		}
 	}

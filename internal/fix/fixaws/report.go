@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 // Status is what happened to one distribution.
@@ -33,12 +33,12 @@ const (
 
 // ResourceResult is what happened to the stream, the role or the config.
 type ResourceResult struct {
-	Type    string      `json:"type"`
-	ID      string      `json:"id"`
-	ARN     string      `json:"arn,omitempty"`
-	Planned plan.Action `json:"planned"`
-	Status  string      `json:"status"`
-	Detail  string      `json:"detail,omitempty"`
+	Type    string         `json:"type"`
+	ID      string         `json:"id"`
+	ARN     string         `json:"arn,omitempty"`
+	Planned fixplan.Action `json:"planned"`
+	Status  string         `json:"status"`
+	Detail  string         `json:"detail,omitempty"`
 }
 
 // DistributionResult is what happened to one distribution.
@@ -48,8 +48,8 @@ type DistributionResult struct {
 	Status Status `json:"status"`
 	Reason string `json:"reason,omitempty"`
 	// ConfigARN is the config the behaviors got; Behaviors are those that got it.
-	ConfigARN string          `json:"config_arn,omitempty"`
-	Behaviors []plan.Behavior `json:"behaviors,omitempty"`
+	ConfigARN string             `json:"config_arn,omitempty"`
+	Behaviors []fixplan.Behavior `json:"behaviors,omitempty"`
 	// Attempts counts GetDistributionConfig + UpdateDistribution rounds.
 	Attempts int `json:"attempts,omitempty"`
 	// ChangedSincePlan is set when the distribution's ETag was not the one

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/settings"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
@@ -29,14 +29,14 @@ func TestPlanHonoursSuppressions(t *testing.T) {
 		t.Fatal(err)
 	}
 	updates := 0
-	for _, c := range changesOf(p, plan.TypeDistribution) {
+	for _, c := range changesOf(p, fixplan.TypeDistribution) {
 		if c.Resource.ID == ignored {
-			if c.Action != plan.None || c.Distribution.Skip != plan.SkipSuppressed || !strings.Contains(c.Summary, "retired next week") {
+			if c.Action != fixplan.None || c.Distribution.Skip != fixplan.SkipSuppressed || !strings.Contains(c.Summary, "retired next week") {
 				t.Errorf("ignored distribution planned %s (%s): %s", c.Action, c.Distribution.Skip, c.Summary)
 			}
 			continue
 		}
-		if c.Action == plan.Update {
+		if c.Action == fixplan.Update {
 			updates++
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/cloudassure/cloudassure/internal/arn"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/realtimelog"
 )
 
@@ -18,16 +18,16 @@ import (
 // on-demand or provisioned and encrypted with the AWS managed key or not at
 // all, a created config wired to the plan's stream and role, and every
 // distribution update given the plan's config.
-func CheckPlan(p *plan.Plan) error {
-	if p.Kind != plan.KindAWS {
+func CheckPlan(p *fixplan.Plan) error {
+	if p.Kind != fixplan.KindAWS {
 		return fmt.Errorf("this is a fix %s plan, not a fix aws plan", p.Kind)
 	}
 	if err := checkAccountID(p.Account); err != nil {
 		return err
 	}
-	var stream *plan.Stream
-	var role *plan.Role
-	var config *plan.RealtimeLogConfig
+	var stream *fixplan.Stream
+	var role *fixplan.Role
+	var config *fixplan.RealtimeLogConfig
 	for i, c := range p.Changes {
 		var err error
 		switch {
@@ -58,12 +58,12 @@ func CheckPlan(p *plan.Plan) error {
 	return nil
 }
 
-func checkStream(p *plan.Plan, c plan.Change) error {
+func checkStream(p *fixplan.Plan, c fixplan.Change) error {
 	st := c.Stream
-	if c.Action == plan.Reuse {
+	if c.Action == fixplan.Reuse {
 		return nil // used as it is: apply sends nothing about it
 	}
-	if c.Action != plan.Create {
+	if c.Action != fixplan.Create {
 		return fmt.Errorf("a stream is only created or reused, not %s", c.Action)
 	}
 	a, err := arn.Parse(st.ARN)
@@ -85,19 +85,19 @@ func checkStream(p *plan.Plan, c plan.Change) error {
 	return nil
 }
 
-func checkRole(p *plan.Plan, c plan.Change, st *plan.Stream) error {
+func checkRole(p *fixplan.Plan, c fixplan.Change, st *fixplan.Stream) error {
 	r := c.Role
-	if c.Action == plan.Reuse {
+	if c.Action == fixplan.Reuse {
 		return nil
 	}
-	if c.Action != plan.Create && c.Action != plan.Update {
+	if c.Action != fixplan.Create && c.Action != fixplan.Update {
 		return fmt.Errorf("a role is only created, updated or reused, not %s", c.Action)
 	}
 	a, err := arn.Parse(r.ARN)
 	if err != nil || a.Service != "iam" || a.Account != p.Account || !strings.HasPrefix(a.Resource, "role/") || arn.Name(r.ARN) != r.Name {
 		return fmt.Errorf("role ARN %q is not role %s of account %s", r.ARN, r.Name, p.Account)
 	}
-	if c.Action == plan.Create && r.Path != RolePath {
+	if c.Action == fixplan.Create && r.Path != RolePath {
 		return fmt.Errorf("role path %q is not %s", r.Path, RolePath)
 	}
 	if !samePolicy(r.TrustPolicy, TrustPolicy(p.Account)) {
@@ -115,12 +115,12 @@ func checkRole(p *plan.Plan, c plan.Change, st *plan.Stream) error {
 	return nil
 }
 
-func checkConfig(p *plan.Plan, c plan.Change, st *plan.Stream, r *plan.Role) error {
+func checkConfig(p *fixplan.Plan, c fixplan.Change, st *fixplan.Stream, r *fixplan.Role) error {
 	cfg := c.Config
-	if c.Action == plan.Reuse {
+	if c.Action == fixplan.Reuse {
 		return nil
 	}
-	if c.Action != plan.Create {
+	if c.Action != fixplan.Create {
 		return fmt.Errorf("a real-time log config is only created or reused, not %s", c.Action)
 	}
 	if st == nil || r == nil || cfg.StreamARN != st.ARN || cfg.RoleARN != r.ARN {
@@ -132,9 +132,9 @@ func checkConfig(p *plan.Plan, c plan.Change, st *plan.Stream, r *plan.Role) err
 	return realtimelog.CheckConfig(cfg.SamplingRate, cfg.Fields)
 }
 
-func checkDistributionChange(c plan.Change, cfg *plan.RealtimeLogConfig) error {
+func checkDistributionChange(c fixplan.Change, cfg *fixplan.RealtimeLogConfig) error {
 	d := c.Distribution
-	if d.Skip == plan.SkipUnread && c.Action == plan.None {
+	if d.Skip == fixplan.SkipUnread && c.Action == fixplan.None {
 		if d.ID == "" {
 			return nil // the rest of a list that broke off
 		}
@@ -144,9 +144,9 @@ func checkDistributionChange(c plan.Change, cfg *plan.RealtimeLogConfig) error {
 		return err
 	}
 	switch c.Action {
-	case plan.None:
+	case fixplan.None:
 		return nil
-	case plan.Update:
+	case fixplan.Update:
 	default:
 		return fmt.Errorf("a distribution is only updated or left alone, not %s", c.Action)
 	}
@@ -163,7 +163,7 @@ func checkDistributionChange(c plan.Change, cfg *plan.RealtimeLogConfig) error {
 // actions, so that what a person reads before an apply is what the apply
 // does, whatever the plan file's own texts say. Use it on a plan that passed
 // CheckPlan.
-func Describe(p *plan.Plan) {
+func Describe(p *fixplan.Plan) {
 	var streamName string
 	for i := range p.Changes {
 		c := &p.Changes[i]
@@ -172,16 +172,16 @@ func Describe(p *plan.Plan) {
 		case c.Stream != nil:
 			streamName = c.Stream.Name
 			c.Summary = describeStream(c.Stream) + " in " + c.Stream.Region
-			if c.Action == plan.Reuse {
+			if c.Action == fixplan.Reuse {
 				c.Summary = "exists; reused as it is"
 			}
 		case c.Role != nil:
 			r := c.Role
 			switch c.Action {
-			case plan.Create:
+			case fixplan.Create:
 				c.Summary = fmt.Sprintf("path %s, assumable only by %s for account %s; inline policy %s allows %s on stream %s only",
 					r.Path, realtimelog.ServicePrincipal, p.Account, r.PolicyName, strings.Join(realtimelog.DeliveryActions(), ", "), streamName)
-			case plan.Update:
+			case fixplan.Update:
 				c.Summary = "exists; updated to the least-privilege policies"
 				var diff []string
 				if r.UpdateTrust {
@@ -198,24 +198,24 @@ func Describe(p *plan.Plan) {
 			cfg := c.Config
 			c.Summary = fmt.Sprintf("sampling %d %%, %d fields (%s), to stream %s through role %s",
 				cfg.SamplingRate, len(cfg.Fields), strings.Join(cfg.Fields, ", "), lastSegment(cfg.StreamARN), lastSegment(cfg.RoleARN))
-			if c.Action == plan.Reuse {
+			if c.Action == fixplan.Reuse {
 				c.Summary = "exists; reused as it is: " + c.Summary
 			}
 		case c.Distribution != nil:
 			d := c.Distribution
 			switch {
-			case c.Action == plan.Update:
+			case c.Action == fixplan.Update:
 				c.Summary = fmt.Sprintf("%d %s gain real-time logs", len(d.Behaviors), plural(len(d.Behaviors), "behavior", "behaviors"))
 				c.Diff = behaviorDiff(d.Behaviors, d.ConfigARN)
-			case d.Skip == plan.SkipCompliant:
+			case d.Skip == fixplan.SkipCompliant:
 				c.Summary = "every behavior already sends real-time logs"
-			case d.Skip == plan.SkipDisabled:
+			case d.Skip == fixplan.SkipDisabled:
 				c.Summary = "skipped: disabled"
-			case d.Skip == plan.SkipSuppressed:
+			case d.Skip == fixplan.SkipSuppressed:
 				c.Summary = "skipped: the team accepts its CF-001 finding"
-			case d.Skip == plan.SkipUnread:
+			case d.Skip == fixplan.SkipUnread:
 				c.Summary = "not planned: it could not be read"
-			case d.Skip == plan.SkipDestination:
+			case d.Skip == fixplan.SkipDestination:
 				c.Summary = "not planned: the real-time log destination it needs could not be read"
 			default:
 				c.Summary = "left as it is"

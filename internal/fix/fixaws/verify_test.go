@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
@@ -28,37 +28,37 @@ func TestSavedPlanTampered(t *testing.T) {
 	const attacker = "arn:aws:iam::999988887777:root"
 	for _, tc := range []struct {
 		name   string
-		edit   func(p *plan.Plan)
+		edit   func(p *fixplan.Plan)
 		reason string
 	}{
-		{"trust policy lets another account in", func(p *plan.Plan) {
+		{"trust policy lets another account in", func(p *fixplan.Plan) {
 			r := role(p)
 			r.TrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + attacker + `"},"Action":"sts:AssumeRole"}]}`
 		}, "trust policy"},
-		{"trust policy without the account condition", func(p *plan.Plan) {
+		{"trust policy without the account condition", func(p *fixplan.Plan) {
 			role(p).TrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 		}, "trust policy"},
-		{"role policy on every stream", func(p *plan.Plan) {
+		{"role policy on every stream", func(p *fixplan.Plan) {
 			r := role(p)
 			r.Policy = strings.Replace(r.Policy, stream(p).ARN, "*", 1)
 		}, "inline policy"},
-		{"role policy with another action", func(p *plan.Plan) {
+		{"role policy with another action", func(p *fixplan.Plan) {
 			r := role(p)
 			r.Policy = strings.Replace(r.Policy, `"kinesis:PutRecords"`, `"kinesis:PutRecords","kinesis:DeleteStream"`, 1)
 		}, "inline policy"},
-		{"stream encrypted with someone else's key", func(p *plan.Plan) {
+		{"stream encrypted with someone else's key", func(p *fixplan.Plan) {
 			stream(p).KeyID = "arn:aws:kms:us-east-1:999988887777:key/evil"
 		}, "encryption"},
-		{"stream not encrypted but with a key", func(p *plan.Plan) { stream(p).Encryption = "NONE" }, "encryption"},
-		{"distribution gets another config", func(p *plan.Plan) {
+		{"stream not encrypted but with a key", func(p *fixplan.Plan) { stream(p).Encryption = "NONE" }, "encryption"},
+		{"distribution gets another config", func(p *fixplan.Plan) {
 			for i := range p.Changes {
-				if d := p.Changes[i].Distribution; d != nil && p.Changes[i].Action == plan.Update {
+				if d := p.Changes[i].Distribution; d != nil && p.Changes[i].Action == fixplan.Update {
 					d.ConfigARN = "arn:aws:cloudfront::999988887777:realtime-log-config/theirs"
 					return
 				}
 			}
 		}, "not the plan's config"},
-		{"path in a distribution ID", func(p *plan.Plan) {
+		{"path in a distribution ID", func(p *fixplan.Plan) {
 			for i := range p.Changes {
 				if d := p.Changes[i].Distribution; d != nil {
 					d.ID = "E1/../../x"
@@ -68,7 +68,7 @@ func TestSavedPlanTampered(t *testing.T) {
 		}, "refusing distribution ID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var p plan.Plan
+			var p fixplan.Plan
 			data, _ := json.Marshal(fresh)
 			if err := json.Unmarshal(data, &p); err != nil {
 				t.Fatal(err)
@@ -121,7 +121,7 @@ func TestDescribeFromActions(t *testing.T) {
 	}
 }
 
-func role(p *plan.Plan) *plan.Role {
+func role(p *fixplan.Plan) *fixplan.Role {
 	for _, c := range p.Changes {
 		if c.Role != nil {
 			return c.Role
@@ -130,7 +130,7 @@ func role(p *plan.Plan) *plan.Role {
 	panic("no role in the plan")
 }
 
-func stream(p *plan.Plan) *plan.Stream {
+func stream(p *fixplan.Plan) *fixplan.Stream {
 	for _, c := range p.Changes {
 		if c.Stream != nil {
 			return c.Stream

@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 )
 
@@ -114,8 +114,8 @@ func writeLines(b *strings.Builder, msg string) {
 // applies cleanly and the result parses; it is written atomically (a
 // temporary file renamed over it) and keeps its mode. A file that fails is
 // reported and the others are still written.
-func Apply(p *plan.Plan, o ApplyOptions) (*Outcome, error) {
-	if p.Kind != plan.KindIaC {
+func Apply(p *fixplan.Plan, o ApplyOptions) (*Outcome, error) {
+	if p.Kind != fixplan.KindIaC {
 		return nil, fmt.Errorf("this is a fix %s plan; fix iac applies fix iac plans", p.Kind)
 	}
 	if o.Now == nil {
@@ -130,7 +130,7 @@ func Apply(p *plan.Plan, o ApplyOptions) (*Outcome, error) {
 	ready := make([]prepared, len(p.Changes))
 	blocked := map[string]string{} // module directory → a file of it that cannot be written
 	for i, c := range p.Changes {
-		if c.Action != plan.Update {
+		if c.Action != fixplan.Update {
 			continue
 		}
 		ready[i] = prepareChange(c, o, roots)
@@ -144,7 +144,7 @@ func Apply(p *plan.Plan, o ApplyOptions) (*Outcome, error) {
 	for i, c := range p.Changes {
 		res := FileResult{File: c.Resource.File}
 		switch {
-		case c.Action != plan.Update:
+		case c.Action != fixplan.Update:
 			res.Status = StatusUnchanged
 			if c.Error != "" {
 				res.Status, res.Message = StatusNotHandled, c.Error
@@ -182,12 +182,12 @@ type prepared struct {
 	mode   os.FileMode
 }
 
-func prepareChange(c plan.Change, o ApplyOptions, roots []string) prepared {
+func prepareChange(c fixplan.Change, o ApplyOptions, roots []string) prepared {
 	file := c.Resource.File
 	fail := func(status, msg string) prepared {
 		return prepared{res: FileResult{File: file, Status: status, Message: msg}}
 	}
-	if c.Resource.Type != plan.TypeFile || file == "" {
+	if c.Resource.Type != fixplan.TypeFile || file == "" {
 		return fail(StatusFailed, "the change names no file")
 	}
 	target, err := filepath.EvalSymlinks(file)
@@ -236,13 +236,13 @@ func (p *prepared) write(backupDir, stamp string) FileResult {
 			res.Message = "backup: " + err.Error()
 			return res
 		}
-		if err := plan.WriteFileAtomic(dst, p.old, p.mode); err != nil {
+		if err := fixplan.WriteFileAtomic(dst, p.old, p.mode); err != nil {
 			res.Message = "backup: " + err.Error()
 			return res
 		}
 		res.Backup = dst
 	}
-	if err := plan.WriteFileAtomic(p.target, p.data, p.mode); err != nil {
+	if err := fixplan.WriteFileAtomic(p.target, p.data, p.mode); err != nil {
 		res.Message = err.Error()
 		return res
 	}
@@ -315,7 +315,7 @@ func insideAny(target string, roots []string) bool {
 // p was made with, and returns the check Apply's Expected wants: a file may
 // be written only with the text the new plan gives it. A saved plan then
 // cannot write what fix iac would not plan now, whatever was edited in it.
-func Replan(ctx context.Context, p *plan.Plan, o Options) (func(file string, patched []byte) error, error) {
+func Replan(ctx context.Context, p *fixplan.Plan, o Options) (func(file string, patched []byte) error, error) {
 	if p.IaC != nil {
 		o.CreateResources = p.IaC.CreateResources
 		o.IncludeDisabled = p.IaC.IncludeDisabled
@@ -329,7 +329,7 @@ func Replan(ctx context.Context, p *plan.Plan, o Options) (func(file string, pat
 	}
 	want := map[string][]byte{}
 	for _, c := range fresh.Changes {
-		if c.Action != plan.Update {
+		if c.Action != fixplan.Update {
 			continue
 		}
 		old, err := os.ReadFile(c.Resource.File)

@@ -10,7 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 )
@@ -28,7 +28,7 @@ Resources:
 
 // planFor writes files into a new directory, makes the working directory
 // and returns the plan for it.
-func planFor(t *testing.T, files map[string]string, o Options) *plan.Plan {
+func planFor(t *testing.T, files map[string]string, o Options) *fixplan.Plan {
 	t.Helper()
 	dir := t.TempDir()
 	for name, text := range files {
@@ -132,7 +132,7 @@ func TestSavedPlan(t *testing.T) {
 	if !strings.Contains(string(data), `"sha256": "`+sha256Hex([]byte(smallTemplate))+`"`) || !strings.Contains(string(data), `"error": "cannot parse`) {
 		t.Errorf("saved plan lacks the checksum or the error:\n%s", data)
 	}
-	loaded, err := plan.Load("plan.json")
+	loaded, err := fixplan.Load("plan.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestSavedPlan(t *testing.T) {
 	if rep.Summary[StatusRefused] != 1 {
 		t.Errorf("second apply %+v", rep)
 	}
-	if _, err := Apply(&plan.Plan{Version: plan.Version, Kind: plan.KindAWS}, ApplyOptions{}); err == nil {
+	if _, err := Apply(&fixplan.Plan{Version: fixplan.Version, Kind: fixplan.KindAWS}, ApplyOptions{}); err == nil {
 		t.Error("a fix aws plan was applied")
 	}
 }
@@ -158,20 +158,20 @@ func TestApplyRefusesBadPlans(t *testing.T) {
 	sum := sha256Hex([]byte(smallTemplate))
 	tests := []struct {
 		name   string
-		change plan.Change
+		change fixplan.Change
 		status string
 		msg    string
 	}{
-		{"no checksum", plan.Change{Action: plan.Update, Resource: plan.Resource{Type: plan.TypeFile, File: "cdn.yaml"}, Patch: "x"}, StatusRefused, "no checksum"},
-		{"patch does not apply", plan.Change{Action: plan.Update, Resource: plan.Resource{Type: plan.TypeFile, File: "cdn.yaml"}, SHA256: sum,
+		{"no checksum", fixplan.Change{Action: fixplan.Update, Resource: fixplan.Resource{Type: fixplan.TypeFile, File: "cdn.yaml"}, Patch: "x"}, StatusRefused, "no checksum"},
+		{"patch does not apply", fixplan.Change{Action: fixplan.Update, Resource: fixplan.Resource{Type: fixplan.TypeFile, File: "cdn.yaml"}, SHA256: sum,
 			Patch: "--- a/cdn.yaml\n+++ b/cdn.yaml\n@@ -1 +1 @@\n-nope\n+x\n"}, StatusFailed, "does not apply"},
-		{"result does not parse", plan.Change{Action: plan.Update, Resource: plan.Resource{Type: plan.TypeFile, File: "cdn.yaml"}, SHA256: sum,
+		{"result does not parse", fixplan.Change{Action: fixplan.Update, Resource: fixplan.Resource{Type: fixplan.TypeFile, File: "cdn.yaml"}, SHA256: sum,
 			Patch: "--- a/cdn.yaml\n+++ b/cdn.yaml\n@@ -1 +1 @@\n-AWSTemplateFormatVersion: \"2010-09-09\"\n+AWSTemplateFormatVersion: [\n"}, StatusFailed, "would not parse"},
-		{"missing file", plan.Change{Action: plan.Update, Resource: plan.Resource{Type: plan.TypeFile, File: "gone.yaml"}, SHA256: sum}, StatusFailed, "no such file"},
+		{"missing file", fixplan.Change{Action: fixplan.Update, Resource: fixplan.Resource{Type: fixplan.TypeFile, File: "gone.yaml"}, SHA256: sum}, StatusFailed, "no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep, err := Apply(&plan.Plan{Version: plan.Version, Kind: plan.KindIaC, Changes: []plan.Change{tt.change}}, ApplyOptions{})
+			rep, err := Apply(&fixplan.Plan{Version: fixplan.Version, Kind: fixplan.KindIaC, Changes: []fixplan.Change{tt.change}}, ApplyOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

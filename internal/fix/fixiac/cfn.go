@@ -9,7 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 )
@@ -51,21 +51,21 @@ func editable(t *cloudformation.Template) (cfnDoc, error) {
 }
 
 // fixTemplate plans the patch of one CloudFormation template.
-func fixTemplate(name string, data []byte, o *Options) []plan.Change {
+func fixTemplate(name string, data []byte, o *Options) []fixplan.Change {
 	tmpl, err := cloudformation.Parse(name, data)
 	if err != nil {
-		return []plan.Change{errorChange(name, "cannot parse: "+readErrorText(err))}
+		return []fixplan.Change{errorChange(name, "cannot parse: "+readErrorText(err))}
 	}
 	inv, err := tmpl.Read()
 	if err != nil {
-		return []plan.Change{errorChange(name, "cannot parse: "+readErrorText(err))}
+		return []fixplan.Change{errorChange(name, "cannot parse: "+readErrorText(err))}
 	}
 	// The reader's tree is patched: edits go where its nodes are written.
 	body := tmpl.Source()
 	bom := data[:len(data)-len(body)]
 	doc, err := editable(tmpl)
 	if err != nil {
-		return []plan.Change{errorChange(name, "cannot parse: "+err.Error())}
+		return []fixplan.Change{errorChange(name, "cannot parse: "+err.Error())}
 	}
 	t := indexTemplate(doc.root())
 	var problems, notes []string
@@ -91,7 +91,7 @@ func fixTemplate(name string, data []byte, o *Options) []plan.Change {
 		}
 	}
 	if len(targets) == 0 {
-		return []plan.Change{leftAlone(name, notes, problems)}
+		return []fixplan.Change{leftAlone(name, notes, problems)}
 	}
 
 	ref, extra, extraDiff := t.reference(doc, o)
@@ -122,18 +122,18 @@ func fixTemplate(name string, data []byte, o *Options) []plan.Change {
 	}
 	if err != nil {
 		msg := "cannot be patched safely, left as it is: " + err.Error()
-		return []plan.Change{errorChange(name, strings.Join(append([]string{msg}, problems...), "\n"))}
+		return []fixplan.Change{errorChange(name, strings.Join(append([]string{msg}, problems...), "\n"))}
 	}
 	full := append(append([]byte(nil), bom...), patched...)
 	ch := updateChange(name, data, full, strings.Join(parts, "; "), strings.Join(diff, "\n"))
 	if len(problems) > 0 {
 		ch.Error = strings.Join(problems, "\n")
 	}
-	return []plan.Change{ch}
+	return []fixplan.Change{ch}
 }
 
 // leftAlone is the change of a file nothing is done to.
-func leftAlone(name string, notes, problems []string) plan.Change {
+func leftAlone(name string, notes, problems []string) fixplan.Change {
 	if len(problems) > 0 {
 		ch := errorChange(name, strings.Join(problems, "\n"))
 		if len(notes) > 0 {
@@ -292,7 +292,7 @@ func (t *template) target(j judged) *target {
 	tg := &target{id: j.d.ID, total: len(j.d.Behaviors)}
 	nodes := t.behaviors(j.d.ID)
 	for i, fb := range j.f.Behaviors {
-		name := plan.Behavior{PathPattern: fb.PathPattern, Default: fb.Default}.String()
+		name := fixplan.Behavior{PathPattern: fb.PathPattern, Default: fb.Default}.String()
 		problem := fmt.Sprintf("behavior %s has no real-time log config", name)
 		if i < len(j.f.Problems) {
 			problem = j.f.Problems[i]
@@ -475,7 +475,7 @@ func checkFixed(before, after []judged, targets []*target, key func(string) stri
 		out := map[string]int{}
 		if j.f.Status == finding.Fail {
 			for _, b := range j.f.Behaviors {
-				out[plan.Behavior{PathPattern: b.PathPattern, Default: b.Default}.String()]++
+				out[fixplan.Behavior{PathPattern: b.PathPattern, Default: b.Default}.String()]++
 			}
 		}
 		return out

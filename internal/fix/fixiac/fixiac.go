@@ -41,7 +41,7 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/engine"
 	"github.com/cloudassure/cloudassure/internal/finding"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/realtimelog"
 	"github.com/cloudassure/cloudassure/internal/rules"
@@ -116,13 +116,13 @@ func (o Options) withDefaults() (Options, error) {
 // MakePlan reads every file under o.Paths and plans the patches. Problems
 // with single files are in the plan (Action None with Error set); the error
 // return is for options that cannot be used, or ctx ending.
-func MakePlan(ctx context.Context, o Options) (*plan.Plan, error) {
-	given := &plan.IaCOptions{CreateResources: o.CreateResources, IncludeDisabled: o.IncludeDisabled, SamplingRate: o.SamplingRate, Fields: o.Fields, Exclude: o.Exclude}
+func MakePlan(ctx context.Context, o Options) (*fixplan.Plan, error) {
+	given := &fixplan.IaCOptions{CreateResources: o.CreateResources, IncludeDisabled: o.IncludeDisabled, SamplingRate: o.SamplingRate, Fields: o.Fields, Exclude: o.Exclude}
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	p := &plan.Plan{Version: plan.Version, Kind: plan.KindIaC, CreatedAt: o.Now().UTC(), IaC: given, Changes: []plan.Change{}}
+	p := &fixplan.Plan{Version: fixplan.Version, Kind: fixplan.KindIaC, CreatedAt: o.Now().UTC(), IaC: given, Changes: []fixplan.Change{}}
 	files, tfDirs, unreadable := iac.Discover(o.Paths, o.Exclude)
 	for _, e := range unreadable {
 		p.Changes = append(p.Changes, errorChange(e.Range.File, e.Message))
@@ -152,10 +152,10 @@ func MakePlan(ctx context.Context, o Options) (*plan.Plan, error) {
 
 // fixFile plans the patch of one JSON or YAML file: a template is patched,
 // a Terraform plan is reported, anything else is not a concern.
-func fixFile(name string, o *Options) []plan.Change {
+func fixFile(name string, o *Options) []fixplan.Change {
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return []plan.Change{errorChange(name, readErrText(err))}
+		return []fixplan.Change{errorChange(name, readErrText(err))}
 	}
 	switch {
 	case tfplan.Detect(data):
@@ -168,10 +168,10 @@ func fixFile(name string, o *Options) []plan.Change {
 
 // planFile reports a Terraform plan JSON file: it is generated, so it is
 // never patched; its .tf source is.
-func planFile(name string, data []byte, o *Options) []plan.Change {
+func planFile(name string, data []byte, o *Options) []fixplan.Change {
 	inv, err := tfplan.Read(name, data, func(string) (model.Range, bool) { return model.Range{}, false })
 	if err != nil {
-		return []plan.Change{errorChange(name, "cannot parse: "+readErrorText(err))}
+		return []fixplan.Change{errorChange(name, "cannot parse: "+readErrorText(err))}
 	}
 	if inv == nil {
 		return nil
@@ -187,7 +187,7 @@ func planFile(name string, data []byte, o *Options) []plan.Change {
 	}
 	ch := noneChange(name, fmt.Sprintf("not patchable: Terraform plan JSON is generated; fix the .tf source and run terraform plan again (%s %s CF-001)",
 		strings.Join(failing, ", "), plural(len(failing), "fails", "fail")))
-	return []plan.Change{ch}
+	return []fixplan.Change{ch}
 }
 
 // judged is a distribution with its CF-001 finding.
@@ -223,10 +223,10 @@ func notFixedSummary(j judged) string {
 }
 
 // errorChange is a file left as it is because of msg (one problem a line).
-func errorChange(file, msg string) plan.Change {
-	return plan.Change{
-		Action:   plan.None,
-		Resource: plan.Resource{Type: plan.TypeFile, File: file},
+func errorChange(file, msg string) fixplan.Change {
+	return fixplan.Change{
+		Action:   fixplan.None,
+		Resource: fixplan.Resource{Type: fixplan.TypeFile, File: file},
 		Summary:  "not changed: " + strings.ReplaceAll(msg, "\n", "; "),
 		Error:    msg,
 	}
@@ -237,15 +237,15 @@ func gainText(n, total int) string {
 	return fmt.Sprintf("%d of %d %s %s", n, total, plural(total, "behavior", "behaviors"), plural(n, "gains", "gain"))
 }
 
-func noneChange(file, summary string) plan.Change {
-	return plan.Change{Action: plan.None, Resource: plan.Resource{Type: plan.TypeFile, File: file}, Summary: summary}
+func noneChange(file, summary string) fixplan.Change {
+	return fixplan.Change{Action: fixplan.None, Resource: fixplan.Resource{Type: fixplan.TypeFile, File: file}, Summary: summary}
 }
 
 // updateChange is the change patching file from old to new.
-func updateChange(file string, old, new []byte, summary, diff string) plan.Change {
-	return plan.Change{
-		Action:   plan.Update,
-		Resource: plan.Resource{Type: plan.TypeFile, File: file},
+func updateChange(file string, old, new []byte, summary, diff string) fixplan.Change {
+	return fixplan.Change{
+		Action:   fixplan.Update,
+		Resource: fixplan.Resource{Type: fixplan.TypeFile, File: file},
 		Summary:  summary,
 		Diff:     diff,
 		Patch:    unifiedDiff(file, string(old), string(new)),

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/source/cloudformation"
 )
 
@@ -42,7 +42,7 @@ func FuzzPatchYAML(f *testing.F) {
 			o := o
 			o.CreateResources = create
 			for _, c := range fixTemplate("t.yaml", data, &o) {
-				if c.Action != plan.Update {
+				if c.Action != fixplan.Update {
 					continue
 				}
 				out, err := applyPatch(string(data), c.Patch)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/source/iac"
 )
@@ -92,7 +92,7 @@ func TestGolden(t *testing.T) {
 				if c.Error != "" {
 					left = append(left, filepath.ToSlash(c.Resource.File))
 				}
-				if c.Action == plan.Update {
+				if c.Action == fixplan.Update {
 					checkPatch(t, c, input)
 				}
 			}
@@ -167,7 +167,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, c := range again.Changes {
-				if c.Action != plan.None {
+				if c.Action != fixplan.None {
 					t.Errorf("second run: %s %s: %s\n%s", c.Action, c.Resource.File, c.Summary, c.Patch)
 				}
 			}
@@ -177,7 +177,7 @@ func TestGolden(t *testing.T) {
 
 // checkPatch applies a change's patch to the original with the package's
 // own applier and requires the result to parse.
-func checkPatch(t *testing.T, c plan.Change, input map[string][]byte) {
+func checkPatch(t *testing.T, c fixplan.Change, input map[string][]byte) {
 	t.Helper()
 	name := filepath.ToSlash(c.Resource.File)
 	old, ok := input[name]

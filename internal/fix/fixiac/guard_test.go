@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 const smallModule = `resource "aws_cloudfront_distribution" "web" {
@@ -29,7 +29,7 @@ func TestPlanJSONThatDoesNotParse(t *testing.T) {
 		t.Fatalf("changes %+v, want one for plan.json", p.Changes)
 	}
 	c := p.Changes[0]
-	if c.Resource.File != "plan.json" || c.Action != plan.None || !strings.Contains(c.Error, "cannot parse") {
+	if c.Resource.File != "plan.json" || c.Action != fixplan.None || !strings.Contains(c.Error, "cannot parse") {
 		t.Errorf("change %+v, want plan.json not changed with a parse error", c)
 	}
 }
@@ -100,7 +100,7 @@ func TestSavedPlanOnlyInsideThePaths(t *testing.T) {
 	if err := p.Save("plan.json"); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := plan.Load("plan.json")
+	loaded, err := fixplan.Load("plan.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestModuleWrittenAllOrNone(t *testing.T) {
 	}
 	updates := 0
 	for _, c := range p.Changes {
-		if c.Action == plan.Update {
+		if c.Action == fixplan.Update {
 			updates++
 		}
 	}

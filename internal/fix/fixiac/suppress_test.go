@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/settings"
 )
@@ -59,18 +59,18 @@ func TestPlanHonoursSuppressions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byFile := map[string]plan.Change{}
+	byFile := map[string]fixplan.Change{}
 	for _, c := range p.Changes {
 		byFile[filepath.ToSlash(strings.TrimPrefix(c.Resource.File, dir+string(filepath.Separator)))] = c
 	}
 	yaml := byFile["cdn.yaml"]
-	if yaml.Action != plan.Update || strings.Contains(yaml.Patch, "legacy") || !strings.Contains(yaml.Summary, "Legacy: skipped, CF-001 is suppressed (retired next week)") {
+	if yaml.Action != fixplan.Update || strings.Contains(yaml.Patch, "legacy") || !strings.Contains(yaml.Summary, "Legacy: skipped, CF-001 is suppressed (retired next week)") {
 		t.Errorf("cdn.yaml: %s %q\n%s", yaml.Action, yaml.Summary, yaml.Patch)
 	}
 	if !strings.Contains(yaml.Summary, "Shop: 1 of 1 behavior gains") {
 		t.Errorf("cdn.yaml: Shop is not patched: %q", yaml.Summary)
 	}
-	if c, ok := byFile["tf/main.tf"]; ok && (c.Action != plan.None || c.Patch != "") {
+	if c, ok := byFile["tf/main.tf"]; ok && (c.Action != fixplan.None || c.Patch != "") {
 		t.Errorf("tf/main.tf: %s %q\n%s", c.Action, c.Summary, c.Patch)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/realtimelog"
 	"github.com/cloudassure/cloudassure/internal/source/terraform"
@@ -153,14 +153,14 @@ type moduleRead struct {
 // fixModules plans the patches of the Terraform module directories. A
 // module that a scanned root module calls is judged as that call makes it
 // (its inputs), the way scan iac judges it; one nobody calls, on its own.
-func fixModules(ctx context.Context, dirs []string, o *Options, step func()) ([]plan.Change, error) {
+func fixModules(ctx context.Context, dirs []string, o *Options, step func()) ([]fixplan.Change, error) {
 	inSet := map[string]bool{}
 	for _, d := range dirs {
 		inSet[d] = true
 	}
 	reads := map[string]*moduleRead{}
 	calledIn := map[string][]calledJudged{}
-	var out []plan.Change
+	var out []fixplan.Change
 	outside := map[string]bool{}
 	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
@@ -200,12 +200,12 @@ func fixModules(ctx context.Context, dirs []string, o *Options, step func()) ([]
 
 // fixModule plans the patches of one module directory: its own
 // distributions as read on their own, or as called when called.
-func fixModule(dir string, r *moduleRead, called []calledJudged, o *Options) []plan.Change {
+func fixModule(dir string, r *moduleRead, called []calledJudged, o *Options) []fixplan.Change {
 	m, err := loadModule(dir)
 	if err != nil {
-		return []plan.Change{errorChange(dir, err.Error())}
+		return []fixplan.Change{errorChange(dir, err.Error())}
 	}
-	var out []plan.Change
+	var out []fixplan.Change
 	var broken []string
 	for _, f := range m.files {
 		if f.err != "" {
@@ -438,7 +438,7 @@ func tfTarget(f *tfFile, j judged) (tg *target, sets []tfSet, names []string) {
 		}
 	}
 	for i, fb := range j.f.Behaviors {
-		name := plan.Behavior{PathPattern: fb.PathPattern, Default: fb.Default}.String()
+		name := fixplan.Behavior{PathPattern: fb.PathPattern, Default: fb.Default}.String()
 		problem := fmt.Sprintf("behavior %s has no real-time log config", name)
 		if i < len(j.f.Problems) {
 			problem = j.f.Problems[i]

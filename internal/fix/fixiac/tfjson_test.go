@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudassure/cloudassure/internal/fix/plan"
+	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
 )
 
 // TestTerraformJSONLeftAlone: a failing distribution in a *.tf.json file
@@ -17,7 +17,7 @@ func TestTerraformJSONLeftAlone(t *testing.T) {
 		t.Fatalf("changes %+v, want one for main.tf.json", p.Changes)
 	}
 	c := p.Changes[0]
-	if c.Resource.File != "main.tf.json" || c.Action != plan.None || !strings.Contains(c.Summary, "JSON syntax") {
+	if c.Resource.File != "main.tf.json" || c.Action != fixplan.None || !strings.Contains(c.Summary, "JSON syntax") {
 		t.Errorf("change %+v", c)
 	}
 }

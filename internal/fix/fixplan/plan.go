@@ -1,8 +1,8 @@
-// Package plan holds a fix plan: what `cloudassure fix` would create, reuse
+// Package fixplan holds a fix plan: what `cloudassure fix` would create, reuse
 // and change, in a form a person can read before applying it and a later
 // apply can carry out exactly. It is shared by `fix aws` (changes in a live
 // account) and `fix iac` (patches to files).
-package plan
+package fixplan
 
 import (
 	"encoding/json"
