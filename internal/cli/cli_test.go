@@ -29,6 +29,7 @@ func TestExecute(t *testing.T) {
 		{[]string{"scan", "aws", "--format", "nope"}, 2, "", "valid formats are"},
 		{[]string{"nosuchcommand"}, 2, "", "unknown command"},
 		{[]string{"--version"}, 0, "cloudassure version", ""},
+		{[]string{"scan", "iac", "--exclude", "examples/**,[", "."}, 2, "", `--exclude: bad glob "["`},
 		{[]string{"demo", "--org", "-1"}, 2, "", "--org: an organization needs at least 4 members, got -1"},
 		{[]string{"demo", "--org", "3"}, 2, "", "--org: an organization needs at least 4 members, got 3"},
 	}

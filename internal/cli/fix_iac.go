@@ -92,6 +92,9 @@ func newFixIaCCmd(ios *IO, runF func(*fixIaCOptions) error) *cobra.Command {
 
 // validate checks the command line before anything is read.
 func (o *fixIaCOptions) validate() error {
+	if err := checkGlobs("--exclude", o.exclude); err != nil {
+		return err
+	}
 	switch o.format {
 	case "text", "table":
 	case "json":

@@ -28,6 +28,7 @@ func TestFixIaCFlags(t *testing.T) {
 		{"plan with its policy", []string{"--plan", "p.json", "--config", "team.yaml"}, ""},
 		{"plan with plan flags", []string{"--plan", "p.json", "--create-resources"}, "cannot be used with --plan"},
 		{"backups without write", []string{"--backup-dir", "b"}, "--backup-dir only goes with --write"},
+		{"bad exclude glob", []string{"--exclude", "infra/[a", "infra"}, `--exclude: bad glob "infra/[a"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

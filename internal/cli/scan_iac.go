@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cloudassure/cloudassure/internal/engine"
+	"github.com/cloudassure/cloudassure/internal/glob"
 	"github.com/cloudassure/cloudassure/internal/source/iac"
 )
 
@@ -26,6 +27,9 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 			"scan goes on. Directories " + strings.Join(iac.DefaultExcludes(), ", ") + " are skipped.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
+				return err
+			}
+			if err := checkGlobs("--exclude", exclude); err != nil {
 				return err
 			}
 			cfg, rs, err := checks.load()
@@ -59,4 +63,15 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 	cmd.Flags().StringArrayVar(&varFiles, "var-file", nil, "Terraform variable file every root module reads after terraform.tfvars and *.auto.tfvars (repeatable)")
 	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "skip files and directories matching these globs (\"**\" crosses directories)")
 	return cmd
+}
+
+// checkGlobs refuses a glob flag value that can match nothing because it is
+// malformed, naming the flag and the pattern.
+func checkGlobs(flag string, globs []string) error {
+	for _, g := range globs {
+		if err := glob.Validate(g); err != nil {
+			return fmt.Errorf("%s: %w", flag, err)
+		}
+	}
+	return nil
 }

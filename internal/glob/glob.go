@@ -4,6 +4,7 @@
 package glob
 
 import (
+	"fmt"
 	"path"
 	"strings"
 )
@@ -44,4 +45,19 @@ func segments(pat, name []string) bool {
 		pat, name = pat[1:], name[1:]
 	}
 	return len(name) == 0
+}
+
+// Validate reports a pattern Match cannot use (path.ErrBadPattern: an
+// unclosed "[", a trailing "\"), which would otherwise match nothing without
+// a word.
+func Validate(pattern string) error {
+	for _, seg := range strings.Split(strings.TrimPrefix(pattern, "./"), "/") {
+		if seg == "**" {
+			continue
+		}
+		if _, err := path.Match(seg, ""); err != nil {
+			return fmt.Errorf("bad glob %q: %w", pattern, err)
+		}
+	}
+	return nil
 }

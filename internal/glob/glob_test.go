@@ -22,3 +22,24 @@ func TestMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		pattern string
+		ok      bool
+	}{
+		{"", true},
+		{"*.yaml", true},
+		{"examples/**", true},
+		{"**/modules/**/main.tf", true},
+		{"infra/[ab]*.tf", true},
+		{"[", false},
+		{"infra/[a", false},
+		{`bad\`, false},
+	}
+	for _, tt := range tests {
+		if err := Validate(tt.pattern); (err == nil) != tt.ok {
+			t.Errorf("Validate(%q) = %v, want ok %v", tt.pattern, err, tt.ok)
+		}
+	}
+}

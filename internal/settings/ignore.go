@@ -3,7 +3,6 @@ package settings
 import (
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 	"time"
 
@@ -45,8 +44,8 @@ func (ig *Ignore) validate() error {
 		return fmt.Errorf("rule %s: a reason is required", ig.Rule)
 	}
 	for _, g := range []string{ig.Resource, ig.Path} {
-		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
-			return fmt.Errorf("rule %s: bad glob %q: %w", ig.Rule, g, err)
+		if err := glob.Validate(g); err != nil {
+			return fmt.Errorf("rule %s: %w", ig.Rule, err)
 		}
 	}
 	if ig.Expires != "" {
