@@ -2,16 +2,13 @@
 package settings
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/cloudassure/cloudassure/internal/rules"
+	"github.com/cloudassure/cloudassure/internal/strictyaml"
 )
 
 // DefaultFile is the file looked for in the working directory.
@@ -52,8 +49,6 @@ func Load(path string) (*File, error) {
 func Parse(name string, data []byte) (*File, error) {
 	f := Default()
 	f.Path = name
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var raw struct {
 		Policy struct {
 			MinSamplingRate *int     `yaml:"min_sampling_rate"`
@@ -61,7 +56,7 @@ func Parse(name string, data []byte) (*File, error) {
 		} `yaml:"policy"`
 		Ignore []Ignore `yaml:"ignore"`
 	}
-	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
+	if err := strictyaml.Decode(data, &raw); err != nil {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
 	if raw.Policy.MinSamplingRate != nil {

@@ -23,7 +23,9 @@ func TestParse(t *testing.T) {
 		{"fields only", "policy:\n  required_fields: [timestamp, sc-status]\n", 100, 2, ""},
 		{"bad rate", "policy:\n  min_sampling_rate: 0\n", 0, 0, "min_sampling_rate must be"},
 		{"bad field", "policy:\n  required_fields: [timestamp, status]\n", 0, 0, `no real-time log field named "status"`},
-		{"unknown key", "policy:\n  sampling: 5\n", 0, 0, "field sampling not found"},
+		{"unknown key", "policy:\n  sampling: 5\n", 0, 0, `line 2: unknown key "sampling" (known: min_sampling_rate, required_fields)`},
+		{"unknown top-level key", "polcy:\n  min_sampling_rate: 5\n", 0, 0, `line 1: unknown key "polcy" (known: policy, ignore)`},
+		{"unknown ignore key", "ignore:\n  - rule: CF-001\n    reson: x\n", 0, 0, `line 3: unknown key "reson" (known: rule, resource, path, reason, expires)`},
 		{"not yaml", "policy: [", 0, 0, "team.yaml"},
 	}
 	for _, tt := range tests {
