@@ -1,6 +1,8 @@
 // Package finding holds the results of rules and the report that carries them.
 package finding
 
+import "math"
+
 // Status is the outcome of one check.
 type Status string
 
@@ -73,12 +75,29 @@ func (l *Location) file() string {
 
 // Behavior is one cache behavior as shown in a finding.
 type Behavior struct {
-	PathPattern          string `json:"path_pattern"`
-	Default              bool   `json:"default"`
+	PathPattern string `json:"path_pattern"`
+	Default     bool   `json:"default"`
+	// Position is where the behavior sits in the distribution: 0 for the
+	// default behavior, n for the nth of its ordered cache behaviors
+	// (CacheBehaviors), which CloudFront matches in that order.
+	Position             int    `json:"position"`
 	RealtimeLogConfigARN string `json:"realtime_log_config_arn"`
 	// State is "known", "unknown" (set, resolved at deploy time) or "absent".
 	State    string    `json:"state"`
 	Location *Location `json:"location,omitempty"`
+}
+
+// Rank orders behaviors as their distribution does: the default first, then
+// the ordered ones by position, then any recorded without a position (by a
+// version before findings carried it).
+func (b Behavior) Rank() int {
+	switch {
+	case b.Default:
+		return 0
+	case b.Position > 0:
+		return b.Position
+	}
+	return math.MaxInt
 }
 
 // Suppression records why a finding was not counted.

@@ -163,8 +163,11 @@ type htmlCheck struct {
 }
 
 type htmlBehavior struct {
-	Path      string
-	Default   bool
+	Path    string
+	Default bool
+	// Position is the behavior's place in the distribution (0 default).
+	Position  int
+	rank      int
 	ConfigARN string
 	State     string
 	Location  string
@@ -452,7 +455,11 @@ func groupAccounts(r *finding.Report, rules map[string]htmlRule) []*htmlAccount 
 				return statusRank(d.Checks[i].Status) < statusRank(d.Checks[j].Status)
 			})
 			sort.SliceStable(d.Behaviors, func(i, j int) bool {
-				return d.Behaviors[i].Failing && !d.Behaviors[j].Failing
+				bi, bj := d.Behaviors[i], d.Behaviors[j]
+				if bi.Failing != bj.Failing {
+					return bi.Failing
+				}
+				return bi.rank < bj.rank
 			})
 			d.FixCmd = fixCommand(r, d)
 			d.Text = strings.ToLower(strings.Join([]string{d.ID, d.Name, d.ARN, d.Root, d.Location, a.ID, a.Name}, " "))
@@ -507,8 +514,8 @@ func newHTMLCheck(f *finding.Finding, rule htmlRule) *htmlCheck {
 	return c
 }
 
-// addBehaviors merges the behaviors a finding names into d's list, in
-// first-seen order, and marks those a failing or errored finding names.
+// addBehaviors merges the behaviors a finding names into d's list (sorted
+// later: failing first, each group in the distribution's order) and marks those a failing or errored finding names.
 func addBehaviors(d *htmlDist, f *finding.Finding) {
 	faulted := f.Status == finding.Fail || f.Status == finding.Error
 	add := func(b finding.Behavior, fault bool) {
@@ -520,7 +527,8 @@ func addBehaviors(d *htmlDist, f *finding.Finding) {
 			}
 		}
 		if hb == nil {
-			hb = &htmlBehavior{Path: b.PathPattern, Default: b.Default, State: b.State, Location: location(b.Location)}
+			hb = &htmlBehavior{Path: b.PathPattern, Default: b.Default, Position: b.Position, rank: b.Rank(),
+				State: b.State, Location: location(b.Location)}
 			if hb.Path == "" {
 				hb.Path = "*"
 			}

@@ -39,7 +39,7 @@ func htmlSampleReport() *finding.Report {
 		{PathPattern: "*", Default: true, RealtimeLogConfigARN: configARN, State: "known"},
 	}
 	r.Findings[6].OtherBehaviors = []finding.Behavior{
-		{PathPattern: "/api/*", State: "unknown", Location: &finding.Location{File: "infra/cdn.tf", StartLine: 46, EndLine: 56}},
+		{PathPattern: "/api/*", Position: 2, State: "unknown", Location: &finding.Location{File: "infra/cdn.tf", StartLine: 46, EndLine: 56}},
 	}
 	return r
 }
@@ -172,7 +172,7 @@ type page struct {
 type pageDist struct {
 	id, status, account string
 	checks              []string // "RULE STATUS"
-	behaviors           []string // path patterns, in order
+	behaviors           []string // "POSITION PATH" as shown, in order
 	fix                 string
 }
 
@@ -200,7 +200,13 @@ func readPage(t *testing.T, out []byte) page {
 				case c.Data == "tr" && attr(c, "class") == "check":
 					d.checks = append(d.checks, attr(c, "data-rule")+" "+attr(c, "data-status"))
 				case c.Data == "tr" && strings.HasPrefix(attr(c, "class"), "behavior"):
-					d.behaviors = append(d.behaviors, attr(c, "data-path"))
+					pos := "?"
+					for x := c.FirstChild; x != nil; x = x.NextSibling {
+						if x.Type == html.ElementNode && attr(x, "class") == "position" {
+							pos = text(x)
+						}
+					}
+					d.behaviors = append(d.behaviors, pos+" "+attr(c, "data-path"))
 				case c.Data == "p" && attr(c, "class") == "fixcmd":
 					for x := c.FirstChild; x != nil; x = x.NextSibling {
 						if x.Data == "code" {
@@ -233,19 +239,74 @@ func TestHTMLContent(t *testing.T) {
 	want := []pageDist{
 		{id: "E1LIVEPROD0001", status: "FAIL", account: account,
 			checks:    []string{"CF-001 FAIL", "CF-003 ERROR", "CF-002 PASS"},
-			behaviors: []string{"/api/*", "/static/*", "*"},
+			behaviors: []string{"1 /api/*", "2 /static/*", "default *"},
 			fix:       "cloudassure fix aws --distribution E1LIVEPROD0001"},
 		{id: "E2LIVESTAGE002", status: "FAIL", account: account,
-			checks: []string{"CF-002 FAIL", "CF-001 PASS"}, behaviors: []string{"*"}},
+			checks: []string{"CF-002 FAIL", "CF-001 PASS"}, behaviors: []string{"default *"}},
 		{id: "aws_cloudfront_distribution.cdn", status: "FAIL", account: account,
 			checks:    []string{"CF-001 FAIL", "CF-002 ERROR", "CF-003 SKIP"},
-			behaviors: []string{"*", "/img/*", "/api/*"},
+			behaviors: []string{"default *", "1 /img/*", "2 /api/*"},
 			fix:       "cloudassure fix iac infra/cdn.tf"},
 		{id: "E3DISABLED0003", status: "SKIP", account: account, checks: []string{"CF-001 SKIP"}},
-		{id: "SiteDistribution", status: "SKIP", account: account, checks: []string{"CF-001 SKIP"}, behaviors: []string{"/legacy/*"}},
+		{id: "SiteDistribution", status: "SKIP", account: account, checks: []string{"CF-001 SKIP"}, behaviors: []string{"1 /legacy/*"}},
 	}
 	if diff := cmp.Diff(want, p.dists, cmp.AllowUnexported(pageDist{})); diff != "" {
 		t.Errorf("distributions (-want +got):\n%s", diff)
+	}
+}
+
+// The behavior table lists the failing behaviors first and, within each
+// group, the behaviors in the distribution's order (their positions), not in
+// the order the findings happen to name them.
+func TestHTMLBehaviorOrder(t *testing.T) {
+	bh := func(path string, pos int) finding.Behavior {
+		return finding.Behavior{PathPattern: path, Default: path == "*", Position: pos, State: "known", RealtimeLogConfigARN: configARN}
+	}
+	res := live("E9ORDER000009", "ordered")
+	tests := []struct {
+		name     string
+		findings []finding.Finding
+		want     []string
+	}{
+		{
+			name: "failing named out of order by two rules",
+			findings: []finding.Finding{
+				{RuleID: "CF-001", Status: finding.Fail, Resource: res,
+					Behaviors:      []finding.Behavior{{PathPattern: "/x/*", Position: 3, State: "absent"}},
+					OtherBehaviors: []finding.Behavior{bh("*", 0), bh("/y/*", 1), bh("/z/*", 2)}},
+				{RuleID: "CF-002", Status: finding.Fail, Resource: res, Behaviors: []finding.Behavior{bh("/y/*", 1)}},
+			},
+			want: []string{"1 /y/*", "3 /x/*", "default *", "2 /z/*"},
+		},
+		{
+			name: "all passing, listed backwards",
+			findings: []finding.Finding{
+				{RuleID: "CF-001", Status: finding.Pass, Resource: res,
+					Behaviors: []finding.Behavior{bh("/b/*", 2), bh("/a/*", 1), bh("*", 0)}},
+			},
+			want: []string{"default *", "1 /a/*", "2 /b/*"},
+		},
+		{
+			name: "no position recorded comes last",
+			findings: []finding.Finding{
+				{RuleID: "CF-001", Status: finding.Pass, Resource: res,
+					Behaviors: []finding.Behavior{bh("/old/*", 0), bh("/a/*", 1), bh("*", 0)}},
+			},
+			want: []string{"default *", "1 /a/*", "? /old/*"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &finding.Report{SchemaVersion: finding.SchemaVersion, Source: "aws", Account: account, Findings: tc.findings}
+			r.Summarize()
+			p := readPage(t, render(t, "html", htmlOptions(), r))
+			if len(p.dists) != 1 {
+				t.Fatalf("%d distributions shown, want 1", len(p.dists))
+			}
+			if diff := cmp.Diff(tc.want, p.dists[0].behaviors); diff != "" {
+				t.Errorf("behaviors (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -54,7 +54,7 @@ func orgReport() *finding.Report {
 				RuleID: "CF-001", Title: sampleRules()[0].Title, Status: finding.Fail, Risk: "Medium",
 				Message: "1 of 2 cache behaviors send no real-time logs: /static/*", Resource: memberDist("E2MEMBER000001"),
 				Account:   a,
-				Behaviors: []finding.Behavior{{PathPattern: "/static/*", State: "absent"}},
+				Behaviors: []finding.Behavior{{PathPattern: "/static/*", Position: 1, State: "absent"}},
 				Problems:  []string{`behavior "/static/*" has no real-time log config`}, Fingerprint: "b2b2b2b2b2b2b2b2",
 			},
 			{

@@ -79,8 +79,8 @@ func sampleReport() *finding.Report {
 				Message:  "2 of 3 cache behaviors send no real-time logs",
 				Resource: live("E1LIVEPROD0001", "shop frontend"),
 				Behaviors: []finding.Behavior{
-					{PathPattern: "/api/*", State: "absent"},
-					{PathPattern: "/static/*", State: "absent"},
+					{PathPattern: "/api/*", Position: 1, State: "absent"},
+					{PathPattern: "/static/*", Position: 2, State: "absent"},
 				},
 				Problems: []string{
 					`behavior "/api/*" has no real-time log config`,
@@ -137,7 +137,7 @@ func sampleReport() *finding.Report {
 				Location: &finding.Location{File: "infra/cdn.tf", StartLine: 12, EndLine: 58},
 				Behaviors: []finding.Behavior{
 					{PathPattern: "*", Default: true, State: "absent", Location: &finding.Location{File: "infra/cdn.tf", StartLine: 20, EndLine: 31}},
-					{PathPattern: "/img/*", State: "absent", Location: &finding.Location{File: "infra/cdn.tf", StartLine: 33, EndLine: 44}},
+					{PathPattern: "/img/*", Position: 1, State: "absent", Location: &finding.Location{File: "infra/cdn.tf", StartLine: 33, EndLine: 44}},
 				},
 				Problems: []string{
 					"the default behavior (*) has no realtime_log_config_arn",
@@ -151,7 +151,7 @@ func sampleReport() *finding.Report {
 				Resource: finding.Resource{Type: "aws_cloudfront_distribution", ID: "aws_cloudfront_distribution.cdn"},
 				Location: &finding.Location{File: "infra/cdn.tf", StartLine: 12, EndLine: 58},
 				Behaviors: []finding.Behavior{
-					{PathPattern: "/api/*", State: "unknown", Location: &finding.Location{File: "infra/cdn.tf", StartLine: 46, EndLine: 56}},
+					{PathPattern: "/api/*", Position: 2, State: "unknown", Location: &finding.Location{File: "infra/cdn.tf", StartLine: 46, EndLine: 56}},
 				},
 				Fingerprint: "708192a3b4c5d6e7",
 			},
@@ -169,7 +169,7 @@ func sampleReport() *finding.Report {
 				Message:     `behavior "/legacy/*" sends no real-time logs | *not* [mapped] <b>`,
 				Resource:    finding.Resource{Type: "AWS::CloudFront::Distribution", ID: "SiteDistribution"},
 				Location:    &finding.Location{File: `templates\site.yaml`, StartLine: 5, EndLine: 40},
-				Behaviors:   []finding.Behavior{{PathPattern: "/legacy/*", State: "absent"}},
+				Behaviors:   []finding.Behavior{{PathPattern: "/legacy/*", Position: 1, State: "absent"}},
 				Suppression: &finding.Suppression{Reason: "legacy paths are retired next quarter", Source: "inline"},
 				Fingerprint: "92a3b4c5d6e7f809",
 			},

@@ -103,7 +103,7 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 			msg += fmt.Sprintf(" (%d set from a value resolved at deploy time)", unknown)
 		}
 		f := r.newFinding(d, finding.Pass, msg)
-		f.Behaviors = behaviorsOf(behaviors)
+		f.Behaviors = behaviorsOf(d, behaviors)
 		return f
 	}
 	names := make([]string, len(failing))
@@ -115,9 +115,9 @@ func checkCF001(r *Rule, d *model.Distribution, opts Options) finding.Finding {
 	}
 	msg := fmt.Sprintf("%d of %d cache behaviors send no real-time logs: %s", len(failing), total, strings.Join(names, ", "))
 	f := r.newFinding(d, finding.Fail, msg)
-	f.Behaviors = behaviorsOf(failing)
+	f.Behaviors = behaviorsOf(d, failing)
 	if len(passing) > 0 {
-		f.OtherBehaviors = behaviorsOf(passing)
+		f.OtherBehaviors = behaviorsOf(d, passing)
 	}
 	f.Problems = problems
 	return f
@@ -131,14 +131,6 @@ func hasDefault(bs []*model.Behavior) bool {
 		}
 	}
 	return false
-}
-
-func behaviorsOf(bs []*model.Behavior) []finding.Behavior {
-	out := make([]finding.Behavior, len(bs))
-	for i, b := range bs {
-		out[i] = behaviorOf(b)
-	}
-	return out
 }
 
 func cf001Examples() []Example {

@@ -142,3 +142,55 @@ func TestFingerprintStable(t *testing.T) {
 		t.Error("fingerprint changed with the failing behaviors; it should identify rule and resource only")
 	}
 }
+
+// Every behavior a finding names carries its place in the distribution: 0
+// for the default, 1.. for the ordered ones, whichever list (failing,
+// passing) it lands in and whether the default was defined or not.
+func TestBehaviorPositions(t *testing.T) {
+	const arn = "arn:aws:cloudfront::111122223333:realtime-log-config/main"
+	tests := []struct {
+		name string
+		dist *model.Distribution
+		want map[string]int // path pattern -> position, over behaviors and other_behaviors
+	}{
+		{name: "CF-001 pass lists all in order", dist: exampleDistribution("E1", true, arn, "/a/*", arn, "/b/*", arn, "/c/*", arn),
+			want: map[string]int{"*": 0, "/a/*": 1, "/b/*": 2, "/c/*": 3}},
+		{name: "CF-001 fail splits failing and passing", dist: exampleDistribution("E1", true, arn, "/a/*", arn, "/b/*", "", "/c/*", arn),
+			want: map[string]int{"*": 0, "/a/*": 1, "/b/*": 2, "/c/*": 3}},
+		{name: "CF-001 undefined default still 0, ordered from 1", dist: func() *model.Distribution {
+			d := exampleDistribution("E1", true, arn, "/a/*", arn, "/b/*", "")
+			d.Behaviors = d.Behaviors[1:]
+			return d
+		}(), want: map[string]int{"*": 0, "/a/*": 1, "/b/*": 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := checkCF001(CF001(), tc.dist, Options{})
+			got := map[string]int{}
+			for _, b := range append(append([]finding.Behavior(nil), f.Behaviors...), f.OtherBehaviors...) {
+				if _, dup := got[b.PathPattern]; dup {
+					t.Errorf("behavior %s listed twice", b.PathPattern)
+				}
+				got[b.PathPattern] = b.Position
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("positions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// CF-002 and CF-003 name the behaviors of a failing config at their places.
+func TestBehaviorPositionsOtherRules(t *testing.T) {
+	d := exampleDistribution("E1", true, "", "/a/*", "", "/b/*", exampleConfigARN)
+	inv := exampleDelivery("", cloudFrontPrincipal)
+	inv.Distributions = []*model.Distribution{d}
+	f := checkCF002(cf002(), inv, d, Options{}, map[string]delivery{})
+	if f.Status != finding.Fail {
+		t.Fatalf("CF-002 is %s (%s), want FAIL", f.Status, f.Message)
+	}
+	want := []finding.Behavior{{PathPattern: "/b/*", Position: 2, RealtimeLogConfigARN: exampleConfigARN, State: "known"}}
+	if diff := cmp.Diff(want, f.Behaviors); diff != "" {
+		t.Errorf("CF-002 behaviors (-want +got):\n%s", diff)
+	}
+}

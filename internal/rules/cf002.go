@@ -121,7 +121,7 @@ func checkCF002(r *Rule, inv *model.Inventory, d *model.Distribution, opts Optio
 	f.Problems = append(problems, unreadable...)
 	f.Related = related
 	if len(failing) > 0 {
-		f.Behaviors = behaviorsOf(failing)
+		f.Behaviors = behaviorsOf(d, failing)
 	}
 	return f
 }

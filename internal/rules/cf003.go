@@ -90,7 +90,7 @@ func checkCF003(r *Rule, inv *model.Inventory, d *model.Distribution, opts Optio
 			f.Message += fmt.Sprintf(" (and %d more)", len(problems)-1)
 		}
 		f.Problems = problems
-		f.Behaviors = behaviorsOf(failing)
+		f.Behaviors = behaviorsOf(d, failing)
 		return f
 	}
 	return r.newFinding(d, finding.Pass, fmt.Sprintf("config %s meets the policy (sampling ≥ %d%%, %d required fields)",

@@ -209,11 +209,39 @@ func location(r model.Range) *finding.Location {
 	return &finding.Location{File: r.File, StartLine: r.StartLine, EndLine: r.EndLine}
 }
 
-// behaviorOf renders a model behavior for a finding.
-func behaviorOf(b *model.Behavior) finding.Behavior {
+// behaviorsOf renders behaviors of d for a finding, each with its position
+// among d's behaviors.
+func behaviorsOf(d *model.Distribution, bs []*model.Behavior) []finding.Behavior {
+	pos := positions(d)
+	out := make([]finding.Behavior, len(bs))
+	for i, b := range bs {
+		out[i] = behaviorOf(b, pos[b])
+	}
+	return out
+}
+
+// positions numbers d's behaviors: 0 for the default, 1.. for the ordered
+// ones in order (the model lists the default first, when there is one).
+func positions(d *model.Distribution) map[*model.Behavior]int {
+	pos := make(map[*model.Behavior]int, len(d.Behaviors))
+	n := 0
+	for _, b := range d.Behaviors {
+		if b.Default {
+			pos[b] = 0
+			continue
+		}
+		n++
+		pos[b] = n
+	}
+	return pos
+}
+
+// behaviorOf renders a model behavior for a finding at position pos.
+func behaviorOf(b *model.Behavior, pos int) finding.Behavior {
 	return finding.Behavior{
 		PathPattern:          b.PathPattern,
 		Default:              b.Default,
+		Position:             pos,
 		RealtimeLogConfigARN: b.RealtimeLogConfigARN.V,
 		State:                b.RealtimeLogConfigARN.State.String(),
 		Location:             location(b.Range),

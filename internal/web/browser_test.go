@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/browsertest"
+	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/store"
 )
 
@@ -191,10 +193,29 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	t.Run("distribution", func(t *testing.T) {
 		b.Run(t, chromedp.Navigate(srv.URL+distURL(target, prod, "E1API00000003")), chromedp.WaitVisible("table.behaviors", chromedp.ByQuery))
-		var paths []string
-		b.Eval(t, `Array.from(document.querySelectorAll('tr.behavior')).map(r => r.dataset.path)`, &paths)
-		if diff := cmp.Diff([]string{"*", "/v1/*", "/v2/*"}, paths); diff != "" {
-			t.Errorf("behaviors in the order of the last passing verdict (-want +got):\n%s", diff)
+		// The failing CF-001 lists the faulted behavior apart from the
+		// others: the page puts every behavior back at its recorded position.
+		f, _, err := st.GetFinding(ctx, store.Key{Target: target, AccountID: prod, RuleID: "CF-001", ResourceID: "E1API00000003"})
+		if err != nil || f.Status != "FAIL" {
+			t.Fatalf("store: CF-001 of E1API00000003 is %+v %v, want FAIL", f, err)
+		}
+		recorded := append(append([]finding.Behavior(nil), f.Detail.Behaviors...), f.Detail.OtherBehaviors...)
+		sort.Slice(recorded, func(i, j int) bool { return recorded[i].Position < recorded[j].Position })
+		var want []string
+		for _, bh := range recorded {
+			pos := strconv.Itoa(bh.Position)
+			if bh.Default {
+				pos = "default"
+			}
+			want = append(want, pos+" "+bh.PathPattern)
+		}
+		if diff := cmp.Diff([]string{"default *", "1 /v1/*", "2 /v2/*"}, want); diff != "" {
+			t.Fatalf("the store's behaviors (-want +got):\n%s", diff)
+		}
+		var shown []string
+		b.Eval(t, `Array.from(document.querySelectorAll('tr.behavior')).map(r => r.querySelector('td.position').textContent.trim() + ' ' + r.dataset.path)`, &shown)
+		if diff := cmp.Diff(want, shown); diff != "" {
+			t.Errorf("behaviors in the distribution's order (-want +got):\n%s", diff)
 		}
 		if got := text(t, `[data-testid="fix-cmd"]`); got != "cloudassure fix aws --distribution E1API00000003" {
 			t.Errorf("fix command %q", got)

@@ -426,11 +426,11 @@ func (h *Handler) distribution(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// behaviorsOf lists the distribution's behaviors, default first, each with
-// the rules that fault it. A failing CF-001 finding does not record where
-// its failing behaviors stand among the others: the order of the newest
-// passing verdict is used when there is one, else the failing ones come
-// first, then the rest in the distribution's order.
+// behaviorsOf lists the distribution's behaviors in the distribution's
+// order (the default first, then the ordered ones by their position), each
+// with the rules that fault it. A behavior recorded without a position (by
+// a version before findings carried it) comes after those with one, in the
+// order the findings list it.
 func behaviorsOf(checks []checkRow) []behaviorRow {
 	var out []behaviorRow
 	add := func(b finding.Behavior, fault string) {
@@ -466,38 +466,7 @@ func behaviorsOf(checks []checkRow) []behaviorRow {
 			add(b, "")
 		}
 	}
-	// A passing CF-001 verdict, now or in the history, lists every behavior
-	// in the distribution's order: follow the newest such list.
-	rank := map[string]int{}
-	for _, c := range checks {
-		if c.RuleID != loggingRule {
-			continue
-		}
-		lists := [][]finding.Behavior{}
-		if c.Status == "PASS" {
-			lists = append(lists, c.Detail.Behaviors)
-		}
-		for i := len(c.History) - 1; i >= 0; i-- {
-			if e := c.History[i]; e.ToStatus == "PASS" {
-				lists = append(lists, e.Detail.Behaviors)
-			}
-		}
-		for _, l := range lists {
-			if len(l) == len(out) {
-				for i, b := range l {
-					rank[b.PathPattern] = i + 1
-				}
-				break
-			}
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Default != out[j].Default {
-			return out[i].Default
-		}
-		ri, rj := rank[out[i].PathPattern], rank[out[j].PathPattern]
-		return ri != 0 && rj != 0 && ri < rj
-	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Rank() < out[j].Rank() })
 	return out
 }
 

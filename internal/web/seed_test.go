@@ -67,8 +67,8 @@ func findingsAt(account string, round int) []finding.Finding {
 			continue
 		}
 		all := []finding.Behavior{{PathPattern: "*", Default: true, RealtimeLogConfigARN: cfgARN, State: "known"}}
-		for _, p := range d.ordered {
-			all = append(all, finding.Behavior{PathPattern: p, RealtimeLogConfigARN: cfgARN, State: "known"})
+		for i, p := range d.ordered {
+			all = append(all, finding.Behavior{PathPattern: p, Position: i + 1, RealtimeLogConfigARN: cfgARN, State: "known"})
 		}
 		failing := round < d.failUntil || (d.regressAt > 0 && round >= d.regressAt)
 		cf1 := mk("CF-001", "Every cache behavior of an enabled CloudFront distribution sends real-time logs", "Medium", finding.Pass,
