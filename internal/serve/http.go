@@ -310,6 +310,12 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 func (a *api) deliveries(w http.ResponseWriter, r *http.Request) {
 	p := &params{q: r.URL.Query()}
 	f := store.DeliveryFilter{Channel: p.str("channel"), Status: p.str("status"), Limit: p.int("limit"), Cursor: p.str("cursor")}
+	switch f.Status {
+	case "", store.DeliveryPending, store.DeliverySending, store.DeliverySent, store.DeliveryFailed:
+	default:
+		p.fail(fmt.Errorf("status: %q is not %s, %s, %s or %s", f.Status,
+			store.DeliveryPending, store.DeliverySending, store.DeliverySent, store.DeliveryFailed))
+	}
 	a.list(w, p, func() (any, error) { return a.svc.Store.ListDeliveries(r.Context(), f) })
 }
 

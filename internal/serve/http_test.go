@@ -168,6 +168,9 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 				if p.Schema.Type == "boolean" {
 					v, ok = "true", true
 				}
+				if path == "/api/v1/deliveries" && p.Name == "status" {
+					v = store.DeliverySent // a delivery's status, not a finding's
+				}
 				if !ok {
 					t.Errorf("no sample value for parameter %s", p.Name)
 					continue
@@ -207,7 +210,7 @@ func TestAPIErrorsAndData(t *testing.T) {
 	srv, _ := apiFixture(t)
 	for _, path := range []string{"/api/v1/findings?status=BAD", "/api/v1/findings?risk=Severe", "/api/v1/findings?limit=x",
 		"/api/v1/findings?cursor=zzz", "/api/v1/events?kind=bogus", "/api/v1/events?since=yesterday", "/api/v1/findings/history?target=prod",
-		"/api/v1/scans?complete=maybe"} {
+		"/api/v1/scans?complete=maybe", "/api/v1/deliveries?status=delivered"} {
 		if code, body := call(t, srv, "GET", path, "", nil); code != 400 {
 			t.Errorf("GET %s: %d %s, want 400", path, code, body)
 		}
