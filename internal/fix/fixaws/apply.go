@@ -50,6 +50,10 @@ type ApplyOptions struct {
 	UpdateTimeout time.Duration
 	Progress      func(Progress)
 	Now           func() time.Time
+
+	// readBackoff replaces the pause before a throttled read or refused
+	// update is tried again (tests); nil means readBackoff.
+	readBackoff func(attempt int) time.Duration
 }
 
 func (o *ApplyOptions) defaults() {
@@ -95,7 +99,7 @@ func Apply(ctx context.Context, p *fixplan.Plan, o ApplyOptions) (*Result, error
 	if err := CheckPlan(p); err != nil {
 		return nil, fmt.Errorf("refusing the plan: %w; make a new plan", err)
 	}
-	id, err := callerIdentity(ctx, o.Config)
+	id, err := callerIdentity(ctx, o.Config, o.readBackoff)
 	if err != nil {
 		return nil, err
 	}
@@ -449,6 +453,9 @@ func (a *applier) fixOne(ctx context.Context, ch fixplan.Change, backupPath stri
 	for attempt := 1; attempt <= MaxAttempts; attempt++ {
 		r.Attempts = attempt
 		got, err := a.cf.GetDistributionConfig(wctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(d.ID)})
+		if err != nil && sent == nil && retryableRead(err) && attempt < MaxAttempts && pauseRead(ctx, a.o.readBackoff, attempt-1) {
+			continue // throttled past the SDK's attempts: read again after a pause
+		}
 		if err != nil {
 			r.Status, r.Reason = StatusFailed, callErr("cloudfront:GetDistributionConfig", err).Error()
 			if sent != nil {
@@ -500,6 +507,12 @@ func (a *applier) fixOne(ctx context.Context, ch fixplan.Change, backupPath stri
 			if !mayHaveWritten(err) {
 				sent.discard()
 				r.Backup = ""
+				if retryableRead(err) && attempt < MaxAttempts && pauseRead(ctx, a.o.readBackoff, attempt-1) {
+					// Throttled past the SDK's attempts, not written: read
+					// the config and its ETag again and send it again.
+					sent = nil
+					continue
+				}
 				r.Reason += "; the distribution was not changed"
 				return r
 			}

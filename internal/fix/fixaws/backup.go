@@ -159,7 +159,7 @@ func Undo(ctx context.Context, path string, o UndoOptions) (*UndoResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	id, err := callerIdentity(ctx, o.Config)
+	id, err := callerIdentity(ctx, o.Config, nil)
 	if err != nil {
 		return nil, err
 	}

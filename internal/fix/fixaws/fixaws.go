@@ -53,8 +53,16 @@ type identity struct {
 	partition string
 }
 
-func callerIdentity(ctx context.Context, cfg aws.Config) (identity, error) {
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+// callerIdentity asks STS for the caller's account, again (ReadRounds in
+// all) when the SDK's attempts ran out.
+func callerIdentity(ctx context.Context, cfg aws.Config, backoff func(int) time.Duration) (identity, error) {
+	client := sts.NewFromConfig(cfg)
+	var out *sts.GetCallerIdentityOutput
+	err := retryRead(ctx, backoff, func() error {
+		var err error
+		out, err = client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		return err
+	})
 	if err != nil {
 		return identity{}, fmt.Errorf("finding the account (sts:GetCallerIdentity): %w", err)
 	}

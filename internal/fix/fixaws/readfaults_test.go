@@ -3,10 +3,12 @@ package fixaws
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +48,10 @@ func operation(r *http.Request) string {
 	switch {
 	case r.Method == http.MethodGet && strings.HasSuffix(p, "/distribution"):
 		return "ListDistributions"
+	case r.Method == http.MethodGet && strings.HasSuffix(p, "/config"):
+		return "GetDistributionConfig"
+	case r.Method == http.MethodPut && strings.HasSuffix(p, "/config"):
+		return "UpdateDistribution"
 	case strings.HasSuffix(p, "/get-realtime-log-config"):
 		return "GetRealtimeLogConfig"
 	case r.Method == http.MethodPost && (p == "/" || p == ""):
@@ -204,4 +210,55 @@ func updates(p *fixplan.Plan) []fixplan.Change {
 		}
 	}
 	return out
+}
+
+// TestApplyRetriesThrottledCalls: a throttled GetCallerIdentity,
+// GetDistributionConfig or UpdateDistribution (refused, so not written) that
+// runs out of the SDK's attempts is made again by the apply: the
+// distributions are fixed, each once, and no backup of a refused update is
+// left behind.
+func TestApplyRetriesThrottledCalls(t *testing.T) {
+	for _, tc := range []struct {
+		op    string
+		times int
+		fixed bool
+	}{
+		{"GetCallerIdentity", 2 * (ReadRounds - 1), true},
+		{"GetDistributionConfig", 2 * (MaxAttempts - 1), true},
+		{"UpdateDistribution", 2 * (MaxAttempts - 1), true},
+		{"UpdateDistribution", always, false},
+	} {
+		t.Run(fmt.Sprintf("%s-%d", tc.op, tc.times), func(t *testing.T) {
+			emu, u := testEmulator(t, emulator.Options{})
+			id := seedMany(t, u, 1, "throttled")[0]
+			p, err := MakePlan(context.Background(), PlanOptions{Config: retryingConfig(t, u, nil, 2)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newReadFault(emu, map[string]int{tc.op: tc.times})
+			srv := httptest.NewServer(f)
+			t.Cleanup(srv.Close)
+			cfg := retryingConfig(t, srv.URL, nil, 2)
+			o := testApplyOptions(cfg, t.TempDir())
+			o.readBackoff = noPause
+			rep, err := Apply(context.Background(), p, o)
+			if err != nil {
+				t.Fatalf("apply aborted: %v", err)
+			}
+			r := resultOf(t, rep, id)
+			files, _ := filepath.Glob(filepath.Join(o.BackupRoot, "*", id+"-*.json"))
+			if tc.fixed {
+				if r.Status != StatusFixed || len(files) != 1 {
+					t.Errorf("%s (%s), backups %v", r.Status, r.Reason, files)
+				}
+				return
+			}
+			if r.Status != StatusFailed || !strings.Contains(r.Reason, "Throttling") || !strings.Contains(r.Reason, "not changed") || len(files) != 0 {
+				t.Errorf("%s (%s), backups %v", r.Status, r.Reason, files)
+			}
+			if n := f.calls(tc.op); n != 2*MaxAttempts {
+				t.Errorf("%s called %d times, want %d", tc.op, n, 2*MaxAttempts)
+			}
+		})
+	}
 }

@@ -34,7 +34,8 @@ func readBackoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// retryableRead reports whether a read that failed may succeed when made
+// retryableRead reports whether a read (or an update that was refused, so
+// not written) that failed may succeed when made
 // again: when the SDK retryer judged its error retryable (throttling, a
 // server error, a broken connection) and ran out of attempts. An answer
 // (not found), a refusal (access denied) or an interruption is not retried.
@@ -44,11 +45,11 @@ func retryableRead(err error) bool {
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
-// pause waits before the next round of a read; false when ctx ended first.
-func (p *planner) pause(ctx context.Context, attempt int) bool {
-	backoff := readBackoff
-	if p.o.readBackoff != nil {
-		backoff = p.o.readBackoff
+// pauseRead waits before round attempt+1 of a read; false when ctx ended
+// first. backoff nil means readBackoff.
+func pauseRead(ctx context.Context, backoff func(int) time.Duration, attempt int) bool {
+	if backoff == nil {
+		backoff = readBackoff
 	}
 	t := time.NewTimer(backoff(attempt))
 	defer t.Stop()
@@ -60,13 +61,21 @@ func (p *planner) pause(ctx context.Context, attempt int) bool {
 	}
 }
 
-// retry makes read up to ReadRounds times while it fails in a way that may
-// pass, and returns its last error.
-func (p *planner) retry(ctx context.Context, read func() error) error {
+// retryRead makes read up to ReadRounds times while it fails in a way that
+// may pass, and returns its last error.
+func retryRead(ctx context.Context, backoff func(int) time.Duration, read func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := read()
-		if err == nil || !retryableRead(err) || attempt+1 >= ReadRounds || ctx.Err() != nil || !p.pause(ctx, attempt) {
+		if err == nil || !retryableRead(err) || attempt+1 >= ReadRounds || ctx.Err() != nil || !pauseRead(ctx, backoff, attempt) {
 			return err
 		}
 	}
+}
+
+func (p *planner) pause(ctx context.Context, attempt int) bool {
+	return pauseRead(ctx, p.o.readBackoff, attempt)
+}
+
+func (p *planner) retry(ctx context.Context, read func() error) error {
+	return retryRead(ctx, p.o.readBackoff, read)
 }
