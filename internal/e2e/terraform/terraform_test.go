@@ -225,10 +225,10 @@ type plan struct {
 		Address string `json:"address"`
 		Type    string `json:"type"`
 		Change  struct {
-			Actions     []string `json:"actions"`
-			Before      any      `json:"before"`
-			After       any      `json:"after"`
-			AfterUnkown any      `json:"after_unknown"`
+			Actions      []string `json:"actions"`
+			Before       any      `json:"before"`
+			After        any      `json:"after"`
+			AfterUnknown any      `json:"after_unknown"`
 		} `json:"change"`
 	} `json:"resource_changes"`
 }
@@ -387,6 +387,7 @@ func realtimeLogPath(p string) bool {
 
 // TestStacks holds the issue's steps 1 to 5 for every stack.
 func TestStacks(t *testing.T) {
+	t.Parallel()
 	tc := findToolchain(t)
 	for _, sc := range stacks {
 		t.Run(sc.name, func(t *testing.T) {
@@ -401,7 +402,7 @@ func TestStacks(t *testing.T) {
 			w.terraform(nil, "apply", "-input=false", "-auto-approve", "tfplan")
 
 			// 2. No drift: the provider reads back exactly what it wrote.
-			if _, out := w.terraform([]int{0, 2}, "plan", "-input=false", "-detailed-exitcode"); strings.Contains(out, "will be") {
+			if code, out := w.terraform([]int{0, 2}, "plan", "-input=false", "-detailed-exitcode"); code != 0 {
 				t.Fatalf("plan right after apply shows changes (the emulator lost or invented a field):\n%s", tail(out, 120))
 			}
 
@@ -433,7 +434,7 @@ func TestStacks(t *testing.T) {
 						t.Errorf("%s: fix aws changed %s; only realtime_log_config_arn may change", rc.Address, path)
 					}
 				}
-				if u := diffPaths(rc.Change.AfterUnkown, map[string]any{}, ""); len(u) > 0 {
+				if u := diffPaths(rc.Change.AfterUnknown, map[string]any{}, ""); len(u) > 0 {
 					t.Errorf("%s: values unknown until apply: %v", rc.Address, u)
 				}
 			}
@@ -458,6 +459,7 @@ func TestStacks(t *testing.T) {
 // TestFixIaC holds step 6: fix iac on a module, then validate, apply and
 // scan: every CF-001, CF-002 and CF-003 finding passes.
 func TestFixIaC(t *testing.T) {
+	t.Parallel()
 	tc := findToolchain(t)
 	for _, tt := range []struct {
 		module string
@@ -503,6 +505,10 @@ func checkPlanFixture(t *testing.T, stack string, data []byte, url string) {
 		t.Fatalf("plan JSON: %v", err)
 	}
 	v["timestamp"] = "2026-12-01T00:00:00Z"
+	// Terraform lists relevant_attributes in no fixed order.
+	if ra, ok := v["relevant_attributes"].([]any); ok {
+		sort.Slice(ra, func(a, b int) bool { return fmt.Sprint(ra[a]) < fmt.Sprint(ra[b]) })
+	}
 	norm, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -524,6 +530,20 @@ func checkPlanFixture(t *testing.T, stack string, data []byte, url string) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(want, norm) {
-		t.Errorf("the plan terraform makes for %s differs from the scan iac fixture %s; rerun with -update-plans and review the diff", stack, path)
+		got := filepath.Join(t.TempDir(), stack+".json")
+		_ = os.WriteFile(got, norm, 0o644)
+		wl, gl := strings.Split(string(want), "\n"), strings.Split(string(norm), "\n")
+		line := 0
+		for line < len(wl) && line < len(gl) && wl[line] == gl[line] {
+			line++
+		}
+		var w, g string
+		if line < len(wl) {
+			w = wl[line]
+		}
+		if line < len(gl) {
+			g = gl[line]
+		}
+		t.Errorf("the plan terraform makes for %s differs from the scan iac fixture %s at line %d:\n fixture %s\n    plan %s\nrerun with -update-plans and review the diff", stack, path, line+1, w, g)
 	}
 }
