@@ -3,9 +3,7 @@
 package serve
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,12 +12,12 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/cloudassure/cloudassure/internal/org"
 	"github.com/cloudassure/cloudassure/internal/rules"
 	"github.com/cloudassure/cloudassure/internal/settings"
 	"github.com/cloudassure/cloudassure/internal/store"
+	"github.com/cloudassure/cloudassure/internal/strictyaml"
 )
 
 // Config is serve.yaml.
@@ -146,9 +144,7 @@ func LoadConfig(path string) (*Config, error) {
 // ParseConfig checks a serve.yaml read from path (relative paths in it are relative to path's directory).
 func ParseConfig(path string, data []byte) (*Config, error) {
 	var c Config
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+	if err := strictyaml.Decode(data, &c); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	c.path = path

@@ -30,6 +30,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"alerts:\n  - name: s\n    type: terminal\n    events: [everything]", "unknown event"},
 		{"alerts:\n  - name: s\n    type: terminal\n    min_risk: Severe", "min_risk"},
 		{"bogus_key: 1", "bogus_key"},
+		{"stor: sqlite:x.db", `line 1: unknown key "stor" (known: store, store_env, listen,`},
+		{"targets:\n  - name: a\n    shedule: '@every 1h'", `line 3: unknown key "shedule" (known: name, schedule,`},
 	} {
 		_, err := ParseConfig("serve.yaml", []byte(tc.yml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "serve.yaml: ") {
