@@ -49,11 +49,14 @@ func runStreaming(ctx context.Context, src Streaming, rs []*rules.Rule, opts Opt
 	list := suppress.NewList(f.Ignore, now)
 	ropts := rules.Options{Policy: f.Policy, IncludeDisabled: opts.IncludeDisabled}
 	source := "iac"
+	in := newInterner()
 	res, readErr := src.Scan(ctx, func(u *model.Inventory) []iac.Judged[finding.Finding] {
 		vs := rules.Judge(u, rs, ropts)
 		out := make([]iac.Judged[finding.Finding], len(vs))
+		in.unit()
 		for i := range vs {
 			list.Apply(&vs[i].Finding, vs[i].Distribution)
+			in.finding(&vs[i].Finding)
 			out[i] = iac.Judged[finding.Finding]{Distribution: vs[i].Distribution, Result: vs[i].Finding}
 		}
 		return out

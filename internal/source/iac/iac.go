@@ -291,10 +291,11 @@ func (s *scan[T]) finish() *Scanned[T] {
 		}
 	}
 	s.out.Results = make([]T, 0, n)
-	for _, r := range s.tf {
-		if !r.superseded {
+	for i := range s.tf {
+		if r := &s.tf[i]; !r.superseded {
 			s.out.Results = append(s.out.Results, r.results...)
 		}
+		s.tf[i].results = nil // as the chunks below: let each go once copied
 	}
 	for i, c := range s.rest {
 		s.out.Results = append(s.out.Results, c...)
