@@ -38,7 +38,7 @@ func testBatch() *store.Batch {
 			ResourceType: "AWS::CloudFront::Distribution", Kind: store.Regression, FromStatus: "PASS", ToStatus: "FAIL",
 			Risk: "Medium", Title: "Real-time logging enabled", Message: "1 of 2 behaviors sends no real-time logs",
 			Detail: store.Detail{Behaviors: []finding.Behavior{{PathPattern: "*", Default: true, RealtimeLogConfigARN: "arn:aws:cloudfront::111111111111:realtime-log-config/rt", State: "known"},
-				{PathPattern: "/api/*", State: "absent"}}},
+				{PathPattern: "/api/*", Position: 1, State: "absent"}}},
 		}}}
 }
 
@@ -75,8 +75,8 @@ func TestWebhookSignedStableBody(t *testing.T) {
 			"rule_id": "CF-001", "title": "Real-time logging enabled", "risk": "Medium", "resource_type": "AWS::CloudFront::Distribution",
 			"resource_id": "E2ABC", "from_status": "PASS", "to_status": "FAIL", "message": "1 of 2 behaviors sends no real-time logs",
 			"behaviors": []any{
-				map[string]any{"path_pattern": "*", "default": true, "realtime_log_config_arn": "arn:aws:cloudfront::111111111111:realtime-log-config/rt", "state": "known"},
-				map[string]any{"path_pattern": "/api/*", "default": false, "realtime_log_config_arn": "", "state": "absent"},
+				map[string]any{"path_pattern": "*", "default": true, "position": 0.0, "realtime_log_config_arn": "arn:aws:cloudfront::111111111111:realtime-log-config/rt", "state": "known"},
+				map[string]any{"path_pattern": "/api/*", "default": false, "position": 1.0, "realtime_log_config_arn": "", "state": "absent"},
 			},
 		}},
 	}
