@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,5 +93,40 @@ func TestScanReadsOnlyWhatRulesNeed(t *testing.T) {
 				t.Errorf("account %q, %d findings", rep.Account, len(rep.Findings))
 			}
 		})
+	}
+}
+
+// TestScanAWSListFailureReportedOnce checks that a ListDistributions that
+// fails is one error in the report (the live source records it with its
+// operation and code; the engine must not add it again as a bare message).
+func TestScanAWSListFailureReportedOnce(t *testing.T) {
+	fixAccount(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && r.URL.Path == "/2020-05-31/distribution" {
+				w.Header().Set("Content-Type", "text/xml")
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprint(w, `<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>`+
+					`<Message>User is not authorized to perform: cloudfront:ListDistributions</Message></Error><RequestId>r1</RequestId></ErrorResponse>`)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	ios, out, errb := testIO()
+	if code := Execute(context.Background(), ios, []string{"scan", "aws", "--format", "json"}); code != ExitIncomplete {
+		t.Fatalf("exit %d, want %d; stderr %q", code, ExitIncomplete, errb.String())
+	}
+	var rep finding.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var list []finding.ScanError
+	for _, e := range rep.Errors {
+		if strings.Contains(e.Message, "ListDistributions") {
+			list = append(list, e)
+		}
+	}
+	if len(list) != 1 || list[0].Operation != "cloudfront:ListDistributions" || list[0].Code != "AccessDenied" {
+		t.Errorf("errors about ListDistributions = %+v, want one with its operation and code", list)
 	}
 }

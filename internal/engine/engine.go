@@ -6,6 +6,8 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/cloudassure/cloudassure/internal/finding"
@@ -138,7 +140,7 @@ func Run(ctx context.Context, src Source, opts Options) *Result {
 	j := Judge(inv, rs, opts.Settings)
 	rep := NewReport(inv, rs, j.Findings(), opts.Version)
 	rep.StartedAt, rep.FinishedAt = started, time.Now().UTC()
-	if readErr != nil {
+	if readErr != nil && !recorded(readErr, inv) {
 		rep.Errors = append(rep.Errors, finding.ScanError{Message: readErr.Error()})
 	}
 	if m, ok := src.(Metered); ok {
@@ -183,4 +185,11 @@ func scanError(e *model.ReadError) finding.ScanError {
 		se.Location = &finding.Location{File: e.Range.File, StartLine: e.Range.StartLine, EndLine: e.Range.EndLine}
 	}
 	return se
+}
+
+// recorded tells whether err is (or wraps) a read error inv already lists,
+// which the report shows once, with its operation and code.
+func recorded(err error, inv *model.Inventory) bool {
+	var re *model.ReadError
+	return errors.As(err, &re) && slices.Contains(inv.Errors, re)
 }

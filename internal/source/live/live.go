@@ -231,7 +231,7 @@ func (r *reader) listDistributions(ctx context.Context) error {
 			}
 			e := readError("cloudfront:ListDistributions", "", err)
 			r.recordErr(e)
-			return fmt.Errorf("listing CloudFront distributions: %s", e.Message)
+			return &recordedError{msg: "listing CloudFront distributions: " + e.Message, rec: e}
 		}
 		list := out.DistributionList
 		if list == nil {
@@ -618,3 +618,13 @@ func readError(op, resource string, err error) *model.ReadError {
 }
 
 func isAccessDenied(code string) bool { return awserr.IsAccessDeniedCode(code) }
+
+// recordedError is an error Read returns that the reader also recorded in
+// the inventory's Errors (rec): a report lists it once, as rec.
+type recordedError struct {
+	msg string
+	rec *model.ReadError
+}
+
+func (e *recordedError) Error() string { return e.msg }
+func (e *recordedError) Unwrap() error { return e.rec }
