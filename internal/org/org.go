@@ -363,16 +363,11 @@ func (s *scan) account(ctx context.Context, a Account) (out accountScan) {
 		out.calls = nil
 		return out
 	}
-	// A read error without an operation is the engine's note that the read
-	// could not finish; the error it stopped at names the call.
-	var fatal *finding.ScanError
-	for i := range rep.Errors {
-		if rep.Errors[i].Operation == "" {
-			fatal = &rep.Errors[i]
-		}
-	}
-	if fatal != nil {
-		cause := *fatal
+	// A read that could not finish fails the account; the error it stopped
+	// at names the call.
+	if res.ReadErr != nil {
+		fatal := finding.ScanError{Message: res.ReadErr.Error()}
+		cause := fatal
 		for _, e := range rep.Errors {
 			if e.Operation != "" && strings.Contains(fatal.Message, e.Message) {
 				cause = e
