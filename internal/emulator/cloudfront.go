@@ -175,3 +175,14 @@ func cfTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000
 
 // newETag returns a fresh version identifier like CloudFront's (E + 13).
 func (c *cloudFront) newETag() string { return "E" + c.s.randomID(upperAlnum, 13) }
+
+// cloudFrontEndpoint registers CloudFront: REST-XML under /2020-05-31/.
+func cloudFrontEndpoint() service {
+	return service{
+		proto:   protoCloudFront,
+		matches: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/2020-05-31/") },
+		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, rc *reqContext) {
+			rc.caller.state.cf.serve(w, r, rc)
+		},
+	}
+}

@@ -419,3 +419,21 @@ func iamPage[T any](p iamParams, items []T, key func(T) string) (page []T, marke
 	}
 	return items, "", false, nil
 }
+
+// iamEndpoint registers IAM: the query protocol, signed for iam, or any
+// other form POST or Action query (STS actions among them are rerouted to
+// STS once the form is parsed).
+func iamEndpoint() service {
+	return service{
+		proto: protoIAM,
+		matches: func(r *http.Request) bool {
+			return serviceFromAuth(r.Header.Get("Authorization")) == "iam" ||
+				(r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")) ||
+				r.URL.Query().Get("Action") != ""
+		},
+		queryForm: true,
+		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, rc *reqContext) {
+			rc.caller.state.iam.serve(w, r, rc)
+		},
+	}
+}

@@ -351,3 +351,16 @@ func (k *kinesisService) setStreamStatus(region, name, status string) error {
 	}
 	return nil
 }
+
+// kinesisEndpoint registers Kinesis: JSON 1.1 by target header.
+func kinesisEndpoint() service {
+	return service{
+		proto: protoKinesis,
+		matches: func(r *http.Request) bool {
+			return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
+		},
+		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, rc *reqContext) {
+			rc.caller.state.kin.serve(w, r, rc)
+		},
+	}
+}

@@ -400,3 +400,12 @@ func (o *organization) children(parent string) ([]*orgMember, []*orgUnit) {
 	}
 	return accounts, units
 }
+
+// organizationsEndpoint registers Organizations: JSON 1.1 by target header.
+func organizationsEndpoint() service {
+	return service{
+		proto:   protoOrganizations,
+		matches: func(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix) },
+		serve:   (*Server).serveOrganizations,
+	}
+}

@@ -70,6 +70,8 @@ type Server struct {
 
 	accts *accounts // every account served, by credentials (accounts.go)
 
+	registry []service // the services served, in the order they recognise requests
+
 	httpSrv  *http.Server
 	listener net.Listener
 }
@@ -89,6 +91,7 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.registry = newRegistry()
 	s.cf = newCloudFront(s)
 	s.kin = newKinesis(s)
 	s.iam = newIAM(s)
@@ -197,15 +200,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rec := &statusRecorder{ResponseWriter: w}
 	w = rec
-	proto := detectProtocol(r)
+	svc := s.serviceOf(r)
+	proto := svc.proto
 	defer func() { s.logRequest(r.Context(), r, proto, rc, rec.status) }()
-	if proto == protoIAM || proto == protoSTS {
+	if svc.queryForm {
 		if err := r.ParseForm(); err != nil {
 			writeQueryError(w, proto, rc, http.StatusBadRequest, "MalformedQueryString", err.Error())
 			return
 		}
 		if proto == protoIAM && isSTSAction(r.Form.Get("Action")) {
-			proto = protoSTS
+			svc = s.service(protoSTS) // STS actions signed for IAM, or unsigned
+			proto = svc.proto
 		}
 	}
 	if proto == protoUnknown {
@@ -215,18 +220,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.injectFault(w, r, proto, rc) || s.expiredSession(w, proto, rc) || s.deniedAction(w, r, proto, rc, c) {
 		return
 	}
-	switch proto {
-	case protoCloudFront:
-		c.state.cf.serve(w, r, rc)
-	case protoKinesis:
-		c.state.kin.serve(w, r, rc)
-	case protoIAM:
-		c.state.iam.serve(w, r, rc)
-	case protoSTS:
-		s.serveSTS(w, r, rc)
-	case protoOrganizations:
-		s.serveOrganizations(w, r, rc)
-	}
+	svc.serve(s, w, r, rc)
 }
 
 func (s *Server) newRequestID() string {
@@ -234,31 +228,50 @@ func (s *Server) newRequestID() string {
 	return id[0:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:32]
 }
 
-// detectProtocol tells the service of a request from its target header, path,
-// signing scope and form.
-func detectProtocol(r *http.Request) protocol {
-	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.") {
-		return protoKinesis
+// service is one AWS service the emulator serves: how it recognises a
+// request and how it serves one. The per-account state, the faults, expired
+// sessions and denied actions are the core's (Server.ServeHTTP); each
+// service file makes its own entry.
+type service struct {
+	proto protocol
+	// matches recognises a request for the service from its target header,
+	// path or signing scope. The registry asks the services in order.
+	matches func(r *http.Request) bool
+	// queryForm: the service speaks the query protocol; the core parses
+	// the form before the request is served.
+	queryForm bool
+	// serve answers a request that passed the core's checks; rc.caller
+	// holds the account state it acts in.
+	serve func(s *Server, w http.ResponseWriter, r *http.Request, rc *reqContext)
+}
+
+// newRegistry lists the services in the order their matches are asked:
+// the JSON services by target header, CloudFront by path, then the query
+// services by signing scope (IAM also takes any other form POST or Action
+// query; STS actions among them are rerouted once the form is parsed).
+func newRegistry() []service {
+	return []service{kinesisEndpoint(), organizationsEndpoint(), cloudFrontEndpoint(), stsEndpoint(), iamEndpoint()}
+}
+
+// serviceOf returns the service a request is for; proto is protoUnknown
+// when none recognises it.
+func (s *Server) serviceOf(r *http.Request) service {
+	for _, svc := range s.registry {
+		if svc.matches(r) {
+			return svc
+		}
 	}
-	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix) {
-		return protoOrganizations
+	return service{proto: protoUnknown}
+}
+
+// service returns the registered service speaking proto.
+func (s *Server) service(proto protocol) service {
+	for _, svc := range s.registry {
+		if svc.proto == proto {
+			return svc
+		}
 	}
-	if strings.HasPrefix(r.URL.Path, "/2020-05-31/") {
-		return protoCloudFront
-	}
-	switch serviceFromAuth(r.Header.Get("Authorization")) {
-	case "sts":
-		return protoSTS
-	case "iam":
-		return protoIAM
-	}
-	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		return protoIAM // refined to STS by action once the form is parsed
-	}
-	if r.URL.Query().Get("Action") != "" {
-		return protoIAM
-	}
-	return protoUnknown
+	return service{proto: protoUnknown}
 }
 
 func isSTSAction(action string) bool {

@@ -79,3 +79,13 @@ type stsAssumedRoleUserXML struct {
 	AssumedRoleId string
 	Arn           string
 }
+
+// stsEndpoint registers STS: the query protocol, signed for sts.
+func stsEndpoint() service {
+	return service{
+		proto:     protoSTS,
+		matches:   func(r *http.Request) bool { return serviceFromAuth(r.Header.Get("Authorization")) == "sts" },
+		queryForm: true,
+		serve:     (*Server).serveSTS,
+	}
+}
