@@ -56,6 +56,59 @@ type Resource struct {
 	Root string `json:"root,omitempty"`
 	ARN  string `json:"arn,omitempty"`
 	Name string `json:"name,omitempty"`
+	// Stream is, on a Kinesis stream CF-002 followed (in related), what it
+	// found about the stream.
+	Stream *StreamCheck `json:"stream,omitempty"`
+	// Role is, on an IAM role CF-002 followed (in related), what it judged
+	// about the role.
+	Role *RoleCheck `json:"role,omitempty"`
+}
+
+// StreamCheck is what CF-002 found about a config's Kinesis stream.
+type StreamCheck struct {
+	// Found is false when the stream does not exist (or could not be read).
+	Found bool `json:"found"`
+	// Status is CREATING, DELETING, ACTIVE or UPDATING; delivery needs ACTIVE.
+	Status string `json:"status,omitempty"`
+	// Encryption is NONE or KMS; KeyID is the KMS key as the stream names it.
+	Encryption string `json:"encryption,omitempty"`
+	KeyID      string `json:"key_id,omitempty"`
+	// Error says why the stream could not be read; nothing else is known then.
+	Error string `json:"error,omitempty"`
+}
+
+// The judgements of RoleCheck.Trust.
+const (
+	TrustAllowed   = "allowed"   // cloudfront.amazonaws.com may assume the role
+	TrustDenied    = "denied"    // it may not
+	TrustUndecided = "undecided" // a condition needs the account or ARN, not known
+	TrustInvalid   = "invalid"   // the trust policy cannot be parsed
+)
+
+// RoleCheck is what CF-002 judged about a config's IAM role.
+type RoleCheck struct {
+	// Found is false when the role does not exist (or could not be read).
+	Found bool `json:"found"`
+	// Trust is whether the trust policy lets cloudfront.amazonaws.com assume
+	// the role: allowed, denied, undecided or invalid; TrustDetail says why.
+	Trust       string `json:"trust,omitempty"`
+	TrustDetail string `json:"trust_detail,omitempty"`
+	// Actions are the permissions delivery needs, each evaluated against the
+	// role's policies (kms:GenerateDataKey only for a customer managed key).
+	Actions []ActionCheck `json:"actions,omitempty"`
+	// Error says why the role could not be read; PoliciesError why its
+	// policies could not (Actions is empty then).
+	Error         string `json:"error,omitempty"`
+	PoliciesError string `json:"policies_error,omitempty"`
+}
+
+// ActionCheck is one permission a role needs and whether its policies grant it.
+type ActionCheck struct {
+	Action   string `json:"action"`
+	Resource string `json:"resource"`
+	Allowed  bool   `json:"allowed"`
+	// Detail is the decision for people, e.g. `explicitly denied by statement "Deny" (policy deliver)`.
+	Detail string `json:"detail"`
 }
 
 // Location is a span of lines in a file.

@@ -156,10 +156,12 @@ type htmlCheck struct {
 	Behaviors           string
 	Suppression         *finding.Suppression
 	Related             []string
-	Remedy              string
-	RemedyAnchor        string
-	Text                string
-	Failing             bool
+	// Judged are the related streams and roles with what CF-002 found.
+	Judged       []finding.Resource
+	Remedy       string
+	RemedyAnchor string
+	Text         string
+	Failing      bool
 }
 
 type htmlBehavior struct {
@@ -496,6 +498,9 @@ func newHTMLCheck(f *finding.Finding, rule htmlRule) *htmlCheck {
 		}
 		if s != "" {
 			c.Related = append(c.Related, s)
+		}
+		if rel.Stream != nil || rel.Role != nil {
+			c.Judged = append(c.Judged, rel)
 		}
 	}
 	if c.Failing {

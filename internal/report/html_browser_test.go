@@ -126,6 +126,30 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("stream and role as CF-002 judged them", func(t *testing.T) {
+		var want []judgedShown
+		for _, f := range r.Findings {
+			for _, rel := range f.Related {
+				if j, ok := expectJudged(f, rel); ok {
+					want = append(want, j)
+				}
+			}
+		}
+		if len(want) < 4 {
+			t.Fatalf("the sample report judges %d streams and roles, want at least 4", len(want))
+		}
+		var got []judgedShown
+		b.Eval(t, judgedJS, &got)
+		byPlace := func(a, b judgedShown) int {
+			return strings.Compare(a.Dist+" "+a.Rule+" "+a.ARN, b.Dist+" "+b.Rule+" "+b.ARN)
+		}
+		slices.SortStableFunc(want, byPlace)
+		slices.SortStableFunc(got, byPlace)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("judged streams and roles (-report +page):\n%s", diff)
+		}
+	})
+
 	t.Run("status filter", func(t *testing.T) {
 		for _, st := range []string{"ERROR", "PASS", "SKIP"} {
 			b.Run(t, chromedp.Click(`input[name=status][value=`+st+`]`, chromedp.ByQuery))
@@ -287,4 +311,54 @@ func TestHTMLInBrowser(t *testing.T) {
 			t.Errorf("the report requested %s", u)
 		}
 	}
+}
+
+// judgedJS reads the stream and role facts the page shows for each check.
+const judgedJS = `Array.from(document.querySelectorAll('tr.check .judged-box')).map(box => {
+  const field = (el, f) => { const x = el && el.querySelector('[data-field="' + f + '"]'); return x ? x.textContent.trim() : ''; };
+  const s = box.querySelector('[data-testid="stream-check"]'), r = box.querySelector('[data-testid="role-check"]');
+  return {dist: box.closest('article.dist').dataset.id, rule: box.closest('tr.check').dataset.rule, arn: box.dataset.related,
+    stream: s ? [field(s, 'found'), field(s, 'status'), field(s, 'encryption'), field(s, 'key_id'), field(s, 'error')].join('|') : '',
+    role: r ? [field(r, 'found'), field(r, 'trust'), field(r, 'trust_detail'), field(r, 'error'), field(r, 'policies_error')].concat(
+      Array.from(r.querySelectorAll('li[data-perm]')).map(li => li.dataset.perm + ' ' + li.dataset.resource + ' ' + field(li, 'allowed'))).join('|') : ''};
+})`
+
+type judgedShown struct {
+	Dist   string `json:"dist"`
+	Rule   string `json:"rule"`
+	ARN    string `json:"arn"`
+	Stream string `json:"stream"`
+	Role   string `json:"role"`
+}
+
+// expectJudged is what the page must show for a related resource of f.
+func expectJudged(f finding.Finding, rel finding.Resource) (judgedShown, bool) {
+	if rel.Stream == nil && rel.Role == nil {
+		return judgedShown{}, false
+	}
+	yesNo := func(found bool, errMsg string) string {
+		switch {
+		case found:
+			return "yes"
+		case errMsg != "":
+			return "unknown"
+		}
+		return "no"
+	}
+	j := judgedShown{Dist: f.Resource.ID, Rule: f.RuleID, ARN: rel.ARN}
+	if s := rel.Stream; s != nil {
+		j.Stream = strings.Join([]string{yesNo(s.Found, s.Error), s.Status, s.Encryption, s.KeyID, s.Error}, "|")
+	}
+	if rc := rel.Role; rc != nil {
+		parts := []string{yesNo(rc.Found, rc.Error), rc.Trust, rc.TrustDetail, rc.Error, rc.PoliciesError}
+		for _, a := range rc.Actions {
+			v := "denied"
+			if a.Allowed {
+				v = "allowed"
+			}
+			parts = append(parts, a.Action+" "+a.Resource+" "+v)
+		}
+		j.Role = strings.Join(parts, "|")
+	}
+	return j, true
 }

@@ -27,6 +27,8 @@ const (
 	account   = "111122223333"
 	liveARN   = "arn:aws:cloudfront::111122223333:distribution/"
 	configARN = "arn:aws:cloudfront::111122223333:realtime-log-config/cf-logs"
+	streamARN = "arn:aws:kinesis:us-east-1:111122223333:stream/cf-logs"
+	roleARN   = "arn:aws:iam::111122223333:role/cf-logs-writer"
 )
 
 // sampleRules is the rule metadata the sample report is written with.
@@ -90,9 +92,21 @@ func sampleReport() *finding.Report {
 			},
 			{
 				RuleID: "CF-002", Title: sampleRules()[1].Title, Status: finding.Pass, Risk: "High",
-				Message:     "real-time logs reach active stream cf-logs through role cf-logs-writer",
-				Resource:    live("E1LIVEPROD0001", "shop frontend"),
-				Related:     []finding.Resource{{Type: "AWS::CloudFront::RealtimeLogConfig", ID: "cf-logs", ARN: configARN}},
+				Message:  "real-time logs reach active stream cf-logs through role cf-logs-writer",
+				Resource: live("E1LIVEPROD0001", "shop frontend"),
+				Related: []finding.Resource{
+					{Type: "AWS::CloudFront::RealtimeLogConfig", ID: "cf-logs", ARN: configARN},
+					{Type: "AWS::Kinesis::Stream", ID: "cf-logs", ARN: streamARN,
+						Stream: &finding.StreamCheck{Found: true, Status: "ACTIVE", Encryption: "KMS", KeyID: "alias/aws/kinesis"}},
+					{Type: "AWS::IAM::Role", ID: "cf-logs-writer", ARN: roleARN, Role: &finding.RoleCheck{
+						Found: true, Trust: finding.TrustAllowed, TrustDetail: `allowed by statement 1 (trust policy)`,
+						Actions: []finding.ActionCheck{
+							{Action: "kinesis:DescribeStreamSummary", Resource: streamARN, Allowed: true, Detail: `allowed by statement "Deliver" (policy deliver)`},
+							{Action: "kinesis:DescribeStream", Resource: streamARN, Allowed: true, Detail: `allowed by statement "Deliver" (policy deliver)`},
+							{Action: "kinesis:PutRecord", Resource: streamARN, Allowed: true, Detail: `allowed by statement "Deliver" (policy deliver)`},
+							{Action: "kinesis:PutRecords", Resource: streamARN, Allowed: true, Detail: `allowed by statement "Deliver" (policy deliver)`},
+						}}},
+				},
 				Fingerprint: "1a2b3c4d5e6f7081",
 			},
 			{
@@ -121,7 +135,17 @@ func sampleReport() *finding.Report {
 					"stream arn:aws:kinesis:us-east-1:111122223333:stream/cf-logs-staging does not exist",
 					"role cf-logs-staging-writer cannot kinesis:PutRecords | it has no policy",
 				},
-				Related:     []finding.Resource{{Type: "AWS::Kinesis::Stream", ID: "cf-logs-staging"}},
+				Related: []finding.Resource{
+					{Type: "AWS::Kinesis::Stream", ID: "cf-logs-staging", ARN: streamARN + "-staging", Stream: &finding.StreamCheck{}},
+					{Type: "AWS::IAM::Role", ID: "cf-logs-staging-writer", ARN: "arn:aws:iam::111122223333:role/cf-logs-staging-writer", Role: &finding.RoleCheck{
+						Found: true, Trust: finding.TrustDenied, TrustDetail: "implicitly denied: no statement allows it",
+						Actions: []finding.ActionCheck{
+							{Action: "kinesis:DescribeStreamSummary", Resource: streamARN + "-staging", Allowed: true, Detail: `allowed by statement "Deliver" (policy deliver)`},
+							{Action: "kinesis:DescribeStream", Resource: streamARN + "-staging", Allowed: true, Detail: `allowed by statement "Deliver" (policy deliver)`},
+							{Action: "kinesis:PutRecord", Resource: streamARN + "-staging", Detail: `explicitly denied by statement "NoPut" (policy guard)`},
+							{Action: "kinesis:PutRecords", Resource: streamARN + "-staging", Detail: "implicitly denied: no statement allows it"},
+						}}},
+				},
 				Fingerprint: "4d5e6f708192a3b4",
 			},
 			{

@@ -151,12 +151,12 @@ func evalDelivery(inv *model.Inventory, key string, d *model.Distribution) deliv
 			continue // set from a value we cannot resolve here
 		}
 		streamARN, roleARN := ep.StreamARN.V, ep.RoleARN.V
-		res.related = append(res.related,
-			finding.Resource{Type: "AWS::Kinesis::Stream", ID: lastSegment(streamARN), ARN: streamARN},
-			finding.Resource{Type: "AWS::IAM::Role", ID: lastSegment(roleARN), ARN: roleARN})
 		before := len(res.problems) + len(res.unreadable)
-		st := checkStream(&res, inv, name, streamARN)
-		checkRole(&res, inv, name, roleARN, streamARN, st, d)
+		st, sc := checkStream(&res, inv, name, streamARN)
+		rc := checkRole(&res, inv, name, roleARN, streamARN, st, d)
+		res.related = append(res.related,
+			finding.Resource{Type: "AWS::Kinesis::Stream", ID: lastSegment(streamARN), ARN: streamARN, Stream: sc},
+			finding.Resource{Type: "AWS::IAM::Role", ID: lastSegment(roleARN), ARN: roleARN, Role: rc})
 		if len(res.problems)+len(res.unreadable) == before {
 			parts = append(parts, fmt.Sprintf("config %s → stream %s (ACTIVE) via role %s", name, lastSegment(streamARN), lastSegment(roleARN)))
 		}
@@ -168,41 +168,47 @@ func evalDelivery(inv *model.Inventory, key string, d *model.Distribution) deliv
 	return res
 }
 
-func checkStream(res *delivery, inv *model.Inventory, cfg, arn string) *model.Stream {
+// checkStream judges the stream at arn: the stream when it was read (nil
+// otherwise) and what was found, for the finding.
+func checkStream(res *delivery, inv *model.Inventory, cfg, arn string) (*model.Stream, *finding.StreamCheck) {
 	st := inv.Streams[arn]
 	switch {
 	case st == nil:
 		res.unreadable = append(res.unreadable, fmt.Sprintf("Kinesis stream %s (config %s) was not looked up", arn, cfg))
-		return nil
+		return nil, &finding.StreamCheck{Error: "not looked up"}
 	case st.Err != nil:
 		res.unreadable = append(res.unreadable, fmt.Sprintf("Kinesis stream %s (config %s) could not be read: %s", arn, cfg, st.Err.Error()))
-		return nil
+		return nil, &finding.StreamCheck{Error: st.Err.Error()}
 	case !st.Found:
 		res.problems = append(res.problems, fmt.Sprintf("config %s streams to Kinesis stream %s, which does not exist", cfg, arn))
-		return nil
+		return nil, &finding.StreamCheck{}
 	case st.Status != "ACTIVE":
 		res.problems = append(res.problems, fmt.Sprintf("Kinesis stream %s (config %s) is %s, not ACTIVE", lastSegment(arn), cfg, st.Status))
 	}
-	return st
+	return st, &finding.StreamCheck{Found: true, Status: st.Status, Encryption: st.Encryption, KeyID: st.KeyID}
 }
 
-func checkRole(res *delivery, inv *model.Inventory, cfg, roleARN, streamARN string, st *model.Stream, d *model.Distribution) {
+// checkRole judges the role at roleARN for delivering to streamARN (st when
+// it was read) and returns what it judged, for the finding.
+func checkRole(res *delivery, inv *model.Inventory, cfg, roleARN, streamARN string, st *model.Stream, d *model.Distribution) *finding.RoleCheck {
 	role := inv.Roles[roleARN]
 	switch {
 	case role == nil:
 		res.unreadable = append(res.unreadable, fmt.Sprintf("IAM role %s (config %s) was not looked up", roleARN, cfg))
-		return
+		return &finding.RoleCheck{Error: "not looked up"}
 	case role.Err != nil:
 		res.unreadable = append(res.unreadable, fmt.Sprintf("IAM role %s (config %s) could not be read: %s", roleARN, cfg, role.Err.Error()))
-		return
+		return &finding.RoleCheck{Error: role.Err.Error()}
 	case !role.Found:
 		res.problems = append(res.problems, fmt.Sprintf("config %s uses IAM role %s, which does not exist", cfg, roleARN))
-		return
+		return &finding.RoleCheck{}
 	}
+	rc := &finding.RoleCheck{Found: true}
 	name := role.Name
 	trust, err := iampolicy.Parse(role.TrustPolicy)
 	if err != nil {
 		res.problems = append(res.problems, fmt.Sprintf("the trust policy of role %s cannot be read: %v", name, err))
+		rc.Trust, rc.TrustDetail = finding.TrustInvalid, err.Error()
 	} else {
 		// CloudFront assumes the role with aws:SourceAccount and aws:SourceArn
 		// set to the distribution's account and ARN. What is not known stays
@@ -216,6 +222,7 @@ func checkRole(res *delivery, inv *model.Inventory, cfg, roleARN, streamARN stri
 			ctx["aws:SourceArn"] = []string{d.ARN}
 		}
 		dec := iampolicy.TrustsService(trust, cloudFrontPrincipal, ctx)
+		rc.Trust, rc.TrustDetail = finding.TrustAllowed, dec.String()
 		switch {
 		case dec.Conditional && (inv.Account == "" || d.ARN == ""):
 			missing := "the account is not known (sts:GetCallerIdentity failed and no ARN names it)"
@@ -224,13 +231,16 @@ func checkRole(res *delivery, inv *model.Inventory, cfg, roleARN, streamARN stri
 			}
 			res.unreadable = append(res.unreadable, fmt.Sprintf("whether role %s trusts %s depends on the distribution's account or ARN, and %s: %s",
 				name, cloudFrontPrincipal, missing, dec))
+			rc.Trust = finding.TrustUndecided
 		case dec.Effect != iampolicy.Allowed:
 			res.problems = append(res.problems, fmt.Sprintf("role %s does not trust %s to assume it (%s)", name, cloudFrontPrincipal, dec))
+			rc.Trust = finding.TrustDenied
 		}
 	}
 	if role.PoliciesErr != nil {
 		res.unreadable = append(res.unreadable, fmt.Sprintf("the policies of role %s could not be read: %s", name, role.PoliciesErr.Error()))
-		return
+		rc.PoliciesError = role.PoliciesErr.Error()
+		return rc
 	}
 	docs := make([]*iampolicy.Document, 0, len(role.Policies))
 	for _, p := range role.Policies {
@@ -243,14 +253,19 @@ func checkRole(res *delivery, inv *model.Inventory, cfg, roleARN, streamARN stri
 		docs = append(docs, doc)
 	}
 	var missing []string
+	judge := func(action, resource string) iampolicy.Decision {
+		dec := iampolicy.Evaluate(docs, iampolicy.Request{Action: action, Resource: resource})
+		rc.Actions = append(rc.Actions, finding.ActionCheck{Action: action, Resource: resource, Allowed: dec.Effect == iampolicy.Allowed, Detail: dec.String()})
+		return dec
+	}
 	for _, action := range realtimelog.DeliveryActions() {
-		if dec := iampolicy.Evaluate(docs, iampolicy.Request{Action: action, Resource: streamARN}); dec.Effect != iampolicy.Allowed {
+		if dec := judge(action, streamARN); dec.Effect != iampolicy.Allowed {
 			missing = append(missing, action+describeDenial(dec))
 		}
 	}
 	if st != nil && st.Encryption == "KMS" {
 		if key := realtimelog.KeyARN(st.KeyID, streamARN); key != "" {
-			if dec := iampolicy.Evaluate(docs, iampolicy.Request{Action: realtimelog.KeyAction, Resource: key}); dec.Effect != iampolicy.Allowed {
+			if dec := judge(realtimelog.KeyAction, key); dec.Effect != iampolicy.Allowed {
 				missing = append(missing, realtimelog.KeyAction+" on key "+key+describeDenial(dec))
 			}
 		}
@@ -258,6 +273,7 @@ func checkRole(res *delivery, inv *model.Inventory, cfg, roleARN, streamARN stri
 	if len(missing) > 0 {
 		res.problems = append(res.problems, fmt.Sprintf("role %s may not %s on stream %s", name, strings.Join(missing, ", "), lastSegment(streamARN)))
 	}
+	return rc
 }
 
 func describeDenial(dec iampolicy.Decision) string {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/realtimelog"
@@ -109,5 +111,129 @@ func TestCF002SharedConfig(t *testing.T) {
 		if f.Status != finding.Fail || !strings.Contains(f.Message, "is CREATING, not ACTIVE") {
 			t.Errorf("%s: %s %q", f.Resource.ID, f.Status, f.Message)
 		}
+	}
+}
+
+// CF-002 records, on the stream and the role it names in related, what it
+// judged: the stream's status and encryption, whether the role's trust
+// policy lets CloudFront assume it and whether each needed action is allowed.
+func TestCF002JudgedFacts(t *testing.T) {
+	const keyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	allowed := func(actions ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, a := range realtimelog.DeliveryActions() {
+			m[a+" "+exampleStreamARN] = false
+		}
+		for _, a := range actions {
+			m[a] = true
+		}
+		return m
+	}
+	every := func(extra ...string) map[string]bool {
+		var all []string
+		for _, a := range realtimelog.DeliveryActions() {
+			all = append(all, a+" "+exampleStreamARN)
+		}
+		return allowed(append(all, extra...)...)
+	}
+	tests := []struct {
+		name    string
+		inv     func() *model.Inventory
+		stream  finding.StreamCheck
+		found   bool
+		trust   string
+		actions map[string]bool // "ACTION RESOURCE" -> allowed
+		roleErr string
+	}{
+		{name: "delivers", inv: func() *model.Inventory {
+			return exampleDelivery("ACTIVE", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+		},
+			stream: finding.StreamCheck{Found: true, Status: "ACTIVE", Encryption: "NONE"}, found: true, trust: finding.TrustAllowed, actions: every()},
+		{name: "stream creating", inv: func() *model.Inventory {
+			return exampleDelivery("CREATING", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+		},
+			stream: finding.StreamCheck{Found: true, Status: "CREATING", Encryption: "NONE"}, found: true, trust: finding.TrustAllowed, actions: every()},
+		{name: "stream deleted", inv: func() *model.Inventory {
+			return exampleDelivery("", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+		},
+			stream: finding.StreamCheck{}, found: true, trust: finding.TrustAllowed, actions: every()},
+		{name: "stream unreadable", inv: func() *model.Inventory {
+			inv := exampleDelivery("ACTIVE", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+			inv.Streams[exampleStreamARN] = &model.Stream{ARN: exampleStreamARN, Err: &model.ReadError{Operation: "kinesis:DescribeStreamSummary", Message: "AccessDeniedException"}}
+			return inv
+		}, stream: finding.StreamCheck{Error: (&model.ReadError{Operation: "kinesis:DescribeStreamSummary", Message: "AccessDeniedException"}).Error()},
+			found: true, trust: finding.TrustAllowed, actions: every()},
+		{name: "customer managed key not granted", inv: func() *model.Inventory {
+			inv := exampleDelivery("ACTIVE", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+			inv.Streams[exampleStreamARN].Encryption, inv.Streams[exampleStreamARN].KeyID = "KMS", keyARN
+			return inv
+		}, stream: finding.StreamCheck{Found: true, Status: "ACTIVE", Encryption: "KMS", KeyID: keyARN}, found: true, trust: finding.TrustAllowed,
+			actions: func() map[string]bool { m := every(); m[realtimelog.KeyAction+" "+keyARN] = false; return m }()},
+		{name: "role trusts another service, lacks PutRecords", inv: func() *model.Inventory {
+			return exampleDelivery("ACTIVE", "lambda.amazonaws.com", "kinesis:DescribeStreamSummary", "kinesis:DescribeStream", "kinesis:PutRecord")
+		}, stream: finding.StreamCheck{Found: true, Status: "ACTIVE", Encryption: "NONE"}, found: true, trust: finding.TrustDenied,
+			actions: allowed("kinesis:DescribeStreamSummary "+exampleStreamARN, "kinesis:DescribeStream "+exampleStreamARN, "kinesis:PutRecord "+exampleStreamARN)},
+		{name: "trust policy malformed", inv: func() *model.Inventory {
+			inv := exampleDelivery("ACTIVE", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+			inv.Roles[exampleRoleARN].TrustPolicy = "{"
+			return inv
+		}, stream: finding.StreamCheck{Found: true, Status: "ACTIVE", Encryption: "NONE"}, found: true, trust: finding.TrustInvalid, actions: every()},
+		{name: "trust undecided without the account", inv: func() *model.Inventory {
+			inv := exampleDelivery("ACTIVE", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+			inv.Roles[exampleRoleARN].TrustPolicy = `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`
+			inv.Account = ""
+			return inv
+		}, stream: finding.StreamCheck{Found: true, Status: "ACTIVE", Encryption: "NONE"}, found: true, trust: finding.TrustUndecided, actions: every()},
+		{name: "role missing", inv: func() *model.Inventory {
+			inv := exampleDelivery("ACTIVE", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+			inv.Roles[exampleRoleARN] = &model.Role{ARN: exampleRoleARN}
+			return inv
+		}, stream: finding.StreamCheck{Found: true, Status: "ACTIVE", Encryption: "NONE"}, actions: map[string]bool{}},
+		{name: "role unreadable", inv: func() *model.Inventory {
+			inv := exampleDelivery("ACTIVE", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+			inv.Roles[exampleRoleARN] = &model.Role{ARN: exampleRoleARN, Err: &model.ReadError{Operation: "iam:GetRole", Code: "AccessDenied", Message: "no"}}
+			return inv
+		}, stream: finding.StreamCheck{Found: true, Status: "ACTIVE", Encryption: "NONE"}, actions: map[string]bool{},
+			roleErr: (&model.ReadError{Operation: "iam:GetRole", Code: "AccessDenied", Message: "no"}).Error()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := cf002().Check(tt.inv(), Options{Policy: DefaultPolicy()})[0]
+			var stream *finding.StreamCheck
+			var role *finding.RoleCheck
+			for _, r := range f.Related {
+				switch {
+				case r.Type == "AWS::Kinesis::Stream" && r.ARN == exampleStreamARN:
+					stream = r.Stream
+				case r.Type == "AWS::IAM::Role" && r.ARN == exampleRoleARN:
+					role = r.Role
+				case r.Stream != nil || r.Role != nil:
+					t.Errorf("%s %s carries stream or role facts", r.Type, r.ID)
+				}
+			}
+			if stream == nil || role == nil {
+				t.Fatalf("related %+v: want the stream and the role with what was judged", f.Related)
+			}
+			if diff := cmp.Diff(tt.stream, *stream); diff != "" {
+				t.Errorf("stream (-want +got):\n%s", diff)
+			}
+			if role.Found != tt.found || role.Trust != tt.trust || role.Error != tt.roleErr {
+				t.Errorf("role found=%v trust=%q (%s) error=%q, want found=%v trust=%q error=%q",
+					role.Found, role.Trust, role.TrustDetail, role.Error, tt.found, tt.trust, tt.roleErr)
+			}
+			if tt.trust != "" && role.TrustDetail == "" {
+				t.Error("no trust detail")
+			}
+			got := map[string]bool{}
+			for _, a := range role.Actions {
+				got[a.Action+" "+a.Resource] = a.Allowed
+				if a.Detail == "" {
+					t.Errorf("%s: no detail", a.Action)
+				}
+			}
+			if diff := cmp.Diff(tt.actions, got); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

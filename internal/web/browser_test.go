@@ -217,9 +217,15 @@ func TestDashboardInBrowser(t *testing.T) {
 		if diff := cmp.Diff(want, shown); diff != "" {
 			t.Errorf("behaviors in the distribution's order (-want +got):\n%s", diff)
 		}
+		checkJudged(t, b, st, prod, "E1API00000003")
 		if got := text(t, `[data-testid="fix-cmd"]`); got != "cloudassure fix aws --distribution E1API00000003" {
 			t.Errorf("fix command %q", got)
 		}
+	})
+
+	t.Run("distribution with a broken delivery", func(t *testing.T) {
+		b.Run(t, chromedp.Navigate(srv.URL+distURL(target, staging, "E2MEDIA000003")), chromedp.WaitVisible("#delivery-h", chromedp.ByQuery))
+		checkJudged(t, b, st, staging, "E2MEDIA000003")
 	})
 
 	pages := map[string]string{
@@ -282,5 +288,71 @@ func TestDashboardInBrowser(t *testing.T) {
 		if !strings.HasPrefix(u, srv.URL+"/") && !strings.HasPrefix(u, "data:") { // data: the date input's own icon
 			t.Errorf("the dashboard requested %s", u)
 		}
+	}
+}
+
+// judgedJS reads the stream and role facts the Delivery section shows, per
+// related resource.
+const judgedJS = `Array.from(document.querySelectorAll('dl.related > dd')).map(dd => {
+  const field = (box, f) => { const el = box && box.querySelector('[data-field="' + f + '"]'); return el ? el.textContent.trim() : ''; };
+  const s = dd.querySelector('[data-testid="stream-check"]'), r = dd.querySelector('[data-testid="role-check"]');
+  return {id: dd.dataset.related,
+    stream: s ? [field(s, 'found'), field(s, 'status'), field(s, 'encryption'), field(s, 'key_id'), field(s, 'error')].join('|') : '',
+    role: r ? [field(r, 'found'), field(r, 'trust'), field(r, 'error')].concat(
+      Array.from(r.querySelectorAll('li[data-perm]')).map(li => li.dataset.perm + ' ' + li.dataset.resource + ' ' + field(li, 'allowed'))).join('|') : ''};
+})`
+
+type judgedShown struct {
+	ID     string `json:"id"`
+	Stream string `json:"stream"`
+	Role   string `json:"role"`
+}
+
+// checkJudged checks that the distribution page shows, for each resource
+// CF-002 names, the stream and role facts the store holds for it.
+func checkJudged(t *testing.T, b *browsertest.Browser, st *store.Store, account, id string) {
+	t.Helper()
+	f, _, err := st.GetFinding(context.Background(), store.Key{Target: target, AccountID: account, RuleID: "CF-002", ResourceID: id})
+	if err != nil {
+		t.Fatalf("store: CF-002 of %s: %v", id, err)
+	}
+	yesNo := func(found bool, errMsg string) string {
+		switch {
+		case found:
+			return "yes"
+		case errMsg != "":
+			return "unknown"
+		}
+		return "no"
+	}
+	var want []judgedShown
+	streams, roles := 0, 0
+	for _, r := range f.Detail.Related {
+		j := judgedShown{ID: r.ARN}
+		if s := r.Stream; s != nil {
+			streams++
+			j.Stream = strings.Join([]string{yesNo(s.Found, s.Error), s.Status, s.Encryption, s.KeyID, s.Error}, "|")
+		}
+		if rc := r.Role; rc != nil {
+			roles++
+			parts := []string{yesNo(rc.Found, rc.Error), rc.Trust, rc.Error}
+			for _, a := range rc.Actions {
+				v := "denied"
+				if a.Allowed {
+					v = "allowed"
+				}
+				parts = append(parts, a.Action+" "+a.Resource+" "+v)
+			}
+			j.Role = strings.Join(parts, "|")
+		}
+		want = append(want, j)
+	}
+	if streams != 1 || roles != 1 {
+		t.Fatalf("the store's CF-002 of %s judges %d streams and %d roles, want 1 of each: %+v", id, streams, roles, f.Detail.Related)
+	}
+	var got []judgedShown
+	b.Eval(t, judgedJS, &got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s: stream and role as CF-002 judged them (-store +page):\n%s", id, diff)
 	}
 }

@@ -86,14 +86,28 @@ func findingsAt(account string, round int) []finding.Finding {
 		out = append(out, cf1)
 		cf2 := mk("CF-002", "Real-time log configs in use can actually deliver to their Kinesis stream", "Medium", finding.Pass,
 			"real-time logs can be delivered: config cf-logs → stream cf-logs (ACTIVE) via role cf-logs")
-		cf2.Related = []finding.Resource{
-			{Type: "AWS::CloudFront::RealtimeLogConfig", ID: "cf-logs", ARN: cfgARN},
-			{Type: "AWS::Kinesis::Stream", ID: "cf-logs", ARN: "arn:aws:kinesis:us-east-1:" + account + ":stream/cf-logs"},
-			{Type: "AWS::IAM::Role", ID: "cf-logs", ARN: "arn:aws:iam::" + account + ":role/service-role/cf-logs"},
+		streamARN := "arn:aws:kinesis:us-east-1:" + account + ":stream/cf-logs"
+		keyARN := "arn:aws:kms:us-east-1:" + account + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"
+		var actions []finding.ActionCheck
+		for _, a := range []string{"kinesis:DescribeStreamSummary", "kinesis:DescribeStream", "kinesis:PutRecord", "kinesis:PutRecords"} {
+			actions = append(actions, finding.ActionCheck{Action: a, Resource: streamARN, Allowed: true, Detail: `allowed by statement "Deliver" (policy deliver)`})
 		}
+		actions = append(actions, finding.ActionCheck{Action: "kms:GenerateDataKey", Resource: keyARN, Allowed: true, Detail: `allowed by statement "Key" (policy deliver)`})
+		stream := &finding.StreamCheck{Found: true, Status: "ACTIVE", Encryption: "KMS", KeyID: keyARN}
+		role := &finding.RoleCheck{Found: true, Trust: finding.TrustAllowed, TrustDetail: `allowed by statement 1 (trust policy)`, Actions: actions}
 		if d.delivery != "" {
 			cf2.Status, cf2.Message, cf2.Problems = finding.Fail, "real-time logs cannot be delivered: "+d.delivery, []string{d.delivery}
 			cf2.Behaviors = all[:1]
+			// The stream is gone; the role no longer may put records.
+			stream = &finding.StreamCheck{}
+			actions = append([]finding.ActionCheck(nil), actions[:len(actions)-1]...)
+			actions[3] = finding.ActionCheck{Action: "kinesis:PutRecords", Resource: streamARN, Detail: "implicitly denied: no statement allows it"}
+			role = &finding.RoleCheck{Found: true, Trust: finding.TrustDenied, TrustDetail: "implicitly denied: no statement allows it", Actions: actions}
+		}
+		cf2.Related = []finding.Resource{
+			{Type: "AWS::CloudFront::RealtimeLogConfig", ID: "cf-logs", ARN: cfgARN},
+			{Type: "AWS::Kinesis::Stream", ID: "cf-logs", ARN: streamARN, Stream: stream},
+			{Type: "AWS::IAM::Role", ID: "cf-logs", ARN: "arn:aws:iam::" + account + ":role/service-role/cf-logs", Role: role},
 		}
 		out = append(out, cf2)
 		cf3 := mk("CF-003", "Real-time log configs in use meet the team's sampling and field policy", "Low", finding.Pass,
