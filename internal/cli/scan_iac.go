@@ -37,11 +37,16 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			prog := newProgress(ios.Err, ios.ErrTTY)
+			mem := newIACMemory()
+			defer mem.restore()
 			src := engine.IaC{Options: iac.Options{
 				Paths:    args,
 				Exclude:  exclude,
 				VarFiles: varFiles,
-				Progress: func(done, total int) { prog.Count("reading files", done, total) },
+				Progress: func(done, total int) {
+					mem.files(total)
+					prog.Count("reading files", done, total)
+				},
 			}}
 			rep := runEngine(cmd.Context(), ios, src, checks.engineOptions(cfg, rs), prog)
 			if len(rep.Findings) == 0 {
