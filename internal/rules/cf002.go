@@ -54,7 +54,7 @@ func cf002() *Rule {
 		Examples: cf002Examples(),
 	}
 	r.Judge = func(inv *model.Inventory, opts Options) []Verdict {
-		cache := map[string]delivery{}
+		cache := map[string]delivery{} // by config and distribution ARN
 		out := make([]Verdict, 0, len(inv.Distributions))
 		for _, d := range inv.Distributions {
 			out = append(out, Verdict{Distribution: d, Finding: checkCF002(r, inv, d, opts, cache)})
@@ -91,10 +91,13 @@ func checkCF002(r *Rule, inv *model.Inventory, d *model.Distribution, opts Optio
 	var failing []*model.Behavior
 	var related []finding.Resource
 	for _, key := range keys {
-		res, ok := cache[key]
+		// The role's trust is judged with the distribution's ARN in the
+		// request context, so a verdict is shared only by the same pair.
+		ck := key + "\x00" + d.ARN
+		res, ok := cache[ck]
 		if !ok {
 			res = evalDelivery(inv, key, d)
-			cache[key] = res
+			cache[ck] = res
 		}
 		related = append(related, res.related...)
 		problems = append(problems, res.problems...)

@@ -237,3 +237,28 @@ func TestCF002JudgedFacts(t *testing.T) {
 		})
 	}
 }
+
+// A trust policy that names one distribution lets CloudFront assume the role
+// for that distribution only: two distributions sharing the config are
+// judged each with its own ARN, not with the first one's verdict.
+func TestCF002TrustPerDistribution(t *testing.T) {
+	for _, first := range []string{"E1DELIVERY", "E2"} {
+		t.Run(first+" first", func(t *testing.T) {
+			inv := exampleDelivery("ACTIVE", cloudFrontPrincipal, realtimelog.DeliveryActions()...)
+			e2 := exampleDistribution("E2", true, exampleConfigARN)
+			if first == "E2" {
+				inv.Distributions = append([]*model.Distribution{e2}, inv.Distributions...)
+			} else {
+				inv.Distributions = append(inv.Distributions, e2)
+			}
+			inv.Roles[exampleRoleARN].TrustPolicy = `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"sts:AssumeRole",` +
+				`"Condition":{"StringEquals":{"aws:SourceArn":"arn:aws:cloudfront::111122223333:distribution/E1DELIVERY"}}}]}`
+			want := map[string]finding.Status{"E1DELIVERY": finding.Pass, "E2": finding.Fail}
+			for _, f := range cf002().Check(inv, Options{Policy: DefaultPolicy()}) {
+				if f.Status != want[f.Resource.ID] {
+					t.Errorf("%s: %s %q, want %s", f.Resource.ID, f.Status, f.Message, want[f.Resource.ID])
+				}
+			}
+		})
+	}
+}
