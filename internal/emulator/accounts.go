@@ -181,7 +181,7 @@ func (s *Server) deniedAction(w http.ResponseWriter, r *http.Request, proto prot
 	if len(denied) == 0 {
 		return false
 	}
-	action := requestAction(r, proto)
+	action := s.service(proto).action(r)
 	if action == "" || !denied[strings.ToLower(action)] {
 		return false
 	}
@@ -197,25 +197,6 @@ func (s *Server) deniedAction(w http.ResponseWriter, r *http.Request, proto prot
 		writeQueryError(w, proto, rc, http.StatusForbidden, "AccessDenied", msg)
 	}
 	return true
-}
-
-// requestAction names the IAM action of a request, "service:Operation".
-func requestAction(r *http.Request, proto protocol) string {
-	switch proto {
-	case protoKinesis:
-		return "kinesis:" + strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
-	case protoOrganizations:
-		return "organizations:" + strings.TrimPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix)
-	case protoIAM:
-		return "iam:" + r.Form.Get("Action")
-	case protoSTS:
-		return "sts:" + r.Form.Get("Action")
-	case protoCloudFront:
-		if op := cloudFrontOperation(r); op != "" {
-			return "cloudfront:" + op
-		}
-	}
-	return ""
 }
 
 // cloudFrontOperation names the CloudFront operation of a request.

@@ -181,6 +181,12 @@ func cloudFrontEndpoint() service {
 	return service{
 		proto:   protoCloudFront,
 		matches: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/2020-05-31/") },
+		action: func(r *http.Request) string {
+			if op := cloudFrontOperation(r); op != "" {
+				return "cloudfront:" + op
+			}
+			return ""
+		},
 		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, rc *reqContext) {
 			rc.caller.state.cf.serve(w, r, rc)
 		},

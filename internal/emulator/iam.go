@@ -432,6 +432,7 @@ func iamEndpoint() service {
 				r.URL.Query().Get("Action") != ""
 		},
 		queryForm: true,
+		action:    func(r *http.Request) string { return "iam:" + r.Form.Get("Action") },
 		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, rc *reqContext) {
 			rc.caller.state.iam.serve(w, r, rc)
 		},

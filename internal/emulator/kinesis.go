@@ -359,6 +359,9 @@ func kinesisEndpoint() service {
 		matches: func(r *http.Request) bool {
 			return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
 		},
+		action: func(r *http.Request) string {
+			return "kinesis:" + strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
+		},
 		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, rc *reqContext) {
 			rc.caller.state.kin.serve(w, r, rc)
 		},

@@ -406,6 +406,9 @@ func organizationsEndpoint() service {
 	return service{
 		proto:   protoOrganizations,
 		matches: func(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix) },
-		serve:   (*Server).serveOrganizations,
+		action: func(r *http.Request) string {
+			return "organizations:" + strings.TrimPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix)
+		},
+		serve: (*Server).serveOrganizations,
 	}
 }

@@ -240,6 +240,9 @@ type service struct {
 	// queryForm: the service speaks the query protocol; the core parses
 	// the form before the request is served.
 	queryForm bool
+	// action names the request's IAM action, "service:Operation" ("" when
+	// it is not known), for denied actions.
+	action func(r *http.Request) string
 	// serve answers a request that passed the core's checks; rc.caller
 	// holds the account state it acts in.
 	serve func(s *Server, w http.ResponseWriter, r *http.Request, rc *reqContext)
@@ -261,7 +264,7 @@ func (s *Server) serviceOf(r *http.Request) service {
 			return svc
 		}
 	}
-	return service{proto: protoUnknown}
+	return service{proto: protoUnknown, action: func(*http.Request) string { return "" }}
 }
 
 // service returns the registered service speaking proto.
@@ -271,7 +274,7 @@ func (s *Server) service(proto protocol) service {
 			return svc
 		}
 	}
-	return service{proto: protoUnknown}
+	return service{proto: protoUnknown, action: func(*http.Request) string { return "" }}
 }
 
 func isSTSAction(action string) bool {

@@ -86,6 +86,7 @@ func stsEndpoint() service {
 		proto:     protoSTS,
 		matches:   func(r *http.Request) bool { return serviceFromAuth(r.Header.Get("Authorization")) == "sts" },
 		queryForm: true,
+		action:    func(r *http.Request) string { return "sts:" + r.Form.Get("Action") },
 		serve:     (*Server).serveSTS,
 	}
 }
