@@ -162,6 +162,11 @@ func (s *Service) RunScan(ctx context.Context, args ScanArgs) error {
 	if err != nil {
 		return err
 	}
+	if res.AlreadyRecorded {
+		// The job ran again after its scan committed: that scan stands.
+		s.Logger.Info("scan already recorded", "target", rec.Target, "account", rec.AccountID, "round", rec.RoundID, "scan_id", res.ScanID)
+		return nil
+	}
 	s.Metrics.observeScan(rec)
 	s.Logger.Info("scan recorded", "target", rec.Target, "account", rec.AccountID, "round", rec.RoundID, "complete", rec.Complete,
 		"findings", len(rec.Findings), "events", len(res.Events), "deliveries", res.Deliveries, "rows", res.RowsWritten)

@@ -45,12 +45,17 @@ func (s *Store) ClaimBatch(ctx context.Context, channel string, now time.Time, s
 		return nil, wrap(err)
 	}
 	defer tx.Rollback()
-	var batchID string
-	err = tx.QueryRowContext(ctx, s.rebind(`SELECT COALESCE(MAX(batch_id), '') FROM deliveries WHERE channel = ? AND round_id = ? AND status IN ('pending', 'sending')`),
-		channel, round).Scan(&batchID)
+	// Which batch: a due batch that was claimed before (a retry, or a sender
+	// whose lease ran out) goes out again whole under its delivery ID; else the
+	// due rows never claimed form a new batch. Rows another sender holds under
+	// a live lease are not due, so their batch ID is never reused here.
+	var prevID string
+	err = tx.QueryRowContext(ctx, s.rebind(`SELECT COALESCE(MAX(batch_id), '') FROM deliveries WHERE round_id = ? AND `+due),
+		round, channel, ms(now), ms(now)).Scan(&prevID)
 	if err != nil {
 		return nil, wrap(err)
 	}
+	batchID := prevID
 	if batchID == "" {
 		var b [12]byte
 		if _, err := rand.Read(b[:]); err != nil {
@@ -58,12 +63,29 @@ func (s *Store) ClaimBatch(ctx context.Context, channel string, now time.Time, s
 		}
 		batchID = "dlv_" + hex.EncodeToString(b[:])
 	}
-	r, err := tx.ExecContext(ctx, s.rebind(`UPDATE deliveries SET status = 'sending', batch_id = ?, attempts = attempts + 1, lease_until = ?
-		WHERE round_id = ? AND `+due), batchID, ms(now.Add(lease)), round, channel, ms(now), ms(now))
+	// The claim is the state-guarded UPDATE: on PostgreSQL a concurrent
+	// claimer waits for the row locks and re-checks the guard, so each row is
+	// claimed by one sender only; RETURNING names exactly the rows this claim
+	// took.
+	claimRows, err := tx.QueryContext(ctx, s.rebind(`UPDATE deliveries SET status = 'sending', batch_id = ?, attempts = attempts + 1, lease_until = ?
+		WHERE round_id = ? AND batch_id = ? AND `+due+` RETURNING id`), batchID, ms(now.Add(lease)), round, prevID, channel, ms(now), ms(now))
 	if err != nil {
 		return nil, wrap(err)
 	}
-	if n, _ := r.RowsAffected(); n == 0 {
+	claimed := map[int64]bool{}
+	for claimRows.Next() {
+		var id int64
+		if err := claimRows.Scan(&id); err != nil {
+			claimRows.Close()
+			return nil, wrap(err)
+		}
+		claimed[id] = true
+	}
+	claimRows.Close()
+	if err := claimRows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	if len(claimed) == 0 {
 		return nil, tx.Commit() // another sender took it
 	}
 	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT `+prefixed(deliveryColumns, "d.")+`, `+prefixed(eventColumns, "e.")+`
@@ -83,6 +105,9 @@ func (s *Store) ClaimBatch(ctx context.Context, channel string, now time.Time, s
 			&e.ToStatus, &e.Risk, &e.Title, &e.Message, &detail, &e.ScanID, &e.RoundID); err != nil {
 			rows.Close()
 			return nil, wrap(err)
+		}
+		if !claimed[d.ID] {
+			continue
 		}
 		d.CreatedAt, d.NextAttemptAt, d.FinishedAt = fromMS(created), fromMS(next), fromMS(finished)
 		e.At, e.Kind = fromMS(at), EventKind(kind)

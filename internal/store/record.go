@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -23,6 +24,10 @@ type RecordResult struct {
 	Deliveries int
 	// RowsWritten counts every row inserted or updated (the totals row included).
 	RowsWritten int
+	// AlreadyRecorded is set when this account's scan of this round was
+	// recorded before (a job that ran again after its scan committed): then
+	// nothing is written and ScanID is the earlier scan's.
+	AlreadyRecorded bool
 }
 
 // RecordScan writes one account scan in one transaction: the totals row, the
@@ -80,6 +85,21 @@ func (s *Store) RecordScanTx(ctx context.Context, tx *sql.Tx, rec ScanRecord, ro
 		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE target = $1 AND account_id = $2 FOR UPDATE`, rec.Target, rec.AccountID); err != nil {
 			return res, wrap("lock account", err)
 		}
+	}
+
+	// One scan per (target, account, round): a rerun of a job whose scan
+	// committed (its completion lost, or the round queued again) writes
+	// nothing. The account lock above (PostgreSQL) or the single writer
+	// (SQLite) orders concurrent scans of one account, and the unique index
+	// scans_round backs this check.
+	var earlier int64
+	err = tx.QueryRowContext(ctx, s.rebind(`SELECT id FROM scans WHERE target = ? AND account_id = ? AND round_id = ?`),
+		rec.Target, rec.AccountID, rec.RoundID).Scan(&earlier)
+	switch {
+	case err == nil:
+		return RecordResult{ScanID: earlier, AlreadyRecorded: true}, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return res, wrap("earlier scan of round "+rec.RoundID, err)
 	}
 
 	// The previous scan's end: the implicit last_seen of every finding not written since.

@@ -512,3 +512,124 @@ func TestTargets(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimBatchNeverSharesALiveBatch: while one sender holds a round's batch,
+// deliveries of that round written later go out as their own batch, and the
+// held batch's rows are never handed to a second sender (issue 12: a webhook
+// received one delivery ID twice).
+func TestClaimBatchNeverSharesALiveBatch(t *testing.T) {
+	eachStore(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		hook := func(Event) []string { return []string{"hook"} }
+		r1 := rec(0, true, fnd("CF-001", "D1", finding.Fail), fnd("CF-001", "D2", finding.Fail))
+		if _, err := st.RecordScan(ctx, r1, hook); err != nil {
+			t.Fatal(err)
+		}
+		now := r1.FinishedAt.Add(10 * time.Second)
+		a, err := st.ClaimBatch(ctx, "hook", now, 5*time.Second, time.Minute)
+		if err != nil || a == nil || len(a.Events) != 2 {
+			t.Fatalf("first claim: %+v, %v", a, err)
+		}
+		// A second account of the same round is recorded while a is being sent.
+		r2 := rec(0, true, fnd("CF-002", "D3", finding.Fail))
+		r2.AccountID = "222222222222"
+		r2.FinishedAt = now
+		if _, err := st.RecordScan(ctx, r2, hook); err != nil {
+			t.Fatal(err)
+		}
+		b, err := st.ClaimBatch(ctx, "hook", now.Add(10*time.Second), 5*time.Second, time.Minute)
+		if err != nil || b == nil {
+			t.Fatalf("second claim: %+v, %v", b, err)
+		}
+		if b.ID == a.ID {
+			t.Errorf("second batch reuses the live delivery ID %s", a.ID)
+		}
+		if got := kinds(b.Events); !cmp.Equal(got, []string{"new_failure CF-002 D3"}) {
+			t.Errorf("second batch events = %v, want only the later delivery", got)
+		}
+	})
+}
+
+// TestClaimBatchConcurrentSenders: many senders claiming at once hand every
+// delivery to exactly one of them.
+func TestClaimBatchConcurrentSenders(t *testing.T) {
+	eachStore(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		hook := func(Event) []string { return []string{"hook"} }
+		var last time.Time
+		for a := range 6 {
+			r := rec(0, true, fnd("CF-001", "D1", finding.Fail), fnd("CF-002", "D1", finding.Fail))
+			r.AccountID = fmt.Sprintf("%012d", a)
+			if _, err := st.RecordScan(ctx, r, hook); err != nil {
+				t.Fatal(err)
+			}
+			last = r.FinishedAt
+		}
+		now := last.Add(10 * time.Second)
+		var mu sync.Mutex
+		got := map[int64]string{}
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					b, err := st.ClaimBatch(ctx, "hook", now, 5*time.Second, time.Minute)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if b == nil {
+						return
+					}
+					mu.Lock()
+					for _, d := range b.Deliveries {
+						if prev, dup := got[d.ID]; dup {
+							t.Errorf("delivery %d claimed by batches %s and %s", d.ID, prev, b.ID)
+						}
+						got[d.ID] = b.ID
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(got) != 12 {
+			t.Errorf("claimed %d deliveries, want 12", len(got))
+		}
+	})
+}
+
+// TestRecordScanOncePerRound: a job that runs again after its scan committed
+// (its completion lost, or the round queued again) records nothing twice.
+func TestRecordScanOncePerRound(t *testing.T) {
+	eachStore(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		hook := func(Event) []string { return []string{"hook"} }
+		first, err := st.RecordScan(ctx, rec(0, false), hook)
+		if err != nil || first.AlreadyRecorded {
+			t.Fatalf("first record: %+v, %v", first, err)
+		}
+		before := countRows(t, st)
+		again := rec(0, true, fnd("CF-001", "D1", finding.Fail))
+		again.StartedAt, again.FinishedAt = again.StartedAt.Add(time.Minute), again.FinishedAt.Add(time.Minute)
+		res, err := st.RecordScan(ctx, again, hook)
+		if err != nil || !res.AlreadyRecorded || res.ScanID != first.ScanID || len(res.Events) != 0 || res.Deliveries != 0 {
+			t.Fatalf("rerun of the round: %+v, %v; want already recorded as scan %d", res, err, first.ScanID)
+		}
+		if diff := cmp.Diff(before, countRows(t, st)); diff != "" {
+			t.Errorf("rows after the rerun (-before +after):\n%s", diff)
+		}
+		// Concurrent reruns: one scan row.
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				if _, err := st.RecordScan(ctx, rec(1, true, fnd("CF-001", "D1", finding.Fail)), hook); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := countRows(t, st); n["scans"] != 2 || n["events"] != 1 {
+			t.Errorf("rows after concurrent reruns = %v, want 2 scans, 1 event", n)
+		}
+	})
+}
