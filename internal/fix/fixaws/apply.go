@@ -15,7 +15,6 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/cloudassure/cloudassure/internal/awserr"
 	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
@@ -130,6 +129,9 @@ type applier struct {
 	// roleChanged is set when this apply created or changed the role, so
 	// that a config creation waits for IAM to propagate it.
 	roleChanged bool
+	// streamCreated is set when this apply created the stream, so that
+	// waiting for it bears with Kinesis not showing it at once.
+	streamCreated bool
 }
 
 func (a *applier) progress(stage string, done, total int) {
@@ -154,216 +156,6 @@ func (a *applier) kinesis(region string) *kinesis.Client {
 // and ends after timeout.
 func detached(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), timeout)
-}
-
-// destination creates or updates the stream, role and config of the plan,
-// in plan order. It returns the first failure; the steps after it are
-// reported as not started.
-func (a *applier) destination(ctx context.Context, p *fixplan.Plan, rep *Result) error {
-	var failed error
-	for _, ch := range p.Changes {
-		if ch.Distribution != nil || (ch.Stream == nil && ch.Role == nil && ch.Config == nil) {
-			continue
-		}
-		res := ResourceResult{Type: ch.Resource.Type, ID: ch.Resource.ID, ARN: ch.Resource.ARN, Planned: ch.Action}
-		switch {
-		case failed != nil:
-			res.Status, res.Detail = ResourceNotStarted, "not started: an earlier step failed"
-		case ctx.Err() != nil:
-			res.Status, res.Detail = ResourceNotStarted, "not started: interrupted"
-			failed = ctx.Err()
-		default:
-			a.progress("destination", 0, -1)
-			var err error
-			switch {
-			case ch.Stream != nil:
-				err = a.stream(ctx, ch, &res)
-			case ch.Role != nil:
-				err = a.role(ctx, ch, &res)
-			case ch.Config != nil:
-				err = a.config(ctx, ch, &res)
-			}
-			if err != nil {
-				res.Status, res.Detail, failed = ResourceFailed, err.Error(), err
-			}
-		}
-		rep.Resources = append(rep.Resources, res)
-	}
-	return failed
-}
-
-func (a *applier) stream(ctx context.Context, ch fixplan.Change, res *ResourceResult) error {
-	st := ch.Stream
-	if ch.Action != fixplan.Create {
-		res.Status, res.Detail = ResourceReused, "exists; used as it is"
-		return nil
-	}
-	kin := a.kinesis(st.Region)
-	in := &kinesis.CreateStreamInput{
-		StreamName:        aws.String(st.Name),
-		StreamModeDetails: &kintypes.StreamModeDetails{StreamMode: kintypes.StreamMode(st.Mode)},
-	}
-	if st.Mode == string(kintypes.StreamModeProvisioned) {
-		in.ShardCount = aws.Int32(int32(st.Shards))
-	}
-	wctx, cancel := detached(ctx, time.Minute)
-	_, err := kin.CreateStream(wctx, in)
-	cancel()
-	res.Status, res.Detail = ResourceCreated, describeStream(st)
-	if err != nil {
-		if awserr.Code(err) != "ResourceInUseException" {
-			return callErr("kinesis:CreateStream", err)
-		}
-		// Created since the plan was made (by an earlier, interrupted apply):
-		// found and used, never duplicated.
-		res.Status, res.Detail = ResourceReused, "already existed; used as it is"
-		return nil
-	}
-	if st.Encryption != "KMS" {
-		return nil
-	}
-	if err := a.waitStream(ctx, st.Region, st.Name); err != nil {
-		return err
-	}
-	wctx, cancel = detached(ctx, time.Minute)
-	defer cancel()
-	if _, err := kin.StartStreamEncryption(wctx, &kinesis.StartStreamEncryptionInput{
-		StreamName: aws.String(st.Name), EncryptionType: kintypes.EncryptionTypeKms, KeyId: aws.String(st.KeyID),
-	}); err != nil {
-		return fmt.Errorf("%w (the stream was created unencrypted)", callErr("kinesis:StartStreamEncryption", err))
-	}
-	return nil
-}
-
-// waitStream waits until the stream is ACTIVE.
-func (a *applier) waitStream(ctx context.Context, region, name string) error {
-	w := kinesis.NewStreamExistsWaiter(a.kinesis(region), func(o *kinesis.StreamExistsWaiterOptions) {
-		o.MinDelay, o.MaxDelay = a.o.StreamWaitMinDelay, a.o.StreamWaitMaxDelay
-	})
-	if err := w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name)}, a.o.StreamWaitTimeout); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("waiting for stream %s to become ACTIVE: interrupted", name)
-		}
-		return fmt.Errorf("waiting for stream %s to become ACTIVE (at most %s): %w", name, a.o.StreamWaitTimeout, err)
-	}
-	return nil
-}
-
-func (a *applier) role(ctx context.Context, ch fixplan.Change, res *ResourceResult) error {
-	r := ch.Role
-	wctx, cancel := detached(ctx, 2*time.Minute)
-	defer cancel()
-	updateTrust, updatePolicy := r.UpdateTrust, r.UpdatePolicy
-	switch ch.Action {
-	case fixplan.Reuse:
-		res.Status, res.Detail = ResourceReused, "exists with the least-privilege policies"
-		return nil
-	case fixplan.Create:
-		_, err := a.iam.CreateRole(wctx, &iam.CreateRoleInput{
-			RoleName: aws.String(r.Name), Path: aws.String(r.Path), AssumeRolePolicyDocument: aws.String(r.TrustPolicy),
-			Description: aws.String("Lets CloudFront deliver real-time logs to Kinesis (created by cloudassure fix aws)"),
-		})
-		res.Status, updatePolicy = ResourceCreated, true
-		if awserr.Code(err) == "EntityAlreadyExists" {
-			// Created since the plan was made: check it as a plan would.
-			res.Status = ResourceUpdated
-			if updateTrust, updatePolicy, err = a.roleDrift(wctx, r); err != nil {
-				return err
-			}
-			if !updateTrust && !updatePolicy {
-				res.Status, res.Detail = ResourceReused, "already existed with the least-privilege policies"
-				a.roleChanged = true // it may be only seconds old
-				return nil
-			}
-		} else if err != nil {
-			return callErr("iam:CreateRole", err)
-		}
-	default:
-		res.Status = ResourceUpdated
-	}
-	a.roleChanged = true
-	var did []string
-	if updateTrust {
-		if _, err := a.iam.UpdateAssumeRolePolicy(wctx, &iam.UpdateAssumeRolePolicyInput{
-			RoleName: aws.String(r.Name), PolicyDocument: aws.String(r.TrustPolicy),
-		}); err != nil {
-			return callErr("iam:UpdateAssumeRolePolicy", err)
-		}
-		did = append(did, "trust policy set")
-	}
-	if updatePolicy {
-		if _, err := a.iam.PutRolePolicy(wctx, &iam.PutRolePolicyInput{
-			RoleName: aws.String(r.Name), PolicyName: aws.String(r.PolicyName), PolicyDocument: aws.String(r.Policy),
-		}); err != nil {
-			return callErr("iam:PutRolePolicy", err)
-		}
-		did = append(did, "inline policy "+r.PolicyName+" set")
-	}
-	res.Detail = strings.Join(did, ", ")
-	return nil
-}
-
-// roleDrift reads an existing role and tells which of its two documents
-// differ from the planned ones.
-func (a *applier) roleDrift(ctx context.Context, r *fixplan.Role) (trust, policy bool, err error) {
-	out, err := a.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
-	if err != nil {
-		return false, false, callErr("iam:GetRole", err)
-	}
-	if arn := aws.ToString(out.Role.Arn); arn != r.ARN {
-		return false, false, fmt.Errorf("role %s exists as %s, not %s as planned; make a new plan", r.Name, arn, r.ARN)
-	}
-	trust = !samePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument), r.TrustPolicy)
-	pol, err := a.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(r.PolicyName)})
-	switch {
-	case awserr.Code(err) == "NoSuchEntity":
-		policy = true
-	case err != nil:
-		return false, false, callErr("iam:GetRolePolicy", err)
-	default:
-		policy = !samePolicy(aws.ToString(pol.PolicyDocument), r.Policy)
-	}
-	return trust, policy, nil
-}
-
-func (a *applier) config(ctx context.Context, ch fixplan.Change, res *ResourceResult) error {
-	c := ch.Config
-	if ch.Action != fixplan.Create {
-		res.Status, res.Detail = ResourceReused, "exists; used as it is"
-		return nil
-	}
-	if err := a.waitStream(ctx, arnRegion(c.StreamARN), lastSegment(c.StreamARN)); err != nil {
-		return err
-	}
-	in := &cloudfront.CreateRealtimeLogConfigInput{
-		Name: aws.String(c.Name), SamplingRate: aws.Int64(int64(c.SamplingRate)), Fields: c.Fields,
-		EndPoints: []cftypes.EndPoint{{StreamType: aws.String("Kinesis"), KinesisStreamConfig: &cftypes.KinesisStreamConfig{
-			StreamARN: aws.String(c.StreamARN), RoleARN: aws.String(c.RoleARN),
-		}}},
-	}
-	deadline := a.o.Now().Add(a.o.RolePropagation)
-	for {
-		wctx, cancel := detached(ctx, time.Minute)
-		out, err := a.cf.CreateRealtimeLogConfig(wctx, in)
-		cancel()
-		switch {
-		case err == nil:
-			res.Status, res.ARN = ResourceCreated, aws.ToString(out.RealtimeLogConfig.ARN)
-			res.Detail = fmt.Sprintf("sampling %d %%, %d fields", c.SamplingRate, len(c.Fields))
-			return nil
-		case awserr.Code(err) == "RealtimeLogConfigAlreadyExists":
-			res.Status, res.Detail = ResourceReused, "already existed; used as it is"
-			return nil
-		case awserr.Code(err) == "InvalidArgument" && a.roleChanged && a.o.Now().Before(deadline) && ctx.Err() == nil:
-			// CloudFront cannot assume the new role until IAM has propagated it.
-			select {
-			case <-ctx.Done():
-			case <-time.After(5 * time.Second):
-			}
-		default:
-			return callErr("cloudfront:CreateRealtimeLogConfig", err)
-		}
-	}
 }
 
 // distributions fixes every planned distribution, Concurrency at a time.

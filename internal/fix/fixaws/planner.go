@@ -438,7 +438,7 @@ func (p *planner) planRole(ctx context.Context, st *fixplan.Stream) (fixplan.Cha
 	var others string
 	err = p.retry(ctx, func() error {
 		var err error
-		others, err = p.otherPolicies(ctx, r.Name)
+		others, err = otherPolicies(ctx, p.iam, r.Name)
 		return err
 	})
 	if err != nil {
@@ -455,9 +455,9 @@ func (p *planner) planRole(ctx context.Context, st *fixplan.Stream) (fixplan.Cha
 }
 
 // otherPolicies names the role's policies other than fix's own.
-func (p *planner) otherPolicies(ctx context.Context, role string) (string, error) {
+func otherPolicies(ctx context.Context, c *iam.Client, role string) (string, error) {
 	var inline, managed []string
-	ip := iam.NewListRolePoliciesPaginator(p.iam, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
+	ip := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
 	for ip.HasMorePages() {
 		page, err := ip.NextPage(ctx)
 		if err != nil {
@@ -469,7 +469,7 @@ func (p *planner) otherPolicies(ctx context.Context, role string) (string, error
 			}
 		}
 	}
-	mp := iam.NewListAttachedRolePoliciesPaginator(p.iam, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
+	mp := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
 	for mp.HasMorePages() {
 		page, err := mp.NextPage(ctx)
 		if err != nil {

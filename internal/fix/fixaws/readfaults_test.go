@@ -54,6 +54,8 @@ func operation(r *http.Request) string {
 		return "UpdateDistribution"
 	case strings.HasSuffix(p, "/get-realtime-log-config"):
 		return "GetRealtimeLogConfig"
+	case r.Method == http.MethodPost && strings.HasSuffix(p, "/realtime-log-config"):
+		return "CreateRealtimeLogConfig"
 	case r.Method == http.MethodPost && (p == "/" || p == ""):
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -88,10 +88,23 @@ type Result struct {
 	FinishedAt    time.Time            `json:"finished_at"`
 	Resources     []ResourceResult     `json:"resources"`
 	Distributions []DistributionResult `json:"distributions"`
+	// Setup is set when the stream, role or config could not be set up:
+	// what failed, and what of the destination exists now.
+	Setup *SetupNote `json:"setup,omitempty"`
 	// Interrupted is set when the apply was cancelled: updates in flight
 	// were finished, the others not started.
 	Interrupted bool    `json:"interrupted,omitempty"`
 	Summary     Summary `json:"summary"`
+}
+
+// SetupNote says why the destination is not set up and what of it exists:
+// no distribution was changed, and running fix aws again reuses what exists.
+type SetupNote struct {
+	// Failed names the step that failed and why.
+	Failed string `json:"failed"`
+	// Exists names each resource of the plan that exists now because this
+	// run created or changed it (or had started to), with its state.
+	Exists []string `json:"exists"`
 }
 
 // Summarize fills the counts from the results.
@@ -148,6 +161,15 @@ func (r *Result) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", res.Status, res.Type, res.ID, oneLine(res.Detail))
 		}
 		tw.Flush()
+		b.WriteString("\n")
+	}
+	if n := r.Setup; n != nil {
+		fmt.Fprintf(&b, "The destination was not set up, so no distribution was changed.\n  Failed: %s\n", oneLine(n.Failed))
+		if len(n.Exists) == 0 {
+			b.WriteString("  Nothing of it was created by this run.\n")
+		} else {
+			fmt.Fprintf(&b, "  Exists now: %s.\n  Running fix aws again reuses what exists and does the rest.\n", strings.Join(n.Exists, "; "))
+		}
 		b.WriteString("\n")
 	}
 	if len(r.Distributions) > 0 {

@@ -23,6 +23,10 @@ const (
 	// doubling from the base, capped, with equal jitter.
 	readBackoffBase = 500 * time.Millisecond
 	readBackoffMax  = 4 * time.Second
+	// SetupRounds bounds how often the apply makes one call that sets up
+	// the destination (a create, the encryption, a policy, a read while
+	// waiting for the stream) when the SDK's attempts ran out.
+	SetupRounds = 4
 )
 
 // readBackoff is the pause before round attempt+1 (attempt counts from 0).
