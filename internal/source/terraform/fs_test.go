@@ -2,8 +2,11 @@ package terraform
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/source/tree"
@@ -80,5 +83,80 @@ module "cdn" {
 	}
 	if len(inv.Errors) != 1 || inv.Errors[0].Range.File != "main.tf" || inv.Errors[0].Range.StartLine != 3 {
 		t.Fatalf("errors = %+v, want one at main.tf:3", inv.Errors)
+	}
+}
+
+// TestReadRootModuleFiles: the reader gives the files of the root module's
+// directory as it read them (bytes, syntax tree with ranges into those
+// bytes, or why a file did not parse), and the inventory ReadModuleFS gives.
+func TestReadRootModuleFiles(t *testing.T) {
+	main := configX + dist(`
+  default_cache_behavior {
+    realtime_log_config_arn = aws_cloudfront_realtime_log_config.x.arn
+  }`) + `
+module "cdn" {
+  source = "../modules/cdn"
+}
+`
+	files := map[string]string{
+		"repo/infra/main.tf":           main,
+		"repo/infra/broken.tf":         "resource \"aws_s3_bucket\" \"b\" {\n",
+		"repo/infra/extra.tf.json":     `{"locals": {"a": 1}}`,
+		"repo/infra/z_override.tf":     "locals {\n  b = 2\n}\n",
+		"repo/infra/notes.txt":         "not Terraform",
+		"repo/modules/cdn/main.tf":     dist(""),
+		"repo/infra/.hidden.tf":        "locals {}\n",
+		"repo/infra/sub/nested/own.tf": "locals {}\n",
+	}
+	fsys := fstest.MapFS{}
+	for name, text := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(text)}
+	}
+	tr := tree.Tree{FS: fsys, Root: "repo/infra", Name: "infra"}
+	m, err := ReadRootModule(tr, "repo/infra")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		Path, Name     string
+		Parsed, Failed bool
+		Override, JSON bool
+	}
+	var have []got
+	for _, f := range m.Files {
+		have = append(have, got{f.Path, f.Name, f.Body != nil, f.Diags.HasErrors(), f.Override, f.JSON})
+		if string(f.Src) != files[f.Path] {
+			t.Errorf("%s: Src is not the file's bytes", f.Path)
+		}
+	}
+	want := []got{
+		{"repo/infra/broken.tf", filepath.Join("infra", "broken.tf"), false, true, false, false},
+		{"repo/infra/extra.tf.json", filepath.Join("infra", "extra.tf.json"), true, false, false, true},
+		{"repo/infra/main.tf", filepath.Join("infra", "main.tf"), true, false, false, false},
+		{"repo/infra/z_override.tf", filepath.Join("infra", "z_override.tf"), true, false, true, false},
+	}
+	if diff := cmp.Diff(want, have); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	// The ranges of the tree are the file's name and offsets into its bytes.
+	f := m.Files[2]
+	for _, b := range f.Body.Blocks {
+		r := b.Range()
+		if r.Filename != f.Name {
+			t.Errorf("block %s: range file %q, want %q", b.Type, r.Filename, f.Name)
+		}
+		if text := f.Text(r); !strings.HasPrefix(text, b.Type+" ") {
+			t.Errorf("block %s: its range holds %q", b.Type, text)
+		}
+	}
+	inv, err := ReadModuleFS(tr, "repo/infra")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(inv, m.Inventory); diff != "" {
+		t.Errorf("inventory differs from ReadModuleFS's (-ReadModuleFS +ReadRootModule):\n%s", diff)
+	}
+	if len(m.Inventory.Distributions) != 2 {
+		t.Errorf("distributions %d, want the root's and the called module's", len(m.Inventory.Distributions))
 	}
 }

@@ -62,36 +62,36 @@ func lexComments(src []byte, file string, pos hcl.Pos) *comments {
 // whole file gives. The search upwards stops on the line where the item
 // before ends, as it holds code, unless a /* comment starts there and
 // carries the search past it: then the whole file is lexed.
-func (f *srcFile) ignores(b *hclsyntax.Block) []model.Ignore {
-	if f.json {
+func (f *File) ignores(b *hclsyntax.Block) []model.Ignore {
+	if f.JSON {
 		return nil // JSON has no comments
 	}
 	rng := b.Range()
 	from, to, pos := f.region(b)
-	if !bytes.Contains(f.src[from:to], []byte(ignoreDirective)) {
+	if !bytes.Contains(f.Src[from:to], []byte(ignoreDirective)) {
 		return nil // nothing to find; skip lexing
 	}
-	cs := lexComments(f.src[from:to], f.name, pos)
+	cs := lexComments(f.Src[from:to], f.Name, pos)
 	if from > 0 {
 		cs.code[pos.Line] = true // the item before ends (or starts) on this line
 	}
-	return cs.ignores(rng.Start.Line, rng.End.Line, f.name)
+	return cs.ignores(rng.Start.Line, rng.End.Line, f.Name)
 }
 
 // region returns the byte range of f to lex for the comments of b, and the
 // position it starts at.
-func (f *srcFile) region(b *hclsyntax.Block) (from, to int, pos hcl.Pos) {
+func (f *File) region(b *hclsyntax.Block) (from, to int, pos hcl.Pos) {
 	rng := b.Range()
-	blocks := f.body.Blocks
+	blocks := f.Body.Blocks
 	i := 0
 	for i < len(blocks) && blocks[i] != b {
 		i++
 	}
-	whole := func() (int, int, hcl.Pos) { return 0, len(f.src), hcl.InitialPos }
-	if i == len(blocks) || len(f.body.Attributes) > 0 {
+	whole := func() (int, int, hcl.Pos) { return 0, len(f.Src), hcl.InitialPos }
+	if i == len(blocks) || len(f.Body.Attributes) > 0 {
 		return whole()
 	}
-	from, to, pos = 0, len(f.src), hcl.InitialPos
+	from, to, pos = 0, len(f.Src), hcl.InitialPos
 	for k := i - 1; k >= 0; k-- {
 		prev := blocks[k].Range()
 		if prev.End.Line < rng.Start.Line {
@@ -109,10 +109,10 @@ func (f *srcFile) region(b *hclsyntax.Block) (from, to int, pos hcl.Pos) {
 			break
 		}
 	}
-	if from < 0 || to > len(f.src) || from > to {
+	if from < 0 || to > len(f.Src) || from > to {
 		return whole()
 	}
-	first := f.src[from:to]
+	first := f.Src[from:to]
 	if nl := bytes.IndexByte(first, '\n'); nl >= 0 {
 		first = first[:nl]
 	}

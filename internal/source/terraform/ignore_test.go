@@ -53,11 +53,11 @@ func TestIgnoresLexRegion(t *testing.T) {
 		if diags.HasErrors() {
 			continue
 		}
-		f := &srcFile{name: "main.tf", src: src, body: file.Body.(*hclsyntax.Body)}
-		all := lexComments(src, f.name, hcl.InitialPos)
-		for _, blk := range f.body.Blocks {
+		f := &File{Name: "main.tf", Src: src, Body: file.Body.(*hclsyntax.Body)}
+		all := lexComments(src, f.Name, hcl.InitialPos)
+		for _, blk := range f.Body.Blocks {
 			rng := blk.Range()
-			want := all.ignores(rng.Start.Line, rng.End.Line, f.name)
+			want := all.ignores(rng.Start.Line, rng.End.Line, f.Name)
 			if diff := cmp.Diff(want, f.ignores(blk)); diff != "" {
 				t.Fatalf("block at line %d of\n%s\n(-whole file +region):\n%s", rng.Start.Line, src, diff)
 			}

@@ -25,7 +25,7 @@ type module struct {
 	inputs  map[string]cty.Value // the caller's arguments; nil for the root module
 	stack   []string             // directories of the calling modules, this one last
 
-	files      []*srcFile
+	files      []*File // the files that parsed
 	decls      []*decl
 	byKey      map[string]*decl
 	locals     map[string]*hclsyntax.Attribute
@@ -46,13 +46,30 @@ type module struct {
 	modules map[string]cty.Value // module.NAME values: outputs of local modules
 }
 
-// srcFile is one parsed .tf file.
-type srcFile struct {
-	name     string // as displayed
-	src      []byte
-	body     *hclsyntax.Body
-	override bool
-	json     bool // Terraform's JSON syntax (*.tf.json): no comments
+// File is one .tf or .tf.json file of a module as the reader read it: its
+// bytes and, when it parsed, its syntax tree, whose ranges are byte offsets
+// into Src.
+type File struct {
+	// Path is the file's path in the tree's file system; Name is how
+	// findings show it, and the file name of Body's ranges.
+	Path, Name string
+	Src        []byte
+	// Body is the parsed file; nil when it could not be read (Err) or
+	// parsed (Diags, the error diagnostics).
+	Body     *hclsyntax.Body
+	Err      error
+	Diags    hcl.Diagnostics
+	Override bool // an override file (override.tf, *_override.tf)
+	JSON     bool // Terraform's JSON syntax (*.tf.json): no comments
+}
+
+// Text is the source text of rng, a range in f, on one line; "" when rng
+// is not in Src.
+func (f *File) Text(rng hcl.Range) string {
+	if rng.Start.Byte < 0 || rng.End.Byte > len(f.Src) || rng.Start.Byte > rng.End.Byte {
+		return ""
+	}
+	return strings.Join(strings.Fields(string(f.Src[rng.Start.Byte:rng.End.Byte])), " ")
 }
 
 // decl is a top-level block (resource, data, module, variable, output),
@@ -61,7 +78,7 @@ type decl struct {
 	kind   string
 	labels []string
 	block  *hclsyntax.Block // the first, non-override declaration
-	file   *srcFile
+	file   *File
 	body   mergedBody
 }
 
@@ -111,7 +128,11 @@ func (r *reader) readModule(m *module, paths []string) cty.Value {
 	m.byKey = map[string]*decl{}
 	m.locals = map[string]*hclsyntax.Attribute{}
 	for _, p := range paths {
-		if f := r.parseFile(p); f != nil {
+		f := r.parseFile(p)
+		if m.isRoot {
+			r.files = append(r.files, f)
+		}
+		if f.Body != nil {
 			m.files = append(m.files, f)
 		} else {
 			m.broken = true
@@ -146,37 +167,36 @@ func (r *reader) readModule(m *module, paths []string) cty.Value {
 	return objectVal(outputs)
 }
 
-// parseFile reads and parses one .tf or .tf.json file. A file with errors is reported
-// and left out.
-func (r *reader) parseFile(p string) *srcFile {
-	name := r.display(p)
+// parseFile reads and parses one .tf or .tf.json file. A file with errors is
+// reported and has no Body.
+func (r *reader) parseFile(p string) *File {
+	f := &File{Path: p, Name: r.display(p), Override: isOverride(path.Base(p)), JSON: isJSONFile(p)}
 	src, err := fs.ReadFile(r.tree.FS, p)
 	if err != nil {
+		f.Err = err
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		r.addErr(&model.ReadError{Operation: "read", Range: model.Range{File: name}, Message: err.Error()})
-		return nil
+		r.addErr(&model.ReadError{Operation: "read", Range: model.Range{File: f.Name}, Message: err.Error()})
+		return f
 	}
-	if isJSONFile(p) {
-		body, diags := parseJSONConfig(src, name)
-		if diags.HasErrors() {
-			r.addDiags(name, diags)
-			return nil
+	f.Src = src
+	var diags hcl.Diagnostics
+	if f.JSON {
+		f.Body, diags = parseJSONConfig(src, f.Name)
+	} else {
+		var file *hcl.File
+		file, diags = hclsyntax.ParseConfig(src, f.Name, hcl.InitialPos)
+		if !diags.HasErrors() {
+			f.Body, _ = file.Body.(*hclsyntax.Body)
 		}
-		return &srcFile{name: name, src: src, body: body, override: isOverride(path.Base(p)), json: true}
 	}
-	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {
-		r.addDiags(name, diags)
-		return nil
+		f.Body, f.Diags = nil, diags
+		r.addDiags(f.Name, diags)
 	}
-	body, ok := file.Body.(*hclsyntax.Body)
-	if !ok {
-		return nil
-	}
-	return &srcFile{name: name, src: src, body: body, override: isOverride(path.Base(p))}
+	return f
 }
 
 // addDiags records each error diagnostic as a parse error.
@@ -198,8 +218,8 @@ func (r *reader) addDiags(file string, diags hcl.Diagnostics) {
 }
 
 // collect adds f's top-level declarations to m, merging override files.
-func (m *module) collect(f *srcFile) {
-	for _, b := range f.body.Blocks {
+func (m *module) collect(f *File) {
+	for _, b := range f.Body.Blocks {
 		if b.Type == "locals" {
 			for _, a := range sortedAttrs(b.Body) {
 				if _, seen := m.locals[a.Name]; !seen {
@@ -215,7 +235,7 @@ func (m *module) collect(f *srcFile) {
 		}
 		key := b.Type + "\x00" + strings.Join(b.Labels, "\x00")
 		if d, seen := m.byKey[key]; seen {
-			if f.override {
+			if f.Override {
 				d.body = append(d.body, b.Body)
 			}
 			continue
@@ -254,7 +274,7 @@ func (m *module) scanReferences() {
 		}
 	}
 	for _, f := range m.files {
-		walkTraversals(f.body, func(e *hclsyntax.ScopeTraversalExpr) {
+		walkTraversals(f.Body, func(e *hclsyntax.ScopeTraversalExpr) {
 			root := e.Traversal.RootName()
 			m.roots[root] = true
 			if root == TypeRealtimeLogConfig {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -366,13 +365,9 @@ func (in instance) pathPattern() string {
 // text is the source text of rng, on one line.
 func (m *module) text(rng hcl.Range) string {
 	for _, f := range m.files {
-		if f.name != rng.Filename {
-			continue
+		if f.Name == rng.Filename {
+			return f.Text(rng)
 		}
-		if rng.Start.Byte < 0 || rng.End.Byte > len(f.src) || rng.Start.Byte > rng.End.Byte {
-			return ""
-		}
-		return strings.Join(strings.Fields(string(f.src[rng.Start.Byte:rng.End.Byte])), " ")
 	}
 	return ""
 }

@@ -55,6 +55,11 @@
 // whose directory is missing, or that calls itself, is reported at the
 // calling module's source line.
 //
+// ReadRootModule gives, with the inventory, the files of the root module's
+// directory as they were read (bytes, and hclsyntax bodies whose ranges are
+// offsets into them): fix iac patches them from there rather than reading
+// and parsing them again.
+//
 // Plan sources: package tfplan maps plan addresses back to .tf lines through
 // a func(address) (model.Range, bool); build it from ReadModule's results,
 // keyed by Distribution.ID without instance keys (and by the keys of
@@ -114,6 +119,27 @@ func ReadModule(root, dir string) (*model.Inventory, error) {
 // them. The error is non-nil only when nothing could be read (dir cannot be
 // listed or holds no .tf file); it is then a *model.ReadError.
 func ReadModuleFS(t tree.Tree, dir string, varFiles ...VarFile) (*model.Inventory, error) {
+	m, err := ReadRootModule(t, dir, varFiles...)
+	if err != nil {
+		return nil, err
+	}
+	return m.Inventory, nil
+}
+
+// Module is a Terraform module read as a root module: the inventory
+// ReadModuleFS gives, and the files of the module's own directory as they
+// were read, for a fixer that edits them where the reader found them.
+type Module struct {
+	Inventory *model.Inventory
+	// Files are the .tf and .tf.json files of the directory, primary files
+	// in name order, then override files in name order; those that could
+	// not be read or parsed too, without a Body.
+	Files []*File
+}
+
+// ReadRootModule reads the module in directory dir of t.FS as ReadModuleFS
+// does, and keeps the files of dir.
+func ReadRootModule(t tree.Tree, dir string, varFiles ...VarFile) (*Module, error) {
 	r := newReader(t)
 	r.varFiles = varFiles
 	dir = path.Clean(dir)
@@ -128,7 +154,7 @@ func ReadModuleFS(t tree.Tree, dir string, varFiles ...VarFile) (*model.Inventor
 	m := &module{dir: dir, rootDir: dir, isRoot: true}
 	m.stack = []string{dir}
 	r.readModule(m, files)
-	return r.inv, nil
+	return &Module{Inventory: r.inv, Files: r.files}, nil
 }
 
 // VarFile is a variable file given on the command line (terraform
@@ -147,6 +173,7 @@ type reader struct {
 	// instances counts the resource and module instances expanded so far.
 	instances int
 	inv       *model.Inventory
+	files     []*File // the root module's
 }
 
 func newReader(t tree.Tree) *reader {
