@@ -4,7 +4,13 @@
 package layering
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -86,5 +92,60 @@ func TestLayering(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPlannerReadsOnlyItsFS keeps fix iac's planning on the fs.FS the
+// readers read: only apply.go, the separate write step, may use the
+// operating system's files (package os, symlinks resolved, the working
+// directory, tree's OS helpers).
+func TestPlannerReadsOnlyItsFS(t *testing.T) {
+	const dir = "../fix/fixiac"
+	const writer = "apply.go"
+	forbidden := map[string]map[string]bool{
+		"path/filepath":                 {"Abs": true, "EvalSymlinks": true, "Glob": true, "Walk": true, "WalkDir": true},
+		module + "internal/source/tree": {"OS": true, "OSPath": true, "OSTree": true, "LocalPath": true},
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no Go files in %s: %v", dir, err)
+	}
+	fset := token.NewFileSet()
+	checked := 0
+	for _, name := range names {
+		base := filepath.Base(name)
+		if base == writer || strings.HasSuffix(base, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		local := map[string]string{} // name in the file → import path
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if p == "os" {
+				t.Errorf("%s imports os: planning reads through the fs.FS; only %s writes", base, writer)
+			}
+			n := path.Base(p)
+			if imp.Name != nil {
+				n = imp.Name.Name
+			}
+			local[n] = p
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && forbidden[local[id.Name]][sel.Sel.Name] {
+				t.Errorf("%s: %s.%s reaches the operating system's files: planning reads through the fs.FS; only %s does", fset.Position(sel.Pos()), id.Name, sel.Sel.Name, writer)
+			}
+			return true
+		})
+	}
+	if checked == 0 {
+		t.Fatalf("no planning file checked in %s", dir)
 	}
 }

@@ -323,24 +323,13 @@ func Replan(ctx context.Context, p *fixplan.Plan, o Options) (func(file string, 
 		o.Fields = p.IaC.Fields
 		o.Exclude = p.IaC.Exclude
 	}
-	fresh, err := MakePlan(ctx, o)
-	if err != nil {
+	o.patched = map[string][]byte{}
+	if _, err := MakePlan(ctx, o); err != nil {
 		return nil, fmt.Errorf("planning again to check the saved plan: %w", err)
 	}
-	want := map[string][]byte{}
-	for _, c := range fresh.Changes {
-		if c.Action != fixplan.Update {
-			continue
-		}
-		old, err := os.ReadFile(c.Resource.File)
-		if err != nil {
-			continue // no text to compare with: the file is refused
-		}
-		text, err := applyPatch(string(old), c.Patch)
-		if err != nil {
-			continue
-		}
-		want[resolvePath(c.Resource.File)] = []byte(text)
+	want := make(map[string][]byte, len(o.patched))
+	for file, text := range o.patched {
+		want[resolvePath(file)] = text
 	}
 	paths := strings.Join(o.Paths, ", ")
 	if paths == "" {

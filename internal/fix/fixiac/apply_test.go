@@ -292,3 +292,12 @@ func TestProgressCountsEveryStep(t *testing.T) {
 		t.Errorf("%d steps reported, total says %d", len(steps), total)
 	}
 }
+
+// parseCFN parses a template for editing with the reader scan iac uses.
+func parseCFN(body []byte) (cfnDoc, error) {
+	t, err := cloudformation.Parse("", body)
+	if err != nil {
+		return nil, err
+	}
+	return editable(t)
+}

@@ -33,15 +33,6 @@ type cfnDoc interface {
 	addBefore(m, k *yaml.Node, pairs []pair) ([]edit, error)
 }
 
-// parseCFN parses a template for editing with the reader scan iac uses.
-func parseCFN(body []byte) (cfnDoc, error) {
-	t, err := cloudformation.Parse("", body)
-	if err != nil {
-		return nil, err
-	}
-	return editable(t)
-}
-
 // editable prepares the parsed template t for editing.
 func editable(t *cloudformation.Template) (cfnDoc, error) {
 	if t.JSON() {
@@ -125,7 +116,7 @@ func fixTemplate(name string, data []byte, o *Options) []fixplan.Change {
 		return []fixplan.Change{errorChange(name, strings.Join(append([]string{msg}, problems...), "\n"))}
 	}
 	full := append(append([]byte(nil), bom...), patched...)
-	ch := updateChange(name, data, full, strings.Join(parts, "; "), strings.Join(diff, "\n"))
+	ch := updateChange(o, name, data, full, strings.Join(parts, "; "), strings.Join(diff, "\n"))
 	if len(problems) > 0 {
 		ch.Error = strings.Join(problems, "\n")
 	}

@@ -3,7 +3,8 @@
 // (rule CF-001): CloudFormation templates in YAML and JSON, and Terraform
 // modules.
 //
-// MakePlan reads the files under the paths given, finds the distributions
+// MakePlan reads the files under the paths given (of the operating system,
+// or of an fs.FS) with the readers scan iac uses, finds the distributions
 // that fail CF-001, and plans one patch per file: RealtimeLogConfigArn (or
 // realtime_log_config_arn) is added to every behavior that has none, or
 // whose value is empty, null or AWS::NoValue, and set to
@@ -15,6 +16,11 @@
 //   - or, with CreateResources, a Kinesis stream, an IAM role for CloudFront
 //     and a real-time log config added to the file.
 //
+// The patches are made on what the readers read, each file read once: the
+// CloudFormation reader's YAML tree with its positions; for Terraform, the
+// reader's bytes of each file, in which its hclsyntax ranges find the
+// blocks that hclwrite then edits.
+//
 // A patch only inserts text (or replaces the empty value): everything else
 // in the file stays byte for byte what it was, comments and formatting
 // included. Every patch is checked before it is planned: the patched text
@@ -23,8 +29,9 @@
 // A file that cannot be read or patched safely is left alone and reported;
 // the others still are patched.
 //
-// Apply writes a plan's patches, each file atomically, and refuses a file
-// that changed since the plan was made.
+// Apply, a separate step, writes a plan's patches to the operating system's
+// files, each file atomically, and refuses a file that changed since the
+// plan was made.
 package fixiac
 
 import (
@@ -34,7 +41,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -66,6 +72,10 @@ const (
 type Options struct {
 	// Paths are files or directories, shown in the plan as given; default ".".
 	Paths []string
+	// FS, when set, holds the files instead of the operating system: Paths
+	// are then paths in it (slash-separated, see fs.ValidPath). Planning
+	// reads only through it; Apply writes the operating system's files.
+	FS fs.FS
 	// Exclude are globs (see glob.Match) of files and directories to skip.
 	Exclude []string
 	// CreateResources adds a Kinesis stream, an IAM role and a real-time
@@ -87,6 +97,10 @@ type Options struct {
 	// Progress, when set, is told how many of the files and Terraform
 	// module steps (a read, then a patch, per module) are done.
 	Progress func(done, total int)
+
+	// patched, when set, receives the text every planned file is patched
+	// to, by file as the plan names it (Replan).
+	patched map[string][]byte
 }
 
 // withDefaults fills in the defaults and checks the options.
@@ -123,7 +137,7 @@ func MakePlan(ctx context.Context, o Options) (*fixplan.Plan, error) {
 		return nil, err
 	}
 	p := &fixplan.Plan{Version: fixplan.Version, Kind: fixplan.KindIaC, CreatedAt: o.Now().UTC(), IaC: given, Changes: []fixplan.Change{}}
-	files, tfDirs, unreadable := iac.Discover(o.Paths, o.Exclude)
+	files, tfDirs, unreadable := iac.Discover(o.FS, o.Paths, o.Exclude)
 	for _, e := range unreadable {
 		p.Changes = append(p.Changes, errorChange(e.Range.File, e.Message))
 	}
@@ -152,8 +166,9 @@ func MakePlan(ctx context.Context, o Options) (*fixplan.Plan, error) {
 
 // fixFile plans the patch of one JSON or YAML file: a template is patched,
 // a Terraform plan is reported, anything else is not a concern.
-func fixFile(name string, o *Options) []fixplan.Change {
-	data, err := os.ReadFile(name)
+func fixFile(f iac.Entry, o *Options) []fixplan.Change {
+	name := f.Name
+	data, err := fs.ReadFile(f.Tree.FS, f.Path)
 	if err != nil {
 		return []fixplan.Change{errorChange(name, readErrText(err))}
 	}
@@ -242,7 +257,10 @@ func noneChange(file, summary string) fixplan.Change {
 }
 
 // updateChange is the change patching file from old to new.
-func updateChange(file string, old, new []byte, summary, diff string) fixplan.Change {
+func updateChange(o *Options, file string, old, new []byte, summary, diff string) fixplan.Change {
+	if o.patched != nil {
+		o.patched[file] = new
+	}
 	return fixplan.Change{
 		Action:   fixplan.Update,
 		Resource: fixplan.Resource{Type: fixplan.TypeFile, File: file},
@@ -258,7 +276,8 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// readErrText is an os error without the path the change already names.
+// readErrText is a file system error without the path the change already
+// names.
 func readErrText(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -17,8 +17,8 @@ import (
 
 	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/fix/fixplan"
-	"github.com/cloudassure/cloudassure/internal/model"
 	"github.com/cloudassure/cloudassure/internal/realtimelog"
+	"github.com/cloudassure/cloudassure/internal/source/iac"
 	"github.com/cloudassure/cloudassure/internal/source/terraform"
 	"github.com/cloudassure/cloudassure/internal/source/tfplan"
 	"github.com/cloudassure/cloudassure/internal/source/tree"
@@ -30,18 +30,11 @@ const attrConfigARN = "realtime_log_config_arn"
 // cache behaviors, and whether they are the default one.
 var behaviorTypes = map[string]bool{"default_cache_behavior": true, "ordered_cache_behavior": false, "cache_behavior": false}
 
-// tfFile is one .tf file of a module.
-type tfFile struct {
-	path string
-	src  []byte
-	body *hclsyntax.Body
-	err  string // why it does not parse
-}
-
-// tfModule is a module directory being patched.
+// tfModule is a module directory being patched: the .tf files of it
+// that the Terraform reader read, as it read them.
 type tfModule struct {
-	dir   string
-	files []*tfFile
+	dir   iac.Entry
+	files []*terraform.File // in name order; not those in JSON syntax
 	// declared names, by block kind and type: "resource aws_kinesis_stream" → names
 	names   map[string]map[string]bool
 	configs []string // unconditional aws_cloudfront_realtime_log_config names
@@ -62,40 +55,29 @@ type tfEdit struct {
 	append []string // blocks added at the end
 }
 
-func (m *tfModule) file(path string) *tfFile {
+func (m *tfModule) file(name string) *terraform.File {
 	for _, f := range m.files {
-		if f.path == filepath.Clean(path) {
+		if f.Name == filepath.Clean(name) {
 			return f
 		}
 	}
 	return nil
 }
 
-// loadModule parses every .tf file of dir.
-func loadModule(dir string) (*tfModule, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read directory: %s", readErrText(err))
-	}
+// newModule indexes the .tf files of module directory dir as read.
+func newModule(dir iac.Entry, files []*terraform.File) *tfModule {
 	m := &tfModule{dir: dir, names: map[string]map[string]bool{}}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".tf") || strings.HasPrefix(name, ".") {
+	for _, f := range files {
+		if !f.JSON {
+			m.files = append(m.files, f)
+		}
+	}
+	sort.Slice(m.files, func(i, j int) bool { return m.files[i].Name < m.files[j].Name })
+	for _, f := range m.files {
+		if f.Body == nil {
 			continue
 		}
-		f := &tfFile{path: filepath.Join(dir, name)}
-		m.files = append(m.files, f)
-		if f.src, err = os.ReadFile(f.path); err != nil {
-			f.err = readErrText(err)
-			continue
-		}
-		file, diags := hclsyntax.ParseConfig(f.src, f.path, hcl.InitialPos)
-		if diags.HasErrors() {
-			f.err = diagText(diags)
-			continue
-		}
-		f.body = file.Body.(*hclsyntax.Body)
-		for _, b := range f.body.Blocks {
+		for _, b := range f.Body.Blocks {
 			if len(b.Labels) == 0 {
 				continue
 			}
@@ -114,8 +96,18 @@ func loadModule(dir string) (*tfModule, error) {
 			}
 		}
 	}
-	sort.Slice(m.files, func(i, j int) bool { return m.files[i].path < m.files[j].path })
-	return m, nil
+	return m
+}
+
+// fileError says why f, a file of a module, was not parsed.
+func fileError(f *terraform.File) string {
+	switch {
+	case f.Err != nil:
+		return readErrText(f.Err)
+	case f.Diags.HasErrors():
+		return diagText(f.Diags)
+	}
+	return "not in HCL's native syntax"
 }
 
 // diagText is the first error of diags as "line N: summary: detail".
@@ -143,9 +135,10 @@ type calledJudged struct {
 	j    judged
 }
 
-// moduleRead is a module directory read as a root module.
+// moduleRead is a module directory read as a root module: the reader's
+// module, with its files, and its distributions judged.
 type moduleRead struct {
-	inv    *model.Inventory
+	mod    *terraform.Module
 	err    error
 	judged []judged
 }
@@ -153,10 +146,10 @@ type moduleRead struct {
 // fixModules plans the patches of the Terraform module directories. A
 // module that a scanned root module calls is judged as that call makes it
 // (its inputs), the way scan iac judges it; one nobody calls, on its own.
-func fixModules(ctx context.Context, dirs []string, o *Options, step func()) ([]fixplan.Change, error) {
-	inSet := map[string]bool{}
+func fixModules(ctx context.Context, dirs []iac.Entry, o *Options, step func()) ([]fixplan.Change, error) {
+	inSet := map[string]iac.Entry{}
 	for _, d := range dirs {
-		inSet[d] = true
+		inSet[d.Name] = d
 	}
 	reads := map[string]*moduleRead{}
 	calledIn := map[string][]calledJudged{}
@@ -167,11 +160,11 @@ func fixModules(ctx context.Context, dirs []string, o *Options, step func()) ([]
 			return nil, err
 		}
 		r := &moduleRead{}
-		r.inv, r.err = terraform.ReadModule(d, d)
-		if r.inv != nil {
-			r.judged = judge(r.inv, o)
+		r.mod, r.err = terraform.ReadRootModule(d.Tree, d.Path)
+		if r.mod != nil {
+			r.judged = judge(r.mod.Inventory, o)
 		}
-		reads[d] = r
+		reads[d.Name] = r
 		step()
 		for _, j := range r.judged {
 			if !strings.HasPrefix(j.d.ID, "module.") {
@@ -179,10 +172,11 @@ func fixModules(ctx context.Context, dirs []string, o *Options, step func()) ([]
 			}
 			file := filepath.Clean(j.d.Range.File)
 			md := filepath.Dir(file)
-			switch {
-			case inSet[md]:
-				calledIn[md] = append(calledIn[md], calledJudged{d, j})
-			case j.f.Status == finding.Fail && !outside[file]:
+			if _, ok := inSet[md]; ok {
+				calledIn[md] = append(calledIn[md], calledJudged{d.Name, j})
+				continue
+			}
+			if j.f.Status == finding.Fail && !outside[file] {
 				outside[file] = true
 				out = append(out, errorChange(file, fmt.Sprintf("%s fails CF-001 and is defined in a module outside the paths given: run fix iac on %s", j.d.ID, md)))
 			}
@@ -192,29 +186,30 @@ func fixModules(ctx context.Context, dirs []string, o *Options, step func()) ([]
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out = append(out, fixModule(d, reads[d], calledIn[d], o)...)
+		out = append(out, fixModule(d, reads[d.Name], calledIn[d.Name], inSet, o)...)
+		reads[d.Name] = nil // its files are no longer needed
 		step()
 	}
 	return out, nil
 }
 
-// fixModule plans the patches of one module directory: its own
-// distributions as read on their own, or as called when called.
-func fixModule(dir string, r *moduleRead, called []calledJudged, o *Options) []fixplan.Change {
-	m, err := loadModule(dir)
-	if err != nil {
-		return []fixplan.Change{errorChange(dir, err.Error())}
+// fixModule plans the patches of one module directory d, from the files
+// its reading as a root module read: its own distributions as read on their
+// own, or as called when called. dirs are the module directories planned,
+// by name.
+func fixModule(d iac.Entry, r *moduleRead, called []calledJudged, dirs map[string]iac.Entry, o *Options) []fixplan.Change {
+	dir := d.Name
+	if r.err != nil {
+		return []fixplan.Change{errorChange(dir, readErrorText(r.err))}
 	}
+	m := newModule(d, r.mod.Files)
 	var out []fixplan.Change
 	var broken []string
 	for _, f := range m.files {
-		if f.err != "" {
-			out = append(out, errorChange(f.path, "cannot parse: "+f.err))
-			broken = append(broken, f.path)
+		if f.Body == nil {
+			out = append(out, errorChange(f.Name, "cannot parse: "+fileError(f)))
+			broken = append(broken, f.Name)
 		}
-	}
-	if r.err != nil {
-		return append(out, errorChange(dir, readErrorText(r.err)))
 	}
 	// The contexts the patch is checked in: the callers', or its own.
 	contexts := map[string][]judged{}
@@ -349,7 +344,7 @@ func fixModule(dir string, r *moduleRead, called []calledJudged, o *Options) []f
 		changed = append(changed, file)
 	}
 	sort.Strings(changed)
-	if err := verifyModule(m, patched, contexts, targets, o); err != nil {
+	if err := verifyModule(m, patched, contexts, dirs, targets, o); err != nil {
 		for _, file := range changed {
 			out = append(out, errorChange(file, "cannot be patched safely, left as it is: "+err.Error()))
 		}
@@ -371,7 +366,7 @@ func fixModule(dir string, r *moduleRead, called []calledJudged, o *Options) []f
 			parts = append(parts, "adds "+strings.Join(trimMarks(x.diff), ", "))
 		}
 		parts = append(parts, notes[file]...)
-		ch := updateChange(file, m.file(file).src, patched[file], strings.Join(parts, "; "), strings.Join(diff, "\n"))
+		ch := updateChange(o, file, m.file(file).Src, patched[file], strings.Join(parts, "; "), strings.Join(diff, "\n"))
 		if len(problems[file]) > 0 {
 			ch.Error = strings.Join(problems[file], "\n")
 		}
@@ -397,10 +392,10 @@ func standaloneAddr(id string) string {
 
 // tfTarget matches the failing behaviors of j's finding to the blocks of
 // file f. names are the behaviors the sets fix.
-func tfTarget(f *tfFile, j judged) (tg *target, sets []tfSet, names []string) {
+func tfTarget(f *terraform.File, j judged) (tg *target, sets []tfSet, names []string) {
 	tg = &target{id: j.d.ID, total: len(j.d.Behaviors)}
 	top := -1
-	for i, b := range f.body.Blocks {
+	for i, b := range f.Body.Blocks {
 		if b.Type == "resource" && len(b.Labels) == 2 && b.Labels[0]+"."+b.Labels[1] == standaloneAddr(j.d.ID) {
 			top = i
 		}
@@ -416,7 +411,7 @@ func tfTarget(f *tfFile, j judged) (tg *target, sets []tfSet, names []string) {
 	}
 	var cands []*cand
 	if top >= 0 {
-		for i, b := range f.body.Blocks[top].Body.Blocks {
+		for i, b := range f.Body.Blocks[top].Body.Blocks {
 			typ, body, content, open, close := b.Type, b.Body, -1, b.OpenBraceRange, b.CloseBraceRange
 			if b.Type == "dynamic" && len(b.Labels) == 1 {
 				typ = b.Labels[0]
@@ -453,7 +448,7 @@ func tfTarget(f *tfFile, j judged) (tg *target, sets []tfSet, names []string) {
 		}
 		var c *cand
 		for _, x := range cands {
-			if x.line == line && x.def == fb.Default && file == f.path {
+			if x.line == line && x.def == fb.Default && file == f.Name {
 				c = x
 				c.matched = true
 				break
@@ -461,10 +456,10 @@ func tfTarget(f *tfFile, j judged) (tg *target, sets []tfSet, names []string) {
 		}
 		switch {
 		case c == nil:
-			unfixable("the block is not in " + f.path + " (an override file?): add " + attrConfigARN + " by hand")
+			unfixable("the block is not in " + f.Name + " (an override file?): add " + attrConfigARN + " by hand")
 		case c.found && !emptyExpr(c.attr.Expr):
 			unfixable(fmt.Sprintf("its %s = %s is kept (fix iac never replaces a reference): fix it by hand",
-				attrConfigARN, exprSource(f.src, c.attr.Expr)))
+				attrConfigARN, exprSource(f, c.attr.Expr)))
 		default:
 			names = append(names, name)
 			if !c.done {
@@ -509,12 +504,12 @@ func emptyExpr(e hclsyntax.Expression) bool {
 	return false
 }
 
-func exprSource(src []byte, e hclsyntax.Expression) string {
-	r := e.Range()
-	if r.Start.Byte < 0 || r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {
+// exprSource is e's source text in f, on one line, shortened.
+func exprSource(f *terraform.File, e hclsyntax.Expression) string {
+	s := f.Text(e.Range())
+	if s == "" {
 		return "an expression"
 	}
-	s := strings.Join(strings.Fields(string(src[r.Start.Byte:r.End.Byte])), " ")
 	if len(s) > 80 {
 		s = s[:77] + "…"
 	}
@@ -563,8 +558,8 @@ func (m *tfModule) reference(o *Options, sharedVar string) (hcl.Traversal, strin
 	}
 	block := fmt.Sprintf("variable %q {\n  type        = string\n  description = %q\n}\n", VariableName, parameterDescription)
 	home := ""
-	if f := m.file(filepath.Join(m.dir, "variables.tf")); f != nil && f.body != nil {
-		home = f.path
+	if f := m.file(filepath.Join(m.dir.Name, "variables.tf")); f != nil && f.Body != nil {
+		home = f.Name
 	}
 	extra[home] = &tfExtra{text: []string{block}, diff: []string{fmt.Sprintf("+ variable %q (string)", VariableName)}}
 	return t, s, extra
@@ -593,7 +588,7 @@ func (m *tfModule) resourcesText(o *Options) (blocks, diff []string, config stri
 	role := unique("resource aws_iam_role", "realtime_logs")
 	policy := unique("resource aws_iam_role_policy", "realtime_logs")
 	config = unique("resource "+terraform.TypeRealtimeLogConfig, "realtime_logs")
-	prefix := namePrefix(m.dir)
+	prefix := namePrefix(m.dir.Path)
 	trustDoc, roleDoc := deliveryDocuments()
 	subst := map[string]string{
 		placeholderAccount: "data.aws_caller_identity." + account + ".account_id",
@@ -654,12 +649,11 @@ func (m *tfModule) resourcesText(o *Options) (blocks, diff []string, config stri
 
 var nonName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
-// namePrefix names what CreateResources adds after the module directory.
+// namePrefix names what CreateResources adds after the module directory,
+// dir, a path in the file system read (for the operating system's files,
+// the absolute path: the directory's own name, even when given as ".").
 func namePrefix(dir string) string {
-	base := filepath.Base(dir)
-	if abs, err := filepath.Abs(dir); err == nil {
-		base = filepath.Base(abs)
-	}
+	base := path.Base(dir)
 	base = strings.Trim(nonName.ReplaceAllString(base, "-"), "-")
 	if base == "" {
 		base = "cloudfront"
@@ -683,13 +677,13 @@ func sortedKeys(m map[string]bool) []string {
 // hclwrite and appends the new blocks. hclwrite re-spaces every token it
 // writes, so the spacing of the original tokens is put back: only the new
 // tokens are formatted, and nothing else in the file changes.
-func patchTF(f *tfFile, e *tfEdit, trav hcl.Traversal) ([]byte, error) {
-	eol := lineEnding(f.src)
-	src, err := expandSingleLine(f.src, e.sets, eol)
+func patchTF(f *terraform.File, e *tfEdit, trav hcl.Traversal) ([]byte, error) {
+	eol := lineEnding(f.Src)
+	src, err := expandSingleLine(f.Src, e.sets, eol)
 	if err != nil {
 		return nil, err
 	}
-	wf, diags := hclwrite.ParseConfig(src, f.path, hcl.InitialPos)
+	wf, diags := hclwrite.ParseConfig(src, f.Name, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("hclwrite: %s", diagText(diags))
 	}
@@ -761,7 +755,7 @@ func patchTF(f *tfFile, e *tfEdit, trav hcl.Traversal) ([]byte, error) {
 		}
 		out = append(out, withEOL(string(hclwrite.Format([]byte(block))), eol)...)
 	}
-	if bytes.Equal(hclwrite.Format(f.src), f.src) {
+	if bytes.Equal(hclwrite.Format(f.Src), f.Src) {
 		// The file is written as terraform fmt writes it (its formatter is
 		// hclwrite's): keep it so, which realigns the = of the arguments
 		// next to the one added. Nothing else moves, since the rest is
@@ -805,14 +799,17 @@ func expandSingleLine(src []byte, sets []tfSet, eol string) ([]byte, error) {
 
 // verifyModule re-reads the patched module with the same reader as scan
 // iac, in every context it was judged in (each calling root module, or on
-// its own), from an overlay of the tree in which only the patched files
-// differ, and requires the behaviors patched to pass CF-001 and nothing to
-// fail that did not before.
-func verifyModule(m *tfModule, patched map[string][]byte, contexts map[string][]judged, targets []*target, o *Options) error {
-	for file, data := range patched {
-		if _, diags := hclsyntax.ParseConfig(data, file, hcl.InitialPos); diags.HasErrors() {
-			return fmt.Errorf("the patched %s does not parse: %s", file, diagText(diags))
+// its own), from an overlay of the file system in which only the patched
+// files differ, and requires the behaviors patched to pass CF-001 and
+// nothing to fail that did not before. patched and contexts are by name;
+// dirs are the module directories planned, by name.
+func verifyModule(m *tfModule, patched map[string][]byte, contexts map[string][]judged, dirs map[string]iac.Entry, targets []*target, o *Options) error {
+	files := make(map[string][]byte, len(patched))
+	for name, data := range patched {
+		if err := checkParses(name, data); err != nil {
+			return fmt.Errorf("the patched %s does not parse: %w", name, err)
 		}
+		files[m.file(name).Path] = data
 	}
 	roots := make([]string, 0, len(contexts))
 	for r := range contexts {
@@ -820,30 +817,21 @@ func verifyModule(m *tfModule, patched map[string][]byte, contexts map[string][]
 	}
 	sort.Strings(roots)
 	for _, root := range roots {
-		if err := verifyIn(root, m.dir, patched, contexts[root], targets, o); err != nil {
+		if err := verifyIn(dirs[root], m.dir.Name, files, contexts[root], targets, o); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func verifyIn(root, dir string, patched map[string][]byte, before []judged, targets []*target, o *Options) error {
-	t, err := tree.OSTree(root)
-	if err != nil {
-		return fmt.Errorf("preparing the check: %w", err)
-	}
-	files := make(map[string][]byte, len(patched))
-	for f, data := range patched {
-		p, err := tree.OSPath(f)
-		if err != nil {
-			return fmt.Errorf("preparing the check: %w", err)
-		}
-		files[p] = data
-	}
+// verifyIn checks the patch in root module root: files are the patched
+// files, by path in the file system read.
+func verifyIn(root iac.Entry, dir string, files map[string][]byte, before []judged, targets []*target, o *Options) error {
 	// The tree as it will be: the patched files over the others. Files are
 	// named as the first reading named them.
+	t := root.Tree
 	t.FS = tree.Overlay{Base: t.FS, Files: files}
-	inv, err := terraform.ReadModuleFS(t, t.Root)
+	inv, err := terraform.ReadModuleFS(t, root.Path)
 	if err != nil {
 		return fmt.Errorf("the patched module cannot be read: %s", readErrorText(err))
 	}

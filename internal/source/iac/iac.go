@@ -124,11 +124,7 @@ func Scan[T any](ctx context.Context, opts Options, judge func(unit *model.Inven
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	fsys := opts.FS
-	if fsys == nil {
-		fsys = tree.OS()
-	}
-	files, tfDirs, errs := discover(fsys, opts.FS == nil, opts.Paths, opts.Exclude)
+	files, tfDirs, errs := Discover(opts.FS, opts.Paths, opts.Exclude)
 	s := &scan[T]{judge: judge, out: &Scanned[T]{Errors: errs}, byAddress: map[string][]int{}, called: map[model.Range]bool{}}
 	progress := newProgress(opts.Progress, len(files)+len(tfDirs))
 
@@ -144,9 +140,9 @@ func Scan[T any](ctx context.Context, opts Options, judge func(unit *model.Inven
 	}
 	err := inOrder(ctx, len(tfDirs), opts.Workers, func(i int) (*model.Inventory, *model.ReadError) {
 		defer progress.done()
-		part, err := terraform.ReadModuleFS(tfDirs[i].t, tfDirs[i].path, varFiles...)
+		part, err := terraform.ReadModuleFS(tfDirs[i].Tree, tfDirs[i].Path, varFiles...)
 		if err != nil {
-			return part, asReadError(err, tfDirs[i].name)
+			return part, asReadError(err, tfDirs[i].Name)
 		}
 		return part, nil
 	}, s.terraform)
@@ -165,7 +161,7 @@ func Scan[T any](ctx context.Context, opts Options, judge func(unit *model.Inven
 	}
 	err = inOrder(ctx, len(files), opts.Workers, func(i int) (*model.Inventory, *model.ReadError) {
 		defer progress.done()
-		return readFile(fsys, files[i], sources)
+		return readFile(files[i], sources)
 	}, s.file)
 	if err == nil {
 		err = ctx.Err()
@@ -386,26 +382,26 @@ func (p *progress) done() {
 
 // readFile reads one JSON or YAML file: a plan, a template, or something else
 // that is skipped silently (nil, nil).
-func readFile(fsys fs.FS, f entry, sources func(string) (model.Range, bool)) (*model.Inventory, *model.ReadError) {
-	data, err := fs.ReadFile(fsys, f.path)
+func readFile(f Entry, sources func(string) (model.Range, bool)) (*model.Inventory, *model.ReadError) {
+	data, err := fs.ReadFile(f.Tree.FS, f.Path)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			err = &fs.PathError{Op: pe.Op, Path: f.name, Err: pe.Err}
+			err = &fs.PathError{Op: pe.Op, Path: f.Name, Err: pe.Err}
 		}
-		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: f.name}, Message: err.Error()}
+		return nil, &model.ReadError{Operation: "read", Range: model.Range{File: f.Name}, Message: err.Error()}
 	}
 	var part *model.Inventory
 	switch {
 	case tfplan.Detect(data):
-		part, err = tfplan.Read(f.name, data, sources)
+		part, err = tfplan.Read(f.Name, data, sources)
 	case cloudformation.Detect(data):
-		part, err = cloudformation.Read(f.name, data)
+		part, err = cloudformation.Read(f.Name, data)
 	default:
 		return nil, nil
 	}
 	if err != nil {
-		return part, asReadError(err, f.name)
+		return part, asReadError(err, f.Name)
 	}
 	return part, nil
 }
@@ -422,34 +418,32 @@ func asReadError(err error, file string) *model.ReadError {
 	return &model.ReadError{Operation: "parse", Range: model.Range{File: file}, Message: err.Error()}
 }
 
-// entry is a file or directory found: its path in the file system read and
-// its name as findings show it.
-type entry struct {
-	path, name string
-	// t is the tree of the path given that holds it: names are shown
+// Entry is a file or a Terraform module directory found.
+type Entry struct {
+	// Path is its path in the file system read; Name is how findings show
+	// it.
+	Path, Name string
+	// Tree is the tree of the path given that holds it: names are shown
 	// relative to that path, the same way for every format.
-	t tree.Tree
+	Tree tree.Tree
 }
 
-// Discover lists what Read reads under paths (of the operating system's
-// files), skipping the default excluded directories and what matches
-// exclude: the JSON and YAML files (templates and plans are told apart by
-// content later) and the directories holding .tf files, each sorted. Paths
-// that cannot be read, and files too large, are returned as errors.
-func Discover(paths, exclude []string) (files, tfDirs []string, errs []*model.ReadError) {
-	fs, ds, errs := discover(tree.OS(), true, paths, exclude)
-	for _, f := range fs {
-		files = append(files, f.name)
+// Discover lists what Read reads under paths of fsys (nil: the operating
+// system's files, and paths as the process opens them), skipping the
+// default excluded directories and what matches exclude: the JSON and YAML
+// files (templates and plans are told apart by content later) and the
+// directories holding .tf files, each sorted by name. Paths that cannot be
+// read, and files too large, are returned as errors.
+func Discover(fsys fs.FS, paths, exclude []string) (files, tfDirs []Entry, errs []*model.ReadError) {
+	if fsys == nil {
+		return discover(tree.OS(), true, paths, exclude)
 	}
-	for _, d := range ds {
-		tfDirs = append(tfDirs, d.name)
-	}
-	return files, tfDirs, errs
+	return discover(fsys, false, paths, exclude)
 }
 
 // discover walks paths in fsys; local says they are operating-system paths
 // (see tree.OSPath) rather than paths in fsys.
-func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []entry, errs []*model.ReadError) {
+func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []Entry, errs []*model.ReadError) {
 	seenFile, seenDir := map[string]bool{}, map[string]bool{}
 	excluded := func(p string, isDir bool) bool {
 		if isDir {
@@ -466,22 +460,22 @@ func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []
 		}
 		return false
 	}
-	add := func(e entry) {
-		e.name = filepath.Clean(e.name)
-		ext := strings.ToLower(filepath.Ext(e.name))
-		if strings.HasSuffix(strings.ToLower(e.name), ".tf.json") {
+	add := func(e Entry) {
+		e.Name = filepath.Clean(e.Name)
+		ext := strings.ToLower(filepath.Ext(e.Name))
+		if strings.HasSuffix(strings.ToLower(e.Name), ".tf.json") {
 			ext = ".tf" // Terraform's JSON syntax: read with its module
 		}
 		switch ext {
 		case ".tf":
-			d := entry{path: path.Dir(e.path), name: filepath.Dir(e.name), t: e.t}
-			if !seenDir[d.name] {
-				seenDir[d.name] = true
+			d := Entry{Path: path.Dir(e.Path), Name: filepath.Dir(e.Name), Tree: e.Tree}
+			if !seenDir[d.Name] {
+				seenDir[d.Name] = true
 				tfDirs = append(tfDirs, d)
 			}
 		case ".json", ".yaml", ".yml", ".template":
-			if !seenFile[e.name] {
-				seenFile[e.name] = true
+			if !seenFile[e.Name] {
+				seenFile[e.Name] = true
 				files = append(files, e)
 			}
 		}
@@ -508,7 +502,7 @@ func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []
 				continue
 			}
 			// A file given on its own: names relative to its directory as given.
-			add(entry{path: rootPath, name: root, t: tree.Tree{FS: fsys, Root: path.Dir(rootPath), Name: filepath.Dir(root)}})
+			add(Entry{Path: rootPath, Name: root, Tree: tree.Tree{FS: fsys, Root: path.Dir(rootPath), Name: filepath.Dir(root)}})
 			continue
 		}
 		err = fs.WalkDir(fsys, rootPath, func(p string, d fs.DirEntry, err error) error {
@@ -536,15 +530,15 @@ func discover(fsys fs.FS, local bool, paths, exclude []string) (files, tfDirs []
 				errs = append(errs, tooLarge(name, info.Size()))
 				return nil
 			}
-			add(entry{path: p, name: name, t: t})
+			add(Entry{Path: p, Name: name, Tree: t})
 			return nil
 		})
 		if err != nil {
 			errs = append(errs, &model.ReadError{Operation: "read", Range: model.Range{File: root}, Message: pathErrText(err)})
 		}
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
-	sort.Slice(tfDirs, func(i, j int) bool { return tfDirs[i].name < tfDirs[j].name })
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	sort.Slice(tfDirs, func(i, j int) bool { return tfDirs[i].Name < tfDirs[j].Name })
 	return files, tfDirs, errs
 }
 
