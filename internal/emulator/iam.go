@@ -15,19 +15,21 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // iamService emulates the IAM query API: roles, their inline and attached
 // policies, and managed policies. IAM is global, so regions play no part.
 type iamService struct {
-	s *Server
+	s *core.Server
 
 	mu       sync.Mutex
 	roles    map[string]*iamRole   // by lower-case name: IAM names ignore case
 	policies map[string]*iamPolicy // managed policies, customer and AWS, by ARN
 }
 
-func newIAM(s *Server) *iamService {
+func newIAM(s *core.Server) *iamService {
 	i := &iamService{s: s, roles: map[string]*iamRole{}, policies: map[string]*iamPolicy{}}
 	for _, p := range iamAWSManagedPolicies() {
 		i.policies[p.arn] = p
@@ -165,18 +167,18 @@ func (p iamParams) tags() ([]iamTagXML, *iamError) {
 }
 
 // serve dispatches a query request on its Action.
-func (i *iamService) serve(w http.ResponseWriter, r *http.Request, rc *reqContext) {
+func (i *iamService) serve(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 	action := r.Form.Get("Action")
 	p := iamParams{form: r.Form}
 	result, err := i.dispatch(action, p, rc)
 	if err != nil {
-		writeQueryError(w, protoIAM, rc, err.status, err.code, err.msg)
+		writeQueryError(w, iamProtocol, rc, err.status, err.code, err.msg)
 		return
 	}
 	iamWriteResponse(w, iamNS, action, rc, result)
 }
 
-func (i *iamService) dispatch(action string, p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) dispatch(action string, p iamParams, rc *core.Request) (any, *iamError) {
 	switch action {
 	case "CreateRole":
 		return i.createRole(p, rc)
@@ -245,7 +247,7 @@ func (i *iamService) dispatch(action string, p iamParams, rc *reqContext) (any, 
 // iamWriteResponse writes a query-protocol response:
 // <ActionResponse><ActionResult>result</ActionResult><ResponseMetadata>...
 // A nil result writes no Result element, as for actions without output.
-func iamWriteResponse(w http.ResponseWriter, ns, action string, rc *reqContext, result any) {
+func iamWriteResponse(w http.ResponseWriter, ns, action string, rc *core.Request, result any) {
 	var buf bytes.Buffer
 	enc := xml.NewEncoder(&buf)
 	start := xml.StartElement{
@@ -257,7 +259,7 @@ func iamWriteResponse(w http.ResponseWriter, ns, action string, rc *reqContext, 
 		err = enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
 	}
 	if err == nil {
-		err = enc.EncodeElement(struct{ RequestId string }{rc.requestID}, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
+		err = enc.EncodeElement(struct{ RequestId string }{rc.RequestID}, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
 	}
 	if err == nil {
 		err = enc.EncodeToken(start.End())
@@ -266,7 +268,7 @@ func iamWriteResponse(w http.ResponseWriter, ns, action string, rc *reqContext, 
 		err = enc.Flush()
 	}
 	if err != nil {
-		writeQueryError(w, protoIAM, rc, http.StatusInternalServerError, "ServiceFailure", err.Error())
+		writeQueryError(w, iamProtocol, rc, http.StatusInternalServerError, "ServiceFailure", err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml")
@@ -420,21 +422,43 @@ func iamPage[T any](p iamParams, items []T, key func(T) string) (page []T, marke
 	return items, "", false, nil
 }
 
+// iamProtocol is IAM's: the query protocol in the 2010-05-08 namespace.
+var iamProtocol = core.Query{Namespace: iamNS}
+
 // iamEndpoint registers IAM: the query protocol, signed for iam, or any
-// other form POST or Action query (STS actions among them are rerouted to
-// STS once the form is parsed).
-func iamEndpoint() service {
-	return service{
-		proto: protoIAM,
-		matches: func(r *http.Request) bool {
-			return serviceFromAuth(r.Header.Get("Authorization")) == "iam" ||
+// other form POST or Action query; STS actions among them are rerouted to
+// STS once the form is parsed. Its state is kept per account.
+func iamEndpoint() core.Service {
+	return core.Service{
+		Name:     "iam",
+		Protocol: iamProtocol,
+		Matches: func(r *http.Request) bool {
+			return core.ServiceFromAuth(r.Header.Get("Authorization")) == "iam" ||
 				(r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")) ||
 				r.URL.Query().Get("Action") != ""
 		},
-		queryForm: true,
-		action:    func(r *http.Request) string { return "iam:" + r.Form.Get("Action") },
-		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, rc *reqContext) {
-			rc.caller.state.iam.serve(w, r, rc)
+		Reroute: func(r *http.Request) string {
+			if isSTSAction(r.Form.Get("Action")) {
+				return "sts" // STS actions signed for IAM, or unsigned
+			}
+			return ""
+		},
+		NewState: func(s *core.Server, _ string) any { return newIAM(s) },
+		Serve: func(w http.ResponseWriter, r *http.Request, rc *core.Request) {
+			rc.Caller.Account.State("iam").(*iamService).serve(w, r, rc)
 		},
 	}
+}
+
+func isSTSAction(action string) bool {
+	switch action {
+	case "GetCallerIdentity", "AssumeRole", "GetSessionToken", "AssumeRoleWithWebIdentity":
+		return true
+	}
+	return false
+}
+
+// writeQueryError writes a query-protocol error in proto.
+func writeQueryError(w http.ResponseWriter, proto core.Query, rc *core.Request, status int, code, msg string) {
+	proto.WriteError(w, rc, &core.Error{Status: status, Code: code, Message: msg})
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // Role and policy administration the Terraform AWS provider uses besides
@@ -88,7 +90,7 @@ func (i *iamService) listInstanceProfilesForRole(p iamParams) (any, *iamError) {
 	}{iamMembers[struct{}]{Member: page}, truncated, marker}, nil
 }
 
-func (i *iamService) listPolicyVersions(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) listPolicyVersions(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -122,7 +124,7 @@ func (i *iamService) listPolicyVersions(p iamParams, rc *reqContext) (any, *iamE
 	}{iamMembers[iamPolicyVersionXML]{Member: page}, truncated, marker}, nil
 }
 
-func (i *iamService) setDefaultPolicyVersion(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) setDefaultPolicyVersion(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -141,6 +143,6 @@ func (i *iamService) setDefaultPolicyVersion(p iamParams, rc *reqContext) (any, 
 		return nil, iamErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
 	}
 	pol.defaultID = id
-	pol.updated = i.s.now()
+	pol.updated = i.s.Now()
 	return nil, nil
 }

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
 )
 
 func iamTagStrings(tags []types.Tag) []string {
@@ -20,7 +22,7 @@ func iamTagStrings(tags []types.Tag) []string {
 
 func TestIAMRoleTags(t *testing.T) {
 	ctx := context.Background()
-	_, c := iamTestClient(t, Options{})
+	_, c := iamTestClient(t, emulator.Options{})
 	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName: aws.String("tagged"), AssumeRolePolicyDocument: aws.String(iamTestTrust),
 		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("edge")}},
@@ -71,7 +73,7 @@ func TestIAMRoleTags(t *testing.T) {
 
 func TestIAMUpdateRole(t *testing.T) {
 	ctx := context.Background()
-	_, c := iamTestClient(t, Options{})
+	_, c := iamTestClient(t, emulator.Options{})
 	iamCreateRole(t, c, "r")
 	if _, err := c.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("r"), Description: aws.String("logs"), MaxSessionDuration: aws.Int32(7200)}); err != nil {
 		t.Fatal(err)
@@ -108,7 +110,7 @@ func TestIAMUpdateRole(t *testing.T) {
 // the ones that are not the default, then delete the policy.
 func TestIAMPolicyVersionsAndTags(t *testing.T) {
 	ctx := context.Background()
-	_, c := iamTestClient(t, Options{})
+	_, c := iamTestClient(t, emulator.Options{})
 	created, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{
 		PolicyName: aws.String("put"), PolicyDocument: aws.String(iamTestPolicy),
 		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("edge")}},

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // iamPolicy is a managed policy: a customer's own or one of AWS's.
@@ -102,9 +104,9 @@ func iamNoSuchPolicy(arn string) *iamError {
 }
 
 // policy returns a managed policy by ARN; the caller holds i.mu.
-func (i *iamService) policy(arn string, rc *reqContext) (*iamPolicy, *iamError) {
+func (i *iamService) policy(arn string, rc *core.Request) (*iamPolicy, *iamError) {
 	m := iamPolicyARNRe.FindStringSubmatch(arn)
-	if m == nil || (m[1] != "aws" && m[1] != rc.account) {
+	if m == nil || (m[1] != "aws" && m[1] != rc.Account) {
 		return nil, iamNoSuchPolicy(arn)
 	}
 	pol, ok := i.policies[arn]
@@ -115,19 +117,19 @@ func (i *iamService) policy(arn string, rc *reqContext) (*iamPolicy, *iamError) 
 }
 
 // customerPolicy returns a policy the caller may change.
-func (i *iamService) customerPolicy(arn string, rc *reqContext, action string) (*iamPolicy, *iamError) {
+func (i *iamService) customerPolicy(arn string, rc *core.Request, action string) (*iamPolicy, *iamError) {
 	pol, err := i.policy(arn, rc)
 	if err != nil {
 		return nil, err
 	}
 	if pol.awsManaged {
 		return nil, iamErr("AccessDenied", "User: arn:aws:iam::%s:user/emulator is not authorized to perform: iam:%s on resource: policy %s",
-			rc.account, action, arn)
+			rc.Account, action, arn)
 	}
 	return pol, nil
 }
 
-func (i *iamService) createPolicy(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) createPolicy(p iamParams, rc *core.Request) (any, *iamError) {
 	name, err := iamPolicyName(p)
 	if err != nil {
 		return nil, err
@@ -164,12 +166,12 @@ func (i *iamService) createPolicy(p iamParams, rc *reqContext) (any, *iamError) 
 			return nil, iamErr("EntityAlreadyExists", "A policy called %s already exists. Duplicate names are not allowed.", name)
 		}
 	}
-	now := i.s.now()
+	now := i.s.Now()
 	pol := &iamPolicy{
 		name:        name,
 		path:        path,
-		id:          "ANPA" + i.s.randomID(upperAlnum, 17),
-		arn:         "arn:aws:iam::" + rc.account + ":policy" + path + name,
+		id:          "ANPA" + i.s.RandomID(core.UpperAlnum, 17),
+		arn:         "arn:aws:iam::" + rc.Account + ":policy" + path + name,
 		description: description,
 		created:     now,
 		updated:     now,
@@ -184,7 +186,7 @@ func (i *iamService) createPolicy(p iamParams, rc *reqContext) (any, *iamError) 
 	return struct{ Policy iamPolicyXML }{out}, nil
 }
 
-func (i *iamService) getPolicy(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) getPolicy(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -203,7 +205,7 @@ func iamVersionID(p iamParams) (string, *iamError) {
 	return p.matching("VersionId", iamVersionIDRe, 1, 128, true)
 }
 
-func (i *iamService) getPolicyVersion(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) getPolicyVersion(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -230,7 +232,7 @@ func (i *iamService) getPolicyVersion(p iamParams, rc *reqContext) (any, *iamErr
 	}}, nil
 }
 
-func (i *iamService) createPolicyVersion(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) createPolicyVersion(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -255,7 +257,7 @@ func (i *iamService) createPolicyVersion(p iamParams, rc *reqContext) (any, *iam
 	if len(pol.versions) >= iamVersionsPerPolicy {
 		return nil, iamErr("LimitExceeded", "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", iamVersionsPerPolicy)
 	}
-	now := i.s.now()
+	now := i.s.Now()
 	pol.lastVersion++
 	v := &iamPolicyVersion{id: "v" + strconv.Itoa(pol.lastVersion), doc: doc, created: now}
 	pol.versions = append(pol.versions, v)
@@ -270,7 +272,7 @@ func (i *iamService) createPolicyVersion(p iamParams, rc *reqContext) (any, *iam
 	}}, nil
 }
 
-func (i *iamService) deletePolicyVersion(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) deletePolicyVersion(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -297,7 +299,7 @@ func (i *iamService) deletePolicyVersion(p iamParams, rc *reqContext) (any, *iam
 	return nil, iamErr("NoSuchEntity", "Policy %s version %s does not exist.", arn, id)
 }
 
-func (i *iamService) deletePolicy(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) deletePolicy(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // iamRole is a role with its inline policies and attached managed policies.
@@ -104,7 +106,7 @@ func iamTrustDocument(p iamParams, member string) (string, *iamError) {
 	return trust, nil
 }
 
-func (i *iamService) createRole(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) createRole(p iamParams, rc *core.Request) (any, *iamError) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -143,9 +145,9 @@ func (i *iamService) createRole(p iamParams, rc *reqContext) (any, *iamError) {
 	r := &iamRole{
 		name:        name,
 		path:        path,
-		id:          "AROA" + i.s.randomID(upperAlnum, 17),
-		arn:         "arn:aws:iam::" + rc.account + ":role" + path + name,
-		created:     i.s.now(),
+		id:          "AROA" + i.s.RandomID(core.UpperAlnum, 17),
+		arn:         "arn:aws:iam::" + rc.Account + ":role" + path + name,
+		created:     i.s.Now(),
 		trust:       trust,
 		description: description,
 		maxSession:  maxSession,
@@ -364,7 +366,7 @@ func (i *iamService) listRolePolicies(p iamParams) (any, *iamError) {
 	}{iamMembers[string]{Member: page}, truncated, marker}, nil
 }
 
-func (i *iamService) attachRolePolicy(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) attachRolePolicy(p iamParams, rc *core.Request) (any, *iamError) {
 	roleName, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -396,7 +398,7 @@ func (i *iamService) attachRolePolicy(p iamParams, rc *reqContext) (any, *iamErr
 	return nil, nil
 }
 
-func (i *iamService) detachRolePolicy(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) detachRolePolicy(p iamParams, rc *core.Request) (any, *iamError) {
 	roleName, err := iamRoleName(p)
 	if err != nil {
 		return nil, err

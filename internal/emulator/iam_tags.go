@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // Tags on roles and customer managed policies: TagRole, UntagRole,
@@ -166,7 +168,7 @@ func (i *iamService) listRoleTags(p iamParams) (any, *iamError) {
 	return iamTagPage(p, r.tags)
 }
 
-func (i *iamService) tagPolicy(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) tagPolicy(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -195,7 +197,7 @@ func (i *iamService) tagPolicy(p iamParams, rc *reqContext) (any, *iamError) {
 	return nil, nil
 }
 
-func (i *iamService) untagPolicy(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) untagPolicy(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -214,7 +216,7 @@ func (i *iamService) untagPolicy(p iamParams, rc *reqContext) (any, *iamError) {
 	return nil, nil
 }
 
-func (i *iamService) listPolicyTags(p iamParams, rc *reqContext) (any, *iamError) {
+func (i *iamService) listPolicyTags(p iamParams, rc *core.Request) (any, *iamError) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
 )
 
 const (
@@ -33,7 +35,7 @@ const (
 	iamTestPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kinesis:DescribeStreamSummary","kinesis:PutRecord","kinesis:PutRecords"],"Resource":"arn:aws:kinesis:us-east-1:111122223333:stream/cf-logs"}]}`
 )
 
-func iamTestClient(t testing.TB, opts Options) (*Server, *iam.Client) {
+func iamTestClient(t testing.TB, opts emulator.Options) (*emulator.Server, *iam.Client) {
 	t.Helper()
 	s, cfg := kinTestEmulator(t, opts)
 	return s, iam.NewFromConfig(cfg)
@@ -66,7 +68,7 @@ var (
 func TestIAMRoleLifecycle(t *testing.T) {
 	ctx := context.Background()
 	clock := newKinTestClock()
-	_, c := iamTestClient(t, Options{Now: clock.now})
+	_, c := iamTestClient(t, emulator.Options{Now: clock.now})
 
 	created, err := c.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String("CloudFrontRealtime"),
@@ -129,7 +131,7 @@ func TestIAMRoleLifecycle(t *testing.T) {
 }
 
 func TestIAMCreateRoleErrors(t *testing.T) {
-	_, c := iamTestClient(t, Options{})
+	_, c := iamTestClient(t, emulator.Options{})
 	iamCreateRole(t, c, "taken")
 	tests := []struct {
 		name string
@@ -161,7 +163,7 @@ func TestIAMCreateRoleErrors(t *testing.T) {
 
 func TestIAMInlinePolicies(t *testing.T) {
 	ctx := context.Background()
-	_, c := iamTestClient(t, Options{})
+	_, c := iamTestClient(t, emulator.Options{})
 	iamCreateRole(t, c, "writer")
 	put := func(name, doc string) error {
 		_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("writer"), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
@@ -232,7 +234,7 @@ func TestIAMInlinePolicies(t *testing.T) {
 func TestIAMManagedPolicies(t *testing.T) {
 	ctx := context.Background()
 	clock := newKinTestClock()
-	_, c := iamTestClient(t, Options{Now: clock.now})
+	_, c := iamTestClient(t, emulator.Options{Now: clock.now})
 	iamCreateRole(t, c, "deliverer")
 
 	created, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("KinesisWrite"), Path: aws.String("/cloudassure/"), PolicyDocument: aws.String(iamTestPolicy), Description: aws.String("writes logs")})
@@ -365,7 +367,7 @@ func TestIAMManagedPolicies(t *testing.T) {
 
 func TestIAMAWSManagedPolicies(t *testing.T) {
 	ctx := context.Background()
-	_, c := iamTestClient(t, Options{})
+	_, c := iamTestClient(t, emulator.Options{})
 	iamCreateRole(t, c, "reader")
 	tests := []struct {
 		name       string
@@ -426,7 +428,7 @@ func TestIAMAWSManagedPolicies(t *testing.T) {
 
 func TestIAMPagination(t *testing.T) {
 	ctx := context.Background()
-	_, c := iamTestClient(t, Options{})
+	_, c := iamTestClient(t, emulator.Options{})
 	var want []string
 	for n := range 7 {
 		name := fmt.Sprintf("role-%d", n)
@@ -530,7 +532,7 @@ func TestIAMPagination(t *testing.T) {
 
 func TestIAMPolicyDocumentEncoding(t *testing.T) {
 	ctx := context.Background()
-	s, c := iamTestClient(t, Options{})
+	s, c := iamTestClient(t, emulator.Options{})
 	iamCreateRole(t, c, "enc")
 	docs := []string{
 		iamTestPolicy,
@@ -580,7 +582,7 @@ func iamRawQuery(t testing.TB, endpoint string, form url.Values) string {
 }
 
 func TestIAMProtocol(t *testing.T) {
-	s, _ := iamTestClient(t, Options{})
+	s, _ := iamTestClient(t, emulator.Options{})
 	tests := []struct {
 		name string
 		form url.Values
@@ -604,7 +606,7 @@ func TestIAMProtocol(t *testing.T) {
 }
 
 func TestIAMThrottling(t *testing.T) {
-	_, cfg := kinTestEmulator(t, Options{Faults: Faults{ThrottleRate: 1}})
+	_, cfg := kinTestEmulator(t, emulator.Options{Faults: emulator.Faults{ThrottleRate: 1}})
 	_, err := iam.NewFromConfig(cfg).ListRoles(context.Background(), &iam.ListRolesInput{})
 	kinWantCode(t, err, "Throttling")
 	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) != aws.TrueTernary {
@@ -614,7 +616,7 @@ func TestIAMThrottling(t *testing.T) {
 
 func TestIAMUpdateAssumeRolePolicy(t *testing.T) {
 	ctx := context.Background()
-	_, c := iamTestClient(t, Options{})
+	_, c := iamTestClient(t, emulator.Options{})
 	iamCreateRole(t, c, "Delivery")
 	other := strings.Replace(iamTestTrust, "cloudfront.amazonaws.com", "lambda.amazonaws.com", 1)
 

@@ -12,19 +12,21 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // kinesisService emulates the Kinesis Data Streams JSON 1.1 API. Streams are
 // regional: the same name may exist once per region.
 type kinesisService struct {
-	s *Server
+	s *core.Server
 
 	mu      sync.Mutex
 	streams map[kinStreamKey]*kinStream
 	serial  int64 // last stream serial handed out; serials tell apart streams re-created under one name
 }
 
-func newKinesis(s *Server) *kinesisService {
+func newKinesis(s *core.Server) *kinesisService {
 	return &kinesisService{s: s, streams: map[kinStreamKey]*kinStream{}}
 }
 
@@ -138,7 +140,7 @@ func kinNotActive(st *kinStream) *kinError {
 }
 
 // serve dispatches a JSON 1.1 request on its X-Amz-Target.
-func (k *kinesisService) serve(w http.ResponseWriter, r *http.Request, rc *reqContext) {
+func (k *kinesisService) serve(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, kinMaxBody))
 	if err != nil {
@@ -160,10 +162,10 @@ func (k *kinesisService) serve(w http.ResponseWriter, r *http.Request, rc *reqCo
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	core.WriteJSON(w, http.StatusOK, out)
 }
 
-func (k *kinesisService) dispatch(op string, rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) dispatch(op string, rc *core.Request, body []byte) (any, *kinError) {
 	switch op {
 	case "CreateStream":
 		return k.createStream(rc, body)
@@ -263,7 +265,7 @@ func kinStreamARN(region, account, name string) string {
 // target resolves the StreamName and StreamARN members of a request to a
 // stream key. An ARN's region wins over the request's; a stream ARN of
 // another account names a stream this emulator does not hold.
-func (k *kinesisService) target(rc *reqContext, name, arn string) (kinStreamKey, *kinError) {
+func (k *kinesisService) target(rc *core.Request, name, arn string) (kinStreamKey, *kinError) {
 	if arn == "" {
 		if name == "" {
 			return kinStreamKey{}, kinInvalidArgument("Either StreamName or StreamARN must be provided.")
@@ -271,7 +273,7 @@ func (k *kinesisService) target(rc *reqContext, name, arn string) (kinStreamKey,
 		if err := kinCheckStreamName(name); err != nil {
 			return kinStreamKey{}, err
 		}
-		return kinStreamKey{region: rc.region, name: name}, nil
+		return kinStreamKey{region: rc.Region, name: name}, nil
 	}
 	m := kinStreamARNRe.FindStringSubmatch(arn)
 	if m == nil || len(arn) > 2048 {
@@ -286,9 +288,9 @@ func (k *kinesisService) target(rc *reqContext, name, arn string) (kinStreamKey,
 	}
 	key := kinStreamKey{region: region, name: arnName}
 	if region == "" {
-		key.region = rc.region
+		key.region = rc.Region
 	}
-	if account != rc.account {
+	if account != rc.Account {
 		return kinStreamKey{}, kinNotFound(key, account)
 	}
 	return key, nil
@@ -301,7 +303,7 @@ func (k *kinesisService) lookup(key kinStreamKey) *kinStream {
 	if !ok {
 		return nil
 	}
-	if !st.settle(k.s.now()) {
+	if !st.settle(k.s.Now()) {
 		delete(k.streams, key)
 		return nil
 	}
@@ -310,7 +312,7 @@ func (k *kinesisService) lookup(key kinStreamKey) *kinStream {
 
 // stream resolves a request's stream and returns it with k.mu held; the
 // caller must unlock. On error the lock is not held.
-func (k *kinesisService) stream(rc *reqContext, name, arn string) (*kinStream, *kinError) {
+func (k *kinesisService) stream(rc *core.Request, name, arn string) (*kinStream, *kinError) {
 	key, err := k.target(rc, name, arn)
 	if err != nil {
 		return nil, err
@@ -319,7 +321,7 @@ func (k *kinesisService) stream(rc *reqContext, name, arn string) (*kinStream, *
 	st := k.lookup(key)
 	if st == nil {
 		k.mu.Unlock()
-		return nil, kinNotFound(key, rc.account)
+		return nil, kinNotFound(key, rc.Account)
 	}
 	return st, nil
 }
@@ -330,7 +332,7 @@ func (k *kinesisService) stream(rc *reqContext, name, arn string) (*kinStream, *
 // pinned status says: a stream pinned CREATING takes no records, one pinned
 // DELETING never goes away.
 func (s *Server) SetStreamStatus(region, name, status string) error {
-	return s.kin.setStreamStatus(region, name, status)
+	return s.Account(s.AccountID()).SetStreamStatus(region, name, status)
 }
 
 func (k *kinesisService) setStreamStatus(region, name, status string) error {
@@ -346,24 +348,34 @@ func (k *kinesisService) setStreamStatus(region, name, status string) error {
 		return fmt.Errorf("emulator: stream %s not found in %s", name, region)
 	}
 	st.pinned = status
-	if !st.settle(k.s.now()) {
+	if !st.settle(k.s.Now()) {
 		delete(k.streams, st.key)
 	}
 	return nil
 }
 
-// kinesisEndpoint registers Kinesis: JSON 1.1 by target header.
-func kinesisEndpoint() service {
-	return service{
-		proto: protoKinesis,
-		matches: func(r *http.Request) bool {
-			return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
-		},
-		action: func(r *http.Request) string {
-			return "kinesis:" + strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202.")
-		},
-		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, rc *reqContext) {
-			rc.caller.state.kin.serve(w, r, rc)
+// kinesisProtocol is Kinesis's: JSON 1.1 by target header, throttled with
+// LimitExceededException.
+var kinesisProtocol = core.JSON{
+	TargetPrefix: "Kinesis_20131202.",
+	Throttle:     core.Error{Status: http.StatusBadRequest, Code: "LimitExceededException", Message: "Rate exceeded for stream operations."},
+}
+
+// kinesisEndpoint registers Kinesis: JSON 1.1 by target header, its state
+// kept per account.
+func kinesisEndpoint() core.Service {
+	return core.Service{
+		Name:     "kinesis",
+		Protocol: kinesisProtocol,
+		Matches:  kinesisProtocol.Matches,
+		NewState: func(s *core.Server, _ string) any { return newKinesis(s) },
+		Serve: func(w http.ResponseWriter, r *http.Request, rc *core.Request) {
+			rc.Caller.Account.State("kinesis").(*kinesisService).serve(w, r, rc)
 		},
 	}
+}
+
+// writeKinesisError writes a JSON 1.1 error.
+func writeKinesisError(w http.ResponseWriter, rc *core.Request, status int, code, msg string) {
+	kinesisProtocol.WriteError(w, rc, &core.Error{Status: status, Code: code, Message: msg})
 }

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // Kinesis stream administration: retention, tags, capacity mode and the
@@ -19,7 +21,7 @@ const (
 	kinOnDemandStreamLimit = 50
 )
 
-func (k *kinesisService) describeLimits(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) describeLimits(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct{}
 	if err := kinDecode(body, &in); err != nil {
 		return nil, err
@@ -29,7 +31,7 @@ func (k *kinesisService) describeLimits(rc *reqContext, body []byte) (any, *kinE
 	open, onDemand := 0, 0
 	for key := range k.streams {
 		st := k.lookup(key)
-		if st == nil || key.region != rc.region {
+		if st == nil || key.region != rc.Region {
 			continue
 		}
 		if st.mode == "ON_DEMAND" {
@@ -52,11 +54,11 @@ type kinRetentionInput struct {
 	RetentionPeriodHours *int
 }
 
-func (k *kinesisService) increaseRetention(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) increaseRetention(rc *core.Request, body []byte) (any, *kinError) {
 	return k.changeRetention(rc, body, true)
 }
 
-func (k *kinesisService) decreaseRetention(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) decreaseRetention(rc *core.Request, body []byte) (any, *kinError) {
 	return k.changeRetention(rc, body, false)
 }
 
@@ -64,7 +66,7 @@ func (k *kinesisService) decreaseRetention(rc *reqContext, body []byte) (any, *k
 // shorten it and a decrease may not lengthen it; asking for the current
 // period is accepted (the Terraform provider asks for 24 hours on every
 // new stream). The stream is UPDATING for StreamActivationDelay.
-func (k *kinesisService) changeRetention(rc *reqContext, body []byte, increase bool) (any, *kinError) {
+func (k *kinesisService) changeRetention(rc *core.Request, body []byte, increase bool) (any, *kinError) {
 	var in kinRetentionInput
 	if err := kinDecode(body, &in); err != nil {
 		return nil, err
@@ -95,7 +97,7 @@ func (k *kinesisService) changeRetention(rc *reqContext, body []byte, increase b
 		return nil, kinInvalidArgument("Requested retention period (%d hours) for stream %s can not be longer than existing retention period (%d hours). Use IncreaseRetentionPeriod API.", hours, st.key.name, cur)
 	}
 	st.retention = hours
-	st.transition(kinUpdating, k.s.now(), k.s.opts.StreamActivationDelay)
+	st.transition(kinUpdating, k.s.Now(), k.s.Options().StreamActivationDelay)
 	return nil, nil
 }
 
@@ -144,7 +146,7 @@ func (st *kinStream) addTags(tags map[string]string) *kinError {
 	return nil
 }
 
-func (k *kinesisService) addTagsToStream(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) addTagsToStream(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName string
 		StreamARN  string
@@ -170,7 +172,7 @@ func (k *kinesisService) addTagsToStream(rc *reqContext, body []byte) (any, *kin
 	return nil, st.addTags(in.Tags)
 }
 
-func (k *kinesisService) removeTagsFromStream(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) removeTagsFromStream(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName string
 		StreamARN  string
@@ -213,7 +215,7 @@ func (st *kinStream) sortedTags() []kinTagJSON {
 
 // listTagsForStream lists tags by key, Limit (1-50, default 50) at a time,
 // starting after ExclusiveStartTagKey.
-func (k *kinesisService) listTagsForStream(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) listTagsForStream(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName           string
 		StreamARN            string
@@ -252,7 +254,7 @@ func (k *kinesisService) listTagsForStream(rc *reqContext, body []byte) (any, *k
 
 // updateStreamMode switches a stream between provisioned and on-demand
 // capacity; it keeps its shards and is UPDATING for StreamActivationDelay.
-func (k *kinesisService) updateStreamMode(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) updateStreamMode(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamARN         string
 		StreamModeDetails *kinModeDetails
@@ -282,7 +284,7 @@ func (k *kinesisService) updateStreamMode(rc *reqContext, body []byte) (any, *ki
 		return nil, kinInvalidArgument("Stream %s under account %s is already in %s mode.", st.key.name, st.account, mode)
 	}
 	st.mode = mode
-	st.transition(kinUpdating, k.s.now(), k.s.opts.StreamActivationDelay)
+	st.transition(kinUpdating, k.s.Now(), k.s.Options().StreamActivationDelay)
 	return nil, nil
 }
 
@@ -292,7 +294,7 @@ func (k *kinesisService) updateStreamMode(rc *reqContext, body []byte) (any, *ki
 // ones name the shards they continue as parents. The API reference's
 // default limits apply: at most double and at least half the open shards,
 // within the account's shard limit.
-func (k *kinesisService) updateShardCount(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) updateShardCount(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName       string
 		StreamARN        string
@@ -368,6 +370,6 @@ func (k *kinesisService) updateShardCount(rc *reqContext, body []byte) (any, *ki
 		o.endSeq = kinSequence(st.serial, o.index, o.next)
 	}
 	st.shards = append(st.shards, fresh...)
-	st.transition(kinUpdating, k.s.now(), k.s.opts.StreamActivationDelay)
+	st.transition(kinUpdating, k.s.Now(), k.s.Options().StreamActivationDelay)
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -10,11 +10,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
 )
 
 func TestKinesisRetentionPeriodChanges(t *testing.T) {
 	clock := newKinTestClock()
-	_, c := kinTestClient(t, Options{Now: clock.now, StreamActivationDelay: time.Second})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.now, StreamActivationDelay: time.Second})
 	ctx := context.Background()
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("r"), ShardCount: aws.Int32(1)})
 	clock.advance(time.Second)
@@ -72,7 +74,7 @@ func TestKinesisRetentionPeriodChanges(t *testing.T) {
 }
 
 func TestKinesisTags(t *testing.T) {
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	ctx := context.Background()
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("t"), ShardCount: aws.Int32(1), Tags: map[string]string{"team": "edge", "env": "prod"}})
 	list := func(in *kinesis.ListTagsForStreamInput) *kinesis.ListTagsForStreamOutput {
@@ -122,7 +124,7 @@ func TestKinesisTags(t *testing.T) {
 
 func TestKinesisUpdateStreamMode(t *testing.T) {
 	clock := newKinTestClock()
-	_, c := kinTestClient(t, Options{Now: clock.now, StreamActivationDelay: time.Second})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.now, StreamActivationDelay: time.Second})
 	ctx := context.Background()
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("m"), ShardCount: aws.Int32(2)})
 	clock.advance(time.Second)
@@ -147,7 +149,7 @@ func TestKinesisUpdateStreamMode(t *testing.T) {
 }
 
 func TestKinesisDescribeLimits(t *testing.T) {
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("p"), ShardCount: aws.Int32(3)})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("o"), StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}})
 	out, err := c.DescribeLimits(context.Background(), &kinesis.DescribeLimitsInput{})
@@ -165,7 +167,7 @@ func TestKinesisDescribeLimits(t *testing.T) {
 func TestKinesisLongerRetentionKeepsRecords(t *testing.T) {
 	ctx := context.Background()
 	clock := newKinTestClock()
-	_, c := kinTestClient(t, Options{Now: clock.now})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("long"), ShardCount: aws.Int32(1)})
 	if _, err := c.IncreaseStreamRetentionPeriod(ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: aws.String("long"), RetentionPeriodHours: aws.Int32(48)}); err != nil {
 		t.Fatal(err)
@@ -186,7 +188,7 @@ func TestKinesisLongerRetentionKeepsRecords(t *testing.T) {
 func TestKinesisUpdateShardCount(t *testing.T) {
 	ctx := context.Background()
 	clock := newKinTestClock()
-	_, c := kinTestClient(t, Options{Now: clock.now, StreamActivationDelay: time.Second})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.now, StreamActivationDelay: time.Second})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("s"), ShardCount: aws.Int32(2)})
 	clock.advance(time.Second)
 	if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("s"), PartitionKey: aws.String("k"), Data: []byte("before")}); err != nil {

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 // kinCLIJSON decodes the CLI's JSON output.
@@ -32,16 +35,16 @@ func kinWantCLIError(t testing.TB, out, code string) {
 // services run in parallel and make few calls, since each costs about a
 // second of CPU.
 func TestKinesisIAMCLI(t *testing.T) {
-	awsCLI(t)
-	s, cfg := kinTestEmulator(t, Options{})
+	emutest.AWSCLI(t)
+	s, cfg := kinTestEmulator(t, emulator.Options{})
 	url := s.URL()
 
 	t.Run("kinesis", func(t *testing.T) {
 		t.Parallel()
-		runCLI(t, url, false, "kinesis", "create-stream", "--stream-name", "cli-logs", "--shard-count", "2")
+		emutest.RunCLI(t, url, false, "kinesis", "create-stream", "--stream-name", "cli-logs", "--shard-count", "2")
 
 		var sum struct{ StreamDescriptionSummary map[string]any }
-		kinCLIJSON(t, runCLI(t, url, false, "kinesis", "describe-stream-summary", "--stream-name", "cli-logs"), &sum)
+		kinCLIJSON(t, emutest.RunCLI(t, url, false, "kinesis", "describe-stream-summary", "--stream-name", "cli-logs"), &sum)
 		got := sum.StreamDescriptionSummary
 		for key, want := range map[string]any{
 			"StreamName":           "cli-logs",
@@ -61,19 +64,19 @@ func TestKinesisIAMCLI(t *testing.T) {
 			t.Errorf("StreamCreationTimestamp %v", got["StreamCreationTimestamp"])
 		}
 
-		arn := strings.TrimSpace(runCLI(t, url, false, "kinesis", "describe-stream", "--stream-name", "cli-logs", "--query", "StreamDescription.StreamARN"))
+		arn := strings.TrimSpace(emutest.RunCLI(t, url, false, "kinesis", "describe-stream", "--stream-name", "cli-logs", "--query", "StreamDescription.StreamARN"))
 		if arn != `"arn:aws:kinesis:us-east-1:111122223333:stream/cli-logs"` {
 			t.Errorf("describe-stream --query: %s", arn)
 		}
 
 		var list struct{ StreamNames []string }
-		kinCLIJSON(t, runCLI(t, url, false, "kinesis", "list-streams"), &list)
+		kinCLIJSON(t, emutest.RunCLI(t, url, false, "kinesis", "list-streams"), &list)
 		if diff := cmp.Diff([]string{"cli-logs"}, list.StreamNames); diff != "" {
 			t.Errorf("list-streams (-want +got):\n%s", diff)
 		}
 
 		var put struct{ ShardId, SequenceNumber string }
-		kinCLIJSON(t, runCLI(t, url, false, "kinesis", "put-record", "--stream-name", "cli-logs", "--partition-key", "edge-1", "--data", "aGVsbG8gZnJvbSB0aGUgQ0xJ"), &put)
+		kinCLIJSON(t, emutest.RunCLI(t, url, false, "kinesis", "put-record", "--stream-name", "cli-logs", "--partition-key", "edge-1", "--data", "aGVsbG8gZnJvbSB0aGUgQ0xJ"), &put)
 		if !strings.HasPrefix(put.ShardId, "shardId-") || put.SequenceNumber == "" {
 			t.Fatalf("put-record: %+v", put)
 		}
@@ -82,7 +85,7 @@ func TestKinesisIAMCLI(t *testing.T) {
 			t.Errorf("records after put-record: %+v", recs)
 		}
 
-		out := runCLI(t, url, true, "kinesis", "describe-stream-summary", "--stream-name", "missing")
+		out := emutest.RunCLI(t, url, true, "kinesis", "describe-stream-summary", "--stream-name", "missing")
 		kinWantCLIError(t, out, "ResourceNotFoundException")
 	})
 
@@ -97,7 +100,7 @@ func TestKinesisIAMCLI(t *testing.T) {
 		kinCLIJSON(t, iamTestTrust, &trust)
 
 		var created struct{ Role map[string]any }
-		kinCLIJSON(t, runCLI(t, url, false, "iam", "create-role", "--role-name", "cli-role", "--assume-role-policy-document", "file://"+trustFile), &created)
+		kinCLIJSON(t, emutest.RunCLI(t, url, false, "iam", "create-role", "--role-name", "cli-role", "--assume-role-policy-document", "file://"+trustFile), &created)
 		if created.Role["Arn"] != "arn:aws:iam::111122223333:role/cli-role" {
 			t.Errorf("create-role Arn %v", created.Role["Arn"])
 		}
@@ -106,35 +109,35 @@ func TestKinesisIAMCLI(t *testing.T) {
 			t.Errorf("create-role AssumeRolePolicyDocument (-want +got):\n%s", diff)
 		}
 
-		runCLI(t, url, false, "iam", "put-role-policy", "--role-name", "cli-role", "--policy-name", "kinesis-write", "--policy-document", iamTestPolicy)
+		emutest.RunCLI(t, url, false, "iam", "put-role-policy", "--role-name", "cli-role", "--policy-name", "kinesis-write", "--policy-document", iamTestPolicy)
 		var pol struct {
 			RoleName, PolicyName string
 			PolicyDocument       any
 		}
-		kinCLIJSON(t, runCLI(t, url, false, "iam", "get-role-policy", "--role-name", "cli-role", "--policy-name", "kinesis-write"), &pol)
+		kinCLIJSON(t, emutest.RunCLI(t, url, false, "iam", "get-role-policy", "--role-name", "cli-role", "--policy-name", "kinesis-write"), &pol)
 		var wantDoc map[string]any
 		kinCLIJSON(t, iamTestPolicy, &wantDoc)
 		if diff := cmp.Diff(wantDoc, pol.PolicyDocument); diff != "" || pol.RoleName != "cli-role" || pol.PolicyName != "kinesis-write" {
 			t.Errorf("get-role-policy %s %s, document (-want +got):\n%s", pol.RoleName, pol.PolicyName, diff)
 		}
 
-		runCLI(t, url, false, "iam", "attach-role-policy", "--role-name", "cli-role", "--policy-arn", "arn:aws:iam::aws:policy/AmazonKinesisFullAccess")
+		emutest.RunCLI(t, url, false, "iam", "attach-role-policy", "--role-name", "cli-role", "--policy-arn", "arn:aws:iam::aws:policy/AmazonKinesisFullAccess")
 		var attached struct {
 			AttachedPolicies []struct{ PolicyName, PolicyArn string }
 		}
-		kinCLIJSON(t, runCLI(t, url, false, "iam", "list-attached-role-policies", "--role-name", "cli-role"), &attached)
+		kinCLIJSON(t, emutest.RunCLI(t, url, false, "iam", "list-attached-role-policies", "--role-name", "cli-role"), &attached)
 		if len(attached.AttachedPolicies) != 1 || attached.AttachedPolicies[0].PolicyArn != "arn:aws:iam::aws:policy/AmazonKinesisFullAccess" || attached.AttachedPolicies[0].PolicyName != "AmazonKinesisFullAccess" {
 			t.Errorf("list-attached-role-policies: %+v", attached)
 		}
 
-		out := runCLI(t, url, true, "iam", "get-role", "--role-name", "missing")
+		out := emutest.RunCLI(t, url, true, "iam", "get-role", "--role-name", "missing")
 		kinWantCLIError(t, out, "NoSuchEntity")
 	})
 
 	t.Run("sts", func(t *testing.T) {
 		t.Parallel()
 		var id struct{ UserId, Account, Arn string }
-		kinCLIJSON(t, runCLI(t, url, false, "sts", "get-caller-identity"), &id)
+		kinCLIJSON(t, emutest.RunCLI(t, url, false, "sts", "get-caller-identity"), &id)
 		if id.Account != "111122223333" || id.Arn != "arn:aws:iam::111122223333:user/emulator" || !stsUserIDRe.MatchString(id.UserId) {
 			t.Errorf("get-caller-identity: %+v", id)
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // kinShard is one shard of a stream and the records it holds. Records are
@@ -150,7 +152,7 @@ func kinCheckRecord(field string, data []byte, key string) *kinError {
 	return nil
 }
 
-func (k *kinesisService) putRecord(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) putRecord(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName                string
 		StreamARN                 string
@@ -183,7 +185,7 @@ func (k *kinesisService) putRecord(rc *reqContext, body []byte) (any, *kinError)
 	if err != nil {
 		return nil, err
 	}
-	seq := st.append(sh, in.Data, in.PartitionKey, k.s.now())
+	seq := st.append(sh, in.Data, in.PartitionKey, k.s.Now())
 	return struct {
 		ShardId        string `json:"ShardId"`
 		SequenceNumber string `json:"SequenceNumber"`
@@ -198,7 +200,7 @@ type kinPutRecordsResult struct {
 	ErrorMessage   string `json:"ErrorMessage,omitempty"`
 }
 
-func (k *kinesisService) putRecords(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) putRecords(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName string
 		StreamARN  string
@@ -244,7 +246,7 @@ func (k *kinesisService) putRecords(rc *reqContext, body []byte) (any, *kinError
 			return nil, err
 		}
 	}
-	now := k.s.now()
+	now := k.s.Now()
 	results := make([]kinPutRecordsResult, len(in.Records))
 	for i, rec := range in.Records {
 		results[i] = kinPutRecordsResult{SequenceNumber: st.append(shards[i], rec.Data, rec.PartitionKey, now), ShardId: shards[i].id}
@@ -256,7 +258,7 @@ func (k *kinesisService) putRecords(rc *reqContext, body []byte) (any, *kinError
 	}{0, results, st.encType}, nil
 }
 
-func (k *kinesisService) listShards(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) listShards(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName              string
 		StreamARN               string
@@ -297,7 +299,7 @@ func (k *kinesisService) listShards(rc *reqContext, body []byte) (any, *kinError
 		if t.Name == "" {
 			return nil, kinInvalidArgument("Invalid NextToken.")
 		}
-		arn, after, serial = kinStreamARN(t.Region, rc.account, t.Name), t.After, t.Serial
+		arn, after, serial = kinStreamARN(t.Region, rc.Account, t.Name), t.After, t.Serial
 	} else if name == "" && arn == "" {
 		return nil, kinInvalidArgument("Either NextToken or StreamName or StreamARN should be provided.")
 	}
@@ -343,7 +345,7 @@ func (k *kinesisService) listShards(rc *reqContext, body []byte) (any, *kinError
 	if len(shards) > limit {
 		shards = shards[:limit]
 		out.NextToken = kinEncodeToken(kinListToken{Region: st.key.region, Name: st.key.name, Serial: st.serial,
-			After: shards[len(shards)-1].id, Issued: k.s.now().UnixMilli()})
+			After: shards[len(shards)-1].id, Issued: k.s.Now().UnixMilli()})
 	}
 	out.Shards = kinShardsJSON(shards)
 	return out, nil
@@ -382,7 +384,7 @@ func (st *kinStream) shardByID(id string) *kinShard {
 	return nil
 }
 
-func (k *kinesisService) getShardIterator(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) getShardIterator(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName             string
 		StreamARN              string
@@ -426,7 +428,7 @@ func (k *kinesisService) getShardIterator(rc *reqContext, body []byte) (any, *ki
 	if sh == nil {
 		return nil, kinErr("ResourceNotFoundException", "Shard %s in stream %s under account %s does not exist", in.ShardId, st.key.name, st.account)
 	}
-	now := k.s.now()
+	now := k.s.Now()
 	sh.trim(now, time.Duration(st.retentionHours())*time.Hour)
 	var pos int64
 	switch in.ShardIteratorType {
@@ -472,7 +474,7 @@ type kinRecordJSON struct {
 	EncryptionType              string  `json:"EncryptionType,omitempty"`
 }
 
-func (k *kinesisService) getRecords(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) getRecords(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		ShardIterator string
 		Limit         *int
@@ -495,12 +497,12 @@ func (k *kinesisService) getRecords(rc *reqContext, body []byte) (any, *kinError
 	if !ok {
 		return nil, kinInvalidArgument("Invalid ShardIterator.")
 	}
-	now := k.s.now()
+	now := k.s.Now()
 	if issued := time.UnixMilli(it.Issued); now.Sub(issued) > kinIteratorTTL {
 		return nil, kinErr("ExpiredIteratorException", "Iterator expired. The iterator was created at time %s while right now it is %s which is further in the future than the tolerated delay of %d milliseconds.",
 			issued.UTC().Format(time.UnixDate), now.UTC().Format(time.UnixDate), kinIteratorTTL.Milliseconds())
 	}
-	if in.StreamARN != "" && in.StreamARN != kinStreamARN(it.Region, rc.account, it.Name) {
+	if in.StreamARN != "" && in.StreamARN != kinStreamARN(it.Region, rc.Account, it.Name) {
 		return nil, kinInvalidArgument("StreamARN %s does not match the stream of the shard iterator.", in.StreamARN)
 	}
 	key := kinStreamKey{region: it.Region, name: it.Name}
@@ -508,7 +510,7 @@ func (k *kinesisService) getRecords(rc *reqContext, body []byte) (any, *kinError
 	defer k.mu.Unlock()
 	st := k.lookup(key)
 	if st == nil || st.serial != it.Serial || it.Shard < 0 || it.Shard >= len(st.shards) {
-		return nil, kinNotFound(key, rc.account)
+		return nil, kinNotFound(key, rc.Account)
 	}
 	if err := st.writable(); err != nil {
 		return nil, err

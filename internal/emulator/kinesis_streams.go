@@ -8,6 +8,8 @@ import (
 	"math/big"
 	"sort"
 	"time"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // kinOnDemandShards is how many shards a new on-demand stream starts with.
@@ -51,7 +53,7 @@ type kinStreamRef struct {
 // account quota, this one only keeps the emulator's memory in check.
 const kinShardCountLimit = 10000
 
-func (k *kinesisService) createStream(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) createStream(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName        string
 		ShardCount        *int
@@ -75,7 +77,7 @@ func (k *kinesisService) createStream(rc *reqContext, body []byte) (any, *kinErr
 		mode = in.StreamModeDetails.StreamMode
 	}
 	if len(in.Tags) > kinMaxTagsPerStream {
-		return nil, kinInvalidArgument("Failed to create stream %s under account %s because a given stream cannot have more than %d tags.", in.StreamName, rc.account, kinMaxTagsPerStream)
+		return nil, kinInvalidArgument("Failed to create stream %s under account %s because a given stream cannot have more than %d tags.", in.StreamName, rc.Account, kinMaxTagsPerStream)
 	}
 	if err := kinCheckTags(in.Tags); err != nil {
 		return nil, err
@@ -90,7 +92,7 @@ func (k *kinesisService) createStream(rc *reqContext, body []byte) (any, *kinErr
 			return nil, kinValidation("Value '%d' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.ShardCount)
 		}
 		if *in.ShardCount > kinShardCountLimit {
-			return nil, kinErr("LimitExceededException", "This request would exceed the shard limit for the account %s in %s. Current limit of shards is %d.", rc.account, rc.region, kinShardCountLimit)
+			return nil, kinErr("LimitExceededException", "This request would exceed the shard limit for the account %s in %s. Current limit of shards is %d.", rc.Account, rc.Region, kinShardCountLimit)
 		}
 		shards = *in.ShardCount
 	case "ON_DEMAND":
@@ -101,18 +103,18 @@ func (k *kinesisService) createStream(rc *reqContext, body []byte) (any, *kinErr
 		return nil, kinValidation("Value '%s' at 'streamModeDetails.streamMode' failed to satisfy constraint: Member must satisfy enum value set: [ON_DEMAND, PROVISIONED]", mode)
 	}
 
-	key := kinStreamKey{region: rc.region, name: in.StreamName}
-	now := k.s.now()
+	key := kinStreamKey{region: rc.Region, name: in.StreamName}
+	now := k.s.Now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.lookup(key) != nil {
-		return nil, kinErr("ResourceInUseException", "Stream %s under account %s already exists.", in.StreamName, rc.account)
+		return nil, kinErr("ResourceInUseException", "Stream %s under account %s already exists.", in.StreamName, rc.Account)
 	}
 	k.serial++
 	st := &kinStream{
 		key:     key,
-		account: rc.account,
-		arn:     kinStreamARN(key.region, rc.account, key.name),
+		account: rc.Account,
+		arn:     kinStreamARN(key.region, rc.Account, key.name),
 		serial:  k.serial,
 		created: now,
 		mode:    mode,
@@ -122,7 +124,7 @@ func (k *kinesisService) createStream(rc *reqContext, body []byte) (any, *kinErr
 		st.tags = maps.Clone(in.Tags)
 	}
 	st.shards = kinNewShards(st.serial, shards)
-	st.transition(kinCreating, now, k.s.opts.StreamActivationDelay)
+	st.transition(kinCreating, now, k.s.Options().StreamActivationDelay)
 	k.streams[key] = st
 	return nil, nil
 }
@@ -168,7 +170,7 @@ func openShards(shards []*kinShard) []*kinShard {
 	return out
 }
 
-func (k *kinesisService) deleteStream(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) deleteStream(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName              string
 		StreamARN               string
@@ -186,8 +188,8 @@ func (k *kinesisService) deleteStream(rc *reqContext, body []byte) (any, *kinErr
 		return nil, kinNotActive(st)
 	}
 	st.pinned = "" // a deleted stream follows its own way out
-	st.transition(kinDeleting, k.s.now(), k.s.opts.StreamActivationDelay)
-	if !st.settle(k.s.now()) {
+	st.transition(kinDeleting, k.s.Now(), k.s.Options().StreamActivationDelay)
+	if !st.settle(k.s.Now()) {
 		delete(k.streams, st.key)
 	}
 	return nil, nil
@@ -211,7 +213,7 @@ func kinNoEnhancedMonitoring() []kinEnhancedMetrics {
 	return []kinEnhancedMetrics{{ShardLevelMetrics: []string{}}}
 }
 
-func (k *kinesisService) describeStreamSummary(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) describeStreamSummary(rc *core.Request, body []byte) (any, *kinError) {
 	var in kinStreamRef
 	if err := kinDecode(body, &in); err != nil {
 		return nil, err
@@ -250,7 +252,7 @@ type kinDescriptionJSON struct {
 	KeyId                   string               `json:"KeyId,omitempty"`
 }
 
-func (k *kinesisService) describeStream(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) describeStream(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		StreamName            string
 		StreamARN             string
@@ -335,7 +337,7 @@ func (k *kinesisService) decodeToken(s string) (kinListToken, *kinError) {
 	if err != nil || json.Unmarshal(b, &t) != nil || t.Issued == 0 {
 		return t, kinInvalidArgument("Invalid NextToken.")
 	}
-	if k.s.now().Sub(time.UnixMilli(t.Issued)) > kinListTokenTTL {
+	if k.s.Now().Sub(time.UnixMilli(t.Issued)) > kinListTokenTTL {
 		return t, kinErr("ExpiredNextTokenException", "The NextToken has expired.")
 	}
 	return t, nil
@@ -349,7 +351,7 @@ type kinStreamSummaryJSON struct {
 	StreamCreationTimestamp kinTime        `json:"StreamCreationTimestamp"`
 }
 
-func (k *kinesisService) listStreams(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) listStreams(rc *core.Request, body []byte) (any, *kinError) {
 	var in struct {
 		Limit                    *int
 		ExclusiveStartStreamName string
@@ -374,7 +376,7 @@ func (k *kinesisService) listStreams(rc *reqContext, body []byte) (any, *kinErro
 		if err != nil {
 			return nil, err
 		}
-		if t.Region != rc.region || t.Name != "" {
+		if t.Region != rc.Region || t.Name != "" {
 			return nil, kinInvalidArgument("Invalid NextToken.")
 		}
 		after = t.After
@@ -384,7 +386,7 @@ func (k *kinesisService) listStreams(rc *reqContext, body []byte) (any, *kinErro
 	defer k.mu.Unlock()
 	var names []string
 	for key := range k.streams {
-		if key.region == rc.region && key.name > after && k.lookup(key) != nil {
+		if key.region == rc.Region && key.name > after && k.lookup(key) != nil {
 			names = append(names, key.name)
 		}
 	}
@@ -400,7 +402,7 @@ func (k *kinesisService) listStreams(rc *reqContext, body []byte) (any, *kinErro
 		StreamSummaries []kinStreamSummaryJSON `json:"StreamSummaries"`
 	}{StreamNames: []string{}, HasMoreStreams: more, StreamSummaries: []kinStreamSummaryJSON{}}
 	for _, name := range names {
-		st := k.streams[kinStreamKey{region: rc.region, name: name}]
+		st := k.streams[kinStreamKey{region: rc.Region, name: name}]
 		out.StreamNames = append(out.StreamNames, name)
 		out.StreamSummaries = append(out.StreamSummaries, kinStreamSummaryJSON{
 			StreamName:              name,
@@ -411,7 +413,7 @@ func (k *kinesisService) listStreams(rc *reqContext, body []byte) (any, *kinErro
 		})
 	}
 	if more {
-		out.NextToken = kinEncodeToken(kinListToken{Region: rc.region, After: names[len(names)-1], Issued: k.s.now().UnixMilli()})
+		out.NextToken = kinEncodeToken(kinListToken{Region: rc.Region, After: names[len(names)-1], Issued: k.s.Now().UnixMilli()})
 	}
 	return out, nil
 }
@@ -442,17 +444,17 @@ func (in *kinEncryptionInput) validate() *kinError {
 	return nil
 }
 
-func (k *kinesisService) startStreamEncryption(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) startStreamEncryption(rc *core.Request, body []byte) (any, *kinError) {
 	return k.changeEncryption(rc, body, true)
 }
 
-func (k *kinesisService) stopStreamEncryption(rc *reqContext, body []byte) (any, *kinError) {
+func (k *kinesisService) stopStreamEncryption(rc *core.Request, body []byte) (any, *kinError) {
 	return k.changeEncryption(rc, body, false)
 }
 
 // changeEncryption starts or stops server-side encryption. The stream is
 // UPDATING for StreamActivationDelay and reports the new settings at once.
-func (k *kinesisService) changeEncryption(rc *reqContext, body []byte, start bool) (any, *kinError) {
+func (k *kinesisService) changeEncryption(rc *core.Request, body []byte, start bool) (any, *kinError) {
 	var in kinEncryptionInput
 	if err := kinDecode(body, &in); err != nil {
 		return nil, err
@@ -473,6 +475,6 @@ func (k *kinesisService) changeEncryption(rc *reqContext, body []byte, start boo
 	} else {
 		st.encType, st.keyID = "NONE", ""
 	}
-	st.transition(kinUpdating, k.s.now(), k.s.opts.StreamActivationDelay)
+	st.transition(kinUpdating, k.s.Now(), k.s.Options().StreamActivationDelay)
 	return nil, nil
 }

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"bytes"
@@ -24,6 +24,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/source/live"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 // kinTestClock is a settable clock for Options.Now.
@@ -58,9 +61,9 @@ var kinCmpSDK = cmp.Exporter(func(reflect.Type) bool { return true })
 // the emulator stops: concurrent requests leave connections the client
 // dialled but never used, and http.Server.Shutdown waits five seconds for
 // such never-used connections.
-func kinTestEmulator(t testing.TB, opts Options) (*Server, aws.Config) {
+func kinTestEmulator(t testing.TB, opts emulator.Options) (*emulator.Server, aws.Config) {
 	t.Helper()
-	s, cfg := startEmulator(t, opts)
+	s, cfg := emutest.Start(t, opts)
 	cfg.RetryMaxAttempts = 1
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	cfg.HTTPClient = live.BufferRequestBodies(&http.Client{Transport: tr})
@@ -68,7 +71,7 @@ func kinTestEmulator(t testing.TB, opts Options) (*Server, aws.Config) {
 	return s, cfg
 }
 
-func kinTestClient(t testing.TB, opts Options) (*Server, *kinesis.Client) {
+func kinTestClient(t testing.TB, opts emulator.Options) (*emulator.Server, *kinesis.Client) {
 	t.Helper()
 	s, cfg := kinTestEmulator(t, opts)
 	return s, kinesis.NewFromConfig(cfg)
@@ -118,7 +121,7 @@ func kinStatus(t testing.TB, c *kinesis.Client, name string) types.StreamStatus 
 
 func TestKinesisDescribeStreamSummary(t *testing.T) {
 	clock := newKinTestClock()
-	_, c := kinTestClient(t, Options{Now: clock.now})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("logs")})
 
 	want := &types.StreamDescriptionSummary{
@@ -156,7 +159,7 @@ func TestKinesisCreateStream(t *testing.T) {
 		{name: "zero shards", in: &kinesis.CreateStreamInput{ShardCount: aws.Int32(0)}, wantCode: "ValidationException"},
 		{name: "bad mode", in: &kinesis.CreateStreamInput{StreamModeDetails: &types.StreamModeDetails{StreamMode: "SOMETIMES"}}, wantCode: "ValidationException"},
 	}
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	for n, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			name := fmt.Sprintf("stream-%d", n)
@@ -190,7 +193,7 @@ func TestKinesisCreateStream(t *testing.T) {
 }
 
 func TestKinesisShardsSplitTheHashKeySpace(t *testing.T) {
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("s")})
 	out, err := c.DescribeStream(context.Background(), &kinesis.DescribeStreamInput{StreamName: aws.String("s")})
 	if err != nil {
@@ -228,7 +231,7 @@ func TestKinesisActivationDelay(t *testing.T) {
 	ctx := context.Background()
 	clock := newKinTestClock()
 	const delay = 10 * time.Second
-	_, c := kinTestClient(t, Options{Now: clock.now, StreamActivationDelay: delay})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.now, StreamActivationDelay: delay})
 	name := aws.String("slow")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(1)})
 
@@ -298,7 +301,7 @@ func TestKinesisActivationDelay(t *testing.T) {
 
 func TestKinesisDeleteStreamAtOnce(t *testing.T) {
 	ctx := context.Background()
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("gone")})
 	if _, err := c.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:111122223333:stream/gone")}); err != nil {
 		t.Fatal(err)
@@ -312,7 +315,7 @@ func TestKinesisDeleteStreamAtOnce(t *testing.T) {
 
 func TestKinesisSetStreamStatus(t *testing.T) {
 	ctx := context.Background()
-	s, c := kinTestClient(t, Options{})
+	s, c := kinTestClient(t, emulator.Options{})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("pinned"), ShardCount: aws.Int32(1)})
 
 	if err := s.SetStreamStatus("us-east-1", "pinned", "CREATING"); err != nil {
@@ -352,7 +355,7 @@ func TestKinesisSetStreamStatus(t *testing.T) {
 
 func TestKinesisEncryption(t *testing.T) {
 	ctx := context.Background()
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	name := aws.String("enc")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(1)})
 	const key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -435,7 +438,7 @@ func kinShardFor(t testing.TB, shards []types.Shard, key string) string {
 func TestKinesisRecordsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	clock := newKinTestClock()
-	_, c := kinTestClient(t, Options{Now: clock.now})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
 	name := aws.String("data")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(3)})
 	shards, err := c.ListShards(ctx, &kinesis.ListShardsInput{StreamName: name})
@@ -531,7 +534,7 @@ func TestKinesisRecordsRoundTrip(t *testing.T) {
 func TestKinesisShardIterators(t *testing.T) {
 	ctx := context.Background()
 	clock := newKinTestClock()
-	_, c := kinTestClient(t, Options{Now: clock.now})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
 	name := aws.String("iter")
 	shard := aws.String("shardId-000000000000")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(1)})
@@ -674,7 +677,7 @@ func TestKinesisShardIterators(t *testing.T) {
 func TestKinesisRetention(t *testing.T) {
 	ctx := context.Background()
 	clock := newKinTestClock()
-	_, c := kinTestClient(t, Options{Now: clock.now})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
 	name := aws.String("old")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(1)})
 	for _, d := range []string{"a", "b"} {
@@ -692,7 +695,7 @@ func TestKinesisRetention(t *testing.T) {
 
 func TestKinesisRegions(t *testing.T) {
 	ctx := context.Background()
-	_, cfg := kinTestEmulator(t, Options{})
+	_, cfg := kinTestEmulator(t, emulator.Options{})
 	east := kinesis.NewFromConfig(cfg)
 	west := kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.Region = "eu-west-1" })
 
@@ -731,7 +734,7 @@ func TestKinesisRegions(t *testing.T) {
 }
 
 func TestKinesisStreamNameAndARN(t *testing.T) {
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("named")})
 	const arn = "arn:aws:kinesis:us-east-1:111122223333:stream/named"
 	tests := []struct {
@@ -768,7 +771,7 @@ func TestKinesisStreamNameAndARN(t *testing.T) {
 
 func TestKinesisPagination(t *testing.T) {
 	ctx := context.Background()
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	var want []string
 	for n := range 7 {
 		name := fmt.Sprintf("p%d", n)
@@ -901,7 +904,7 @@ func kinRawRequest(t testing.TB, url, op, body string) (int, string) {
 }
 
 func TestKinesisProtocolErrors(t *testing.T) {
-	s, _ := kinTestEmulator(t, Options{})
+	s, _ := kinTestEmulator(t, emulator.Options{})
 	tests := []struct {
 		name, op, body string
 		wantStatus     int
@@ -942,7 +945,7 @@ func TestKinesisProtocolErrors(t *testing.T) {
 
 func TestKinesisLargeRecords(t *testing.T) {
 	ctx := context.Background()
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("big"), ShardCount: aws.Int32(1)})
 	_, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("big"), PartitionKey: aws.String("k"), Data: bytes.Repeat([]byte("x"), 1<<20+1)})
 	kinWantCode(t, err, "ValidationException")
@@ -954,7 +957,7 @@ func TestKinesisLargeRecords(t *testing.T) {
 }
 
 func TestKinesisThrottling(t *testing.T) {
-	s, cfg := startEmulator(t, Options{Faults: Faults{ThrottleRate: 1}})
+	s, cfg := emutest.Start(t, emulator.Options{Faults: emulator.Faults{ThrottleRate: 1}})
 	c := kinesis.NewFromConfig(cfg, func(o *kinesis.Options) {
 		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
 			so.MaxAttempts = 3
@@ -974,7 +977,7 @@ func TestKinesisThrottling(t *testing.T) {
 
 func TestKinesisConcurrentPuts(t *testing.T) {
 	ctx := context.Background()
-	_, c := kinTestClient(t, Options{})
+	_, c := kinTestClient(t, emulator.Options{})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("busy"), ShardCount: aws.Int32(2)})
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)

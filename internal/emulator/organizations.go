@@ -10,7 +10,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // orgTargetPrefix is the X-Amz-Target prefix of the Organizations JSON 1.1 API.
@@ -18,6 +21,12 @@ const orgTargetPrefix = "AWSOrganizationsV20161128."
 
 // orgMaxResults is the most items an Organizations list call returns per page.
 const orgMaxResults = 20
+
+// orgState holds the emulator's organization, if any.
+type orgState struct {
+	mu  sync.Mutex
+	org *organization
+}
 
 // organization is the AWS Organization the emulator's default account manages.
 type organization struct {
@@ -60,22 +69,22 @@ const orgIDAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 // new organization (with all features) and returns the organization's ID.
 // Calling it again returns the existing organization's ID.
 func (s *Server) CreateOrganization() string {
-	a := s.accts
+	a := s.org
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.org != nil {
 		return a.org.id
 	}
-	now := s.now()
+	now := s.Now()
 	o := &organization{
-		id:      "o-" + s.randomID(orgIDAlphabet, 10),
-		master:  s.opts.AccountID,
+		id:      "o-" + s.RandomID(orgIDAlphabet, 10),
+		master:  s.AccountID(),
 		units:   map[string]*orgUnit{},
 		byID:    map[string]*orgMember{},
 		admins:  map[string]bool{},
 		created: now,
 	}
-	o.root = &orgUnit{id: "r-" + s.randomID(orgIDAlphabet, 4), name: "Root"}
+	o.root = &orgUnit{id: "r-" + s.RandomID(orgIDAlphabet, 4), name: "Root"}
 	o.units[o.root.id] = o.root
 	m := &orgMember{id: o.master, name: "management", email: o.master + "@example.com", state: "ACTIVE", parent: o.root.id, method: "CREATED", joined: now}
 	o.members = append(o.members, m)
@@ -87,18 +96,18 @@ func (s *Server) CreateOrganization() string {
 // OrganizationRoot returns the ID of the organization's root, or "" when
 // there is no organization.
 func (s *Server) OrganizationRoot() string {
-	s.accts.mu.Lock()
-	defer s.accts.mu.Unlock()
-	if s.accts.org == nil {
+	s.org.mu.Lock()
+	defer s.org.mu.Unlock()
+	if s.org.org == nil {
 		return ""
 	}
-	return s.accts.org.root.id
+	return s.org.org.root.id
 }
 
 // CreateOrganizationalUnit adds an OU under parent (the root or an OU) and
 // returns its ID.
 func (s *Server) CreateOrganizationalUnit(parent, name string) (string, error) {
-	a := s.accts
+	a := s.org
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	o := a.org
@@ -108,7 +117,7 @@ func (s *Server) CreateOrganizationalUnit(parent, name string) (string, error) {
 	if _, ok := o.units[parent]; !ok {
 		return "", fmt.Errorf("emulator: parent %s not found", parent)
 	}
-	u := &orgUnit{id: "ou-" + strings.TrimPrefix(o.root.id, "r-") + "-" + s.randomID(orgIDAlphabet, 8), name: name, parent: parent}
+	u := &orgUnit{id: "ou-" + strings.TrimPrefix(o.root.id, "r-") + "-" + s.RandomID(orgIDAlphabet, 8), name: name, parent: parent}
 	o.units[u.id] = u
 	o.order = append(o.order, u)
 	return u.id, nil
@@ -120,7 +129,7 @@ func (s *Server) AddOrganizationAccount(acc OrgAccount) error {
 	if err := s.AddAccount(acc.ID); err != nil {
 		return err
 	}
-	a := s.accts
+	a := s.org
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	o := a.org
@@ -130,7 +139,7 @@ func (s *Server) AddOrganizationAccount(acc OrgAccount) error {
 	if _, dup := o.byID[acc.ID]; dup {
 		return fmt.Errorf("emulator: account %s is already in the organization", acc.ID)
 	}
-	m := &orgMember{id: acc.ID, name: acc.Name, email: acc.Email, state: acc.State, parent: acc.Parent, method: "CREATED", joined: s.now()}
+	m := &orgMember{id: acc.ID, name: acc.Name, email: acc.Email, state: acc.State, parent: acc.Parent, method: "CREATED", joined: s.Now()}
 	if m.name == "" {
 		m.name = "account-" + acc.ID
 	}
@@ -158,10 +167,10 @@ func (s *Server) AddOrganizationAccount(acc OrgAccount) error {
 // RegisterDelegatedAdministrator lets a member account call the
 // Organizations read operations, as a delegated administrator can.
 func (s *Server) RegisterDelegatedAdministrator(account string) {
-	s.accts.mu.Lock()
-	defer s.accts.mu.Unlock()
-	if s.accts.org != nil {
-		s.accts.org.admins[account] = true
+	s.org.mu.Lock()
+	defer s.org.mu.Unlock()
+	if s.org.org != nil {
+		s.org.org.admins[account] = true
 	}
 }
 
@@ -191,7 +200,7 @@ type orgRequest struct {
 // Only the management account and delegated administrators may call them:
 // another member gets AccessDeniedException, an account outside the
 // organization AWSOrganizationsNotInUseException.
-func (s *Server) serveOrganizations(w http.ResponseWriter, r *http.Request, rc *reqContext) {
+func (s *Server) serveOrganizations(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix)
 	out, err := s.orgDispatch(r, rc, op)
 	if err != nil {
@@ -204,13 +213,13 @@ func (s *Server) serveOrganizations(w http.ResponseWriter, r *http.Request, rc *
 		if err.code == "ServiceException" {
 			status = http.StatusInternalServerError
 		}
-		writeJSON(w, status, body)
+		core.WriteJSON(w, status, body)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	core.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) orgDispatch(r *http.Request, rc *reqContext, op string) (any, *orgError) {
+func (s *Server) orgDispatch(r *http.Request, rc *core.Request, op string) (any, *orgError) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		return nil, orgErr("SerializationException", "%v", err)
@@ -221,14 +230,14 @@ func (s *Server) orgDispatch(r *http.Request, rc *reqContext, op string) (any, *
 			return nil, orgErr("SerializationException", "Start of structure or map found where not expected: %v", err)
 		}
 	}
-	a := s.accts
+	a := s.org
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	o := a.org
 	switch {
-	case o == nil || o.byID[rc.account] == nil:
+	case o == nil || o.byID[rc.Account] == nil:
 		return nil, orgErr("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
-	case rc.account != o.master && !o.admins[rc.account]:
+	case rc.Account != o.master && !o.admins[rc.Account]:
 		return nil, orgErr("AccessDeniedException", "You don't have permissions to access this resource.")
 	}
 	switch op {
@@ -401,14 +410,21 @@ func (o *organization) children(parent string) ([]*orgMember, []*orgUnit) {
 	return accounts, units
 }
 
-// organizationsEndpoint registers Organizations: JSON 1.1 by target header.
-func organizationsEndpoint() service {
-	return service{
-		proto:   protoOrganizations,
-		matches: func(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix) },
-		action: func(r *http.Request) string {
-			return "organizations:" + strings.TrimPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix)
-		},
-		serve: (*Server).serveOrganizations,
+// orgProtocol is Organizations': JSON 1.1 by target header, throttled
+// with TooManyRequestsException.
+var orgProtocol = core.JSON{
+	TargetPrefix: orgTargetPrefix,
+	Throttle: core.Error{Status: http.StatusBadRequest, Code: "TooManyRequestsException",
+		Message: "AWS Organizations can't complete your request because another request is already in progress. Try again later."},
+}
+
+// organizationsEndpoint registers Organizations: JSON 1.1 by target
+// header. The organization is the emulator's, not an account's.
+func organizationsEndpoint(s *Server) core.Service {
+	return core.Service{
+		Name:     "organizations",
+		Protocol: orgProtocol,
+		Matches:  orgProtocol.Matches,
+		Serve:    s.serveOrganizations,
 	}
 }

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -17,12 +17,15 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 // testOrg is an organization in an emulator: the management account, an OU
 // tree Production > Web and Sandbox, and members spread over them.
 type testOrg struct {
-	s                   *Server
+	s                   *emulator.Server
 	cfg                 aws.Config // the management account
 	root, prod, web, sb string
 	members             []string // in join order
@@ -30,7 +33,7 @@ type testOrg struct {
 
 func newTestOrg(t *testing.T, members int) *testOrg {
 	t.Helper()
-	s, cfg := kinTestEmulator(t, Options{})
+	s, cfg := kinTestEmulator(t, emulator.Options{})
 	o := &testOrg{s: s, cfg: cfg}
 	s.CreateOrganization()
 	o.root = s.OrganizationRoot()
@@ -51,7 +54,7 @@ func newTestOrg(t *testing.T, members int) *testOrg {
 		if i == 3 {
 			state = "SUSPENDED"
 		}
-		if err := s.AddOrganizationAccount(OrgAccount{ID: id, Name: fmt.Sprintf("member-%02d", i+1), State: state, Parent: parents[i%4]}); err != nil {
+		if err := s.AddOrganizationAccount(emulator.OrgAccount{ID: id, Name: fmt.Sprintf("member-%02d", i+1), State: state, Parent: parents[i%4]}); err != nil {
 			t.Fatal(err)
 		}
 		o.members = append(o.members, id)
@@ -83,14 +86,14 @@ func TestOrganizationsListAccountsPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		pages++
-		if len(page.Accounts) > orgMaxResults {
+		if len(page.Accounts) > 20 { // Organizations pages at most 20 items
 			t.Errorf("page %d has %d accounts, AWS returns at most 20", pages, len(page.Accounts))
 		}
 		for _, a := range page.Accounts {
 			ids = append(ids, aws.ToString(a.Id))
 		}
 	}
-	want := append([]string{DefaultAccountID}, o.members...)
+	want := append([]string{emulator.DefaultAccountID}, o.members...)
 	if diff := cmp.Diff(want, ids); diff != "" {
 		t.Errorf("accounts (-want +got):\n%s", diff)
 	}
@@ -124,7 +127,7 @@ func TestOrganizationsTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aws.ToString(org.Organization.MasterAccountId) != DefaultAccountID || org.Organization.FeatureSet != orgtypes.OrganizationFeatureSetAll {
+	if aws.ToString(org.Organization.MasterAccountId) != emulator.DefaultAccountID || org.Organization.FeatureSet != orgtypes.OrganizationFeatureSetAll {
 		t.Errorf("DescribeOrganization: %+v", org.Organization)
 	}
 	roots, err := c.ListRoots(ctx, &organizations.ListRootsInput{})
@@ -171,7 +174,7 @@ func TestOrganizationsTree(t *testing.T) {
 	for _, a := range accs.Accounts {
 		got = append(got, aws.ToString(a.Id))
 	}
-	if diff := cmp.Diff([]string{DefaultAccountID, o.members[0], o.members[4]}, got); diff != "" {
+	if diff := cmp.Diff([]string{emulator.DefaultAccountID, o.members[0], o.members[4]}, got); diff != "" {
 		t.Errorf("accounts under the root (-want +got):\n%s", diff)
 	}
 	_, err = c.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{ParentId: aws.String("ou-zzzz-zzzzzzzz")})
@@ -189,7 +192,7 @@ func TestOrganizationsCallers(t *testing.T) {
 		t.Errorf("delegated administrator: %v", err)
 	}
 
-	_, cfg := kinTestEmulator(t, Options{})
+	_, cfg := kinTestEmulator(t, emulator.Options{})
 	_, err = organizations.NewFromConfig(cfg).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	kinWantCode(t, err, "AWSOrganizationsNotInUseException")
 }
@@ -200,7 +203,7 @@ func auditTrust(externalID string) string {
 	if externalID != "" {
 		cond = fmt.Sprintf(`,"Condition":{"StringEquals":{"sts:ExternalId":%q}}`, externalID)
 	}
-	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"%s}]}`, DefaultAccountID, cond)
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"%s}]}`, emulator.DefaultAccountID, cond)
 }
 
 func TestAssumeRoleIntoMember(t *testing.T) {
@@ -210,7 +213,7 @@ func TestAssumeRoleIntoMember(t *testing.T) {
 	for account, trust := range map[string]string{
 		plain:      auditTrust(""),
 		withID:     auditTrust("s3cret-ext"),
-		untrusting: strings.ReplaceAll(auditTrust(""), DefaultAccountID, "444455556666"),
+		untrusting: strings.ReplaceAll(auditTrust(""), emulator.DefaultAccountID, "444455556666"),
 	} {
 		if _, err := iam.NewFromConfig(o.memberConfig(t, account)).CreateRole(ctx, &iam.CreateRoleInput{
 			RoleName: aws.String("CloudAssureAudit"), AssumeRolePolicyDocument: aws.String(trust),
@@ -266,7 +269,7 @@ func TestAssumeRoleIntoMember(t *testing.T) {
 	if aws.ToString(id.Account) != plain {
 		t.Errorf("session identity account %s, want %s", aws.ToString(id.Account), plain)
 	}
-	cfg := cfTestConfig("member-dist", "")
+	cfg := emutest.DistributionConfig("member-dist", "")
 	if _, err := cloudfront.NewFromConfig(sess).CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: cfg}); err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +302,7 @@ func TestAssumeRoleIntoMember(t *testing.T) {
 // of one's choosing and returns the combined output and whether it succeeded.
 func orgCLI(t *testing.T, url, key string, args ...string) (string, bool) {
 	t.Helper()
-	bin := awsCLI(t)
+	bin := emutest.AWSCLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60_000_000_000)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, append([]string{"--endpoint-url", url, "--region", "us-east-1", "--output", "json"}, args...)...)
@@ -315,7 +318,7 @@ func orgCLI(t *testing.T, url, key string, args ...string) (string, bool) {
 // TestOrganizationsCLI checks the Organizations and AssumeRole endpoints
 // with the AWS CLI v2, a second client besides the SDK.
 func TestOrganizationsCLI(t *testing.T) {
-	awsCLI(t)
+	emutest.AWSCLI(t)
 	ctx := context.Background()
 	o := newTestOrg(t, 23)
 	url := o.s.URL()
@@ -336,7 +339,7 @@ func TestOrganizationsCLI(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &ids); err != nil {
 			t.Fatalf("%v: %s", err, out)
 		}
-		want := append([]string{DefaultAccountID}, o.members[:3]...)
+		want := append([]string{emulator.DefaultAccountID}, o.members[:3]...)
 		want = append(want, o.members[4:]...)
 		if diff := cmp.Diff(want, ids); diff != "" {
 			t.Errorf("active accounts (-want +got):\n%s", diff)
@@ -348,7 +351,7 @@ func TestOrganizationsCLI(t *testing.T) {
 	t.Run("describe-organization", func(t *testing.T) {
 		t.Parallel()
 		out, ok := orgCLI(t, url, "AKIDEXAMPLE", "organizations", "describe-organization", "--query", "Organization.MasterAccountId")
-		if !ok || strings.TrimSpace(out) != `"`+DefaultAccountID+`"` {
+		if !ok || strings.TrimSpace(out) != `"`+emulator.DefaultAccountID+`"` {
 			t.Errorf("describe-organization: %s", out)
 		}
 	})
@@ -388,7 +391,7 @@ func TestOrganizationsCLI(t *testing.T) {
 			t.Errorf("assume-role: %s", out)
 		}
 		// The temporary credentials act in the member.
-		cmd := exec.Command(awsCLI(t), "--endpoint-url", url, "--region", "us-east-1", "--output", "text", "sts", "get-caller-identity", "--query", "Account")
+		cmd := exec.Command(emutest.AWSCLI(t), "--endpoint-url", url, "--region", "us-east-1", "--output", "text", "sts", "get-caller-identity", "--query", "Account")
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+res.Credentials.AccessKeyId, "AWS_SECRET_ACCESS_KEY="+res.Credentials.SecretAccessKey,
 			"AWS_SESSION_TOKEN="+res.Credentials.SessionToken, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 		id, err := cmd.CombinedOutput()

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"bytes"
@@ -13,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -36,10 +39,10 @@ func (s *syncBuffer) String() string {
 func TestRequestLog(t *testing.T) {
 	var buf syncBuffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	_, cfg := startEmulator(t, Options{Logger: log})
+	_, cfg := emutest.Start(t, emulator.Options{Logger: log})
 	ctx := context.Background()
 	const secret = "origin-header-secret-value"
-	conf := cfTestConfig("log", "")
+	conf := emutest.DistributionConfig("log", "")
 	conf.Origins.Items[0].CustomHeaders = &types.CustomHeaders{Quantity: aws.Int32(1), Items: []types.OriginCustomHeader{
 		{HeaderName: aws.String("X-Secret"), HeaderValue: aws.String(secret)},
 	}}
@@ -69,7 +72,7 @@ func TestRequestLog(t *testing.T) {
 
 	// Without a logger, or above debug level, nothing is written.
 	var quiet syncBuffer
-	_, cfg = startEmulator(t, Options{Logger: slog.New(slog.NewTextHandler(&quiet, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	_, cfg = emutest.Start(t, emulator.Options{Logger: slog.New(slog.NewTextHandler(&quiet, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	if _, err := kinesis.NewFromConfig(cfg).DescribeLimits(ctx, &kinesis.DescribeLimitsInput{}); err != nil {
 		t.Fatal(err)
 	}

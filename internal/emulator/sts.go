@@ -4,12 +4,14 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"regexp"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // serveSTS answers the STS query API: GetCallerIdentity and AssumeRole. The
 // caller is the IAM user "emulator" of the emulator's account, or the role
 // session whose AssumeRole credentials signed the request.
-func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, rc *reqContext) {
+func (s *stsService) serve(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 	action := r.Form.Get("Action")
 	p := iamParams{form: r.Form}
 	var result any
@@ -25,7 +27,7 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, rc *reqContext
 		err = iamErr("InvalidAction", "Could not find operation %s for version 2011-06-15", action)
 	}
 	if err != nil {
-		writeQueryError(w, protoSTS, rc, err.status, err.code, err.msg)
+		writeQueryError(w, stsProtocol, rc, err.status, err.code, err.msg)
 		return
 	}
 	iamWriteResponse(w, stsNS, action, rc, result)
@@ -37,16 +39,13 @@ type stsCallerIdentityXML struct {
 	Account string
 }
 
-// stsCallerARN is the ARN of the emulator's default caller.
-func stsCallerARN(account string) string { return "arn:aws:iam::" + account + ":user/emulator" }
-
 // callerIdentity answers GetCallerIdentity for the credentials that signed
 // the request: a role session's own, or else the emulator user of the
 // account the access key acts in.
-func (s *Server) callerIdentity(_ *http.Request, rc *reqContext) (any, *iamError) {
-	out := stsCallerIdentityXML{Arn: stsCallerARN(rc.account), UserId: stsUserID(rc.account), Account: rc.account}
-	if sess := rc.caller.session; sess != nil {
-		out.Arn, out.UserId = sess.arn, sess.assumedRoleID
+func (s *stsService) callerIdentity(_ *http.Request, rc *core.Request) (any, *iamError) {
+	out := stsCallerIdentityXML{Arn: core.UserARN(rc.Account), UserId: stsUserID(rc.Account), Account: rc.Account}
+	if sess := rc.Caller.Session; sess != nil {
+		out.Arn, out.UserId = sess.ARN, sess.AssumedRoleID
 	}
 	return out, nil
 }
@@ -56,7 +55,7 @@ func stsUserID(account string) string {
 	sum := sha256.Sum256([]byte("emulator-user:" + account))
 	b := make([]byte, 17)
 	for n := range b {
-		b[n] = upperAlnum[int(sum[n])%len(upperAlnum)]
+		b[n] = core.UpperAlnum[int(sum[n])%len(core.UpperAlnum)]
 	}
 	return "AIDA" + string(b)
 }
@@ -80,13 +79,25 @@ type stsAssumedRoleUserXML struct {
 	Arn           string
 }
 
+// stsService answers the STS query API for every account; its sessions
+// are the core's, since they decide the account of every request.
+type stsService struct{ s *core.Server }
+
+const (
+	iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
+	stsNS = "https://sts.amazonaws.com/doc/2011-06-15/"
+)
+
+// stsProtocol is STS's: the query protocol in the 2011-06-15 namespace.
+var stsProtocol = core.Query{Namespace: stsNS}
+
 // stsEndpoint registers STS: the query protocol, signed for sts.
-func stsEndpoint() service {
-	return service{
-		proto:     protoSTS,
-		matches:   func(r *http.Request) bool { return serviceFromAuth(r.Header.Get("Authorization")) == "sts" },
-		queryForm: true,
-		action:    func(r *http.Request) string { return "sts:" + r.Form.Get("Action") },
-		serve:     (*Server).serveSTS,
+func stsEndpoint(s *core.Server) core.Service {
+	sts := &stsService{s: s}
+	return core.Service{
+		Name:     "sts",
+		Protocol: stsProtocol,
+		Matches:  func(r *http.Request) bool { return core.ServiceFromAuth(r.Header.Get("Authorization")) == "sts" },
+		Serve:    sts.serve,
 	}
 }

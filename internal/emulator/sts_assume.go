@@ -3,53 +3,24 @@ package emulator
 import (
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/cloudassure/cloudassure/internal/iampolicy"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // stsExternalIDRe is the pattern AWS gives ExternalId.
 var stsExternalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
-
-// stsSession is a role session handed out by AssumeRole. Its credentials act
-// in the role's account.
-type stsSession struct {
-	account       string // the role's account
-	roleARN       string
-	assumedRoleID string // RoleId:session
-	arn           string // arn:aws:sts::account:assumed-role/name/session
-	expires       time.Time
-}
-
-// expiredSession answers ExpiredToken to a request signed with the
-// credentials of a session that has expired, as every AWS service does. It
-// reports whether it wrote a response.
-func (s *Server) expiredSession(w http.ResponseWriter, proto protocol, rc *reqContext) bool {
-	sess := rc.caller.session
-	if sess == nil || s.now().Before(sess.expires) {
-		return false
-	}
-	const msg = "The security token included in the request is expired"
-	switch proto {
-	case protoKinesis, protoOrganizations:
-		writeKinesisError(w, rc, http.StatusBadRequest, "ExpiredTokenException", msg)
-	case protoCloudFront:
-		writeCloudFrontError(w, rc, http.StatusForbidden, "ExpiredToken", msg)
-	default:
-		writeQueryError(w, proto, rc, http.StatusForbidden, "ExpiredToken", msg)
-	}
-	return true
-}
 
 // assumeRole hands out temporary credentials for a role of any account the
 // emulator serves, when the role exists (at the ARN's path) and its trust
 // policy allows the caller, with the sts:ExternalId the request gives;
 // anything else is AccessDenied, as AWS answers. The credentials act in the
 // role's account.
-func (s *Server) assumeRole(p iamParams, rc *reqContext) (any, *iamError) {
+func (s *stsService) assumeRole(p iamParams, rc *core.Request) (any, *iamError) {
 	roleARN, err := p.matching("RoleArn", nil, 20, 2048, true)
 	if err != nil {
 		return nil, err
@@ -76,16 +47,14 @@ func (s *Server) assumeRole(p iamParams, rc *reqContext) (any, *iamError) {
 	if m == nil {
 		return nil, iamErr("ValidationError", "%s is invalid", roleARN)
 	}
-	c := rc.caller
-	denied := iamErr("AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.callerARN(), roleARN)
-	s.accts.mu.Lock()
-	target, ok := s.accts.byID[m[1]]
-	s.accts.mu.Unlock()
+	c := rc.Caller
+	denied := iamErr("AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.ARN(), roleARN)
+	target, ok := s.s.LookupAccount(m[1])
 	if !ok {
 		return nil, denied
 	}
 
-	i := target.iam
+	i := target.State("iam").(*iamService)
 	i.mu.Lock()
 	role, ok := i.roles[strings.ToLower(m[3])]
 	var trust, roleID, roleName, arn string
@@ -100,41 +69,34 @@ func (s *Server) assumeRole(p iamParams, rc *reqContext) (any, *iamError) {
 	if !trustAllows(trust, c, roleARN, externalID) {
 		return nil, denied
 	}
-	if c.session != nil && duration > 3600 {
+	if c.Session != nil && duration > 3600 {
 		// Role chaining limits a session to one hour.
 		return nil, iamErr("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
 	if duration > maxSession {
 		return nil, iamErr("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
-	now := s.now()
-	sess := &stsSession{
-		account:       target.id,
-		roleARN:       roleARN,
-		assumedRoleID: roleID + ":" + session,
-		arn:           "arn:aws:sts::" + target.id + ":assumed-role/" + roleName + "/" + session,
-		expires:       now.Add(time.Duration(duration) * time.Second),
+	now := s.s.Now()
+	sess := &core.Session{
+		Account:       target.ID(),
+		RoleARN:       roleARN,
+		AssumedRoleID: roleID + ":" + session,
+		ARN:           "arn:aws:sts::" + target.ID() + ":assumed-role/" + roleName + "/" + session,
+		Expires:       now.Add(time.Duration(duration) * time.Second),
 	}
-	keyID := "ASIA" + s.randomID(upperAlnum, 16)
-	s.accts.mu.Lock()
-	for id, old := range s.accts.sessions {
-		if !now.Before(old.expires) {
-			delete(s.accts.sessions, id)
-		}
-	}
-	s.accts.sessions[keyID] = sess
-	s.accts.mu.Unlock()
+	keyID := "ASIA" + s.s.RandomID(core.UpperAlnum, 16)
+	s.s.AddSession(keyID, sess)
 	return struct {
 		Credentials     stsCredentialsXML
 		AssumedRoleUser stsAssumedRoleUserXML
 	}{
 		Credentials: stsCredentialsXML{
 			AccessKeyId:     keyID,
-			SecretAccessKey: s.randomID(stsSecretAlphabet, 40),
-			SessionToken:    base64.StdEncoding.EncodeToString([]byte(s.randomID(stsSecretAlphabet, 240))),
-			Expiration:      iamTime(sess.expires),
+			SecretAccessKey: s.s.RandomID(stsSecretAlphabet, 40),
+			SessionToken:    base64.StdEncoding.EncodeToString([]byte(s.s.RandomID(stsSecretAlphabet, 240))),
+			Expiration:      iamTime(sess.Expires),
 		},
-		AssumedRoleUser: stsAssumedRoleUserXML{AssumedRoleId: sess.assumedRoleID, Arn: sess.arn},
+		AssumedRoleUser: stsAssumedRoleUserXML{AssumedRoleId: sess.AssumedRoleID, Arn: sess.ARN},
 	}, nil
 }
 
@@ -143,7 +105,7 @@ func (s *Server) assumeRole(p iamParams, rc *reqContext) (any, *iamError) {
 // whose principal names the caller and whose conditions hold (against
 // sts:ExternalId, aws:PrincipalAccount and aws:PrincipalArn) allows.
 // Conditions on keys the request does not carry do not hold.
-func trustAllows(doc string, c caller, roleARN, externalID string) bool {
+func trustAllows(doc string, c core.Caller, roleARN, externalID string) bool {
 	var d struct {
 		Statement json.RawMessage
 	}
@@ -159,8 +121,8 @@ func trustAllows(doc string, c caller, roleARN, externalID string) bool {
 		stmts = []map[string]json.RawMessage{one}
 	}
 	ctx := map[string][]string{
-		"aws:PrincipalAccount": {c.state.id},
-		"aws:PrincipalArn":     {c.principalARN()},
+		"aws:PrincipalAccount": {c.Account.ID()},
+		"aws:PrincipalArn":     {c.PrincipalARN()},
 		"sts:ExternalId":       {},
 	}
 	if externalID != "" {
@@ -200,20 +162,11 @@ func trustAllows(doc string, c caller, roleARN, externalID string) bool {
 	return allowed
 }
 
-// principalARN is the caller's principal as aws:PrincipalArn gives it: the
-// role's ARN for a role session, the user's otherwise.
-func (c caller) principalARN() string {
-	if c.session != nil {
-		return c.session.roleARN
-	}
-	return stsCallerARN(c.state.id)
-}
-
 // principalNames reports whether a trust policy statement's Principal (or
 // NotPrincipal) applies to caller: "*", {"AWS": "*"}, the caller's account
 // ID or root ARN, the user's ARN, or the role (or session) ARN of a role
 // session.
-func principalNames(st map[string]json.RawMessage, c caller) bool {
+func principalNames(st map[string]json.RawMessage, c core.Caller) bool {
 	raw, not := st["NotPrincipal"]
 	if !not {
 		var ok bool
@@ -240,7 +193,7 @@ func principalNames(st map[string]json.RawMessage, c caller) bool {
 		}
 		for _, p := range list {
 			switch p {
-			case "*", c.state.id, "arn:aws:iam::" + c.state.id + ":root", c.principalARN(), c.callerARN():
+			case "*", c.Account.ID(), "arn:aws:iam::" + c.Account.ID() + ":root", c.PrincipalARN(), c.ARN():
 				return true
 			}
 		}

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
 )
 
 var (
@@ -24,11 +26,11 @@ var (
 
 func TestSTSGetCallerIdentity(t *testing.T) {
 	for _, account := range []string{"", "444455556666"} {
-		_, cfg := kinTestEmulator(t, Options{AccountID: account})
+		_, cfg := kinTestEmulator(t, emulator.Options{AccountID: account})
 		c := sts.NewFromConfig(cfg)
 		want := account
 		if want == "" {
-			want = DefaultAccountID
+			want = emulator.DefaultAccountID
 		}
 		first, err := c.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 		if err != nil {
@@ -50,7 +52,7 @@ func TestSTSGetCallerIdentity(t *testing.T) {
 func TestSTSAssumeRole(t *testing.T) {
 	ctx := context.Background()
 	clock := newKinTestClock()
-	_, cfg := kinTestEmulator(t, Options{Now: clock.now})
+	_, cfg := kinTestEmulator(t, emulator.Options{Now: clock.now})
 	c := sts.NewFromConfig(cfg)
 	ic := iam.NewFromConfig(cfg)
 	// AssumeRole evaluates the trust policy: this one admits the account's own principals.
@@ -130,7 +132,7 @@ func TestSTSAssumeRole(t *testing.T) {
 }
 
 func TestSTSThrottling(t *testing.T) {
-	_, cfg := kinTestEmulator(t, Options{Faults: Faults{ThrottleRate: 1}})
+	_, cfg := kinTestEmulator(t, emulator.Options{Faults: emulator.Faults{ThrottleRate: 1}})
 	_, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 	kinWantCode(t, err, "Throttling")
 	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) != aws.TrueTernary {

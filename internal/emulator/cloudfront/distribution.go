@@ -1,4 +1,4 @@
-package emulator
+package cloudfront
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // distribution is a stored distribution.
@@ -20,7 +22,7 @@ type distribution struct {
 
 // status is InProgress until DeployDelay has passed since the last change.
 func (c *cloudFront) status(d *distribution) string {
-	if c.s.now().Before(d.lastModified.Add(c.s.opts.DeployDelay)) {
+	if c.s.Now().Before(d.lastModified.Add(c.s.Options().DeployDelay)) {
 		return "InProgress"
 	}
 	return "Deployed"
@@ -90,10 +92,10 @@ func aliasICPRecordals(aliases []string) []byte {
 
 func writeDistribution(w http.ResponseWriter, status int, d *distribution, body distributionXML) {
 	w.Header().Set("ETag", d.etag)
-	writeXML(w, status, body)
+	core.WriteXML(w, status, body)
 }
 
-func (c *cloudFront) createDistribution(w http.ResponseWriter, r *http.Request, rc *reqContext) *cfError {
+func (c *cloudFront) createDistribution(w http.ResponseWriter, r *http.Request, rc *core.Request) *cfError {
 	body, err := cfReadBody(r)
 	if err != nil {
 		return err
@@ -103,7 +105,7 @@ func (c *cloudFront) createDistribution(w http.ResponseWriter, r *http.Request, 
 
 // createDistributionWithTags is CreateDistributionWithTags: a config and
 // its tags in one DistributionConfigWithTags document.
-func (c *cloudFront) createDistributionWithTags(w http.ResponseWriter, r *http.Request, rc *reqContext) *cfError {
+func (c *cloudFront) createDistributionWithTags(w http.ResponseWriter, r *http.Request, rc *core.Request) *cfError {
 	body, err := cfReadBody(r)
 	if err != nil {
 		return err
@@ -116,7 +118,7 @@ func (c *cloudFront) createDistributionWithTags(w http.ResponseWriter, r *http.R
 }
 
 // create stores a new distribution from a DistributionConfig document.
-func (c *cloudFront) create(w http.ResponseWriter, rc *reqContext, body []byte, tags []cfTagXML) *cfError {
+func (c *cloudFront) create(w http.ResponseWriter, rc *core.Request, body []byte, tags []cfTagXML) *cfError {
 	cfg, err := parseDistributionConfig(body)
 	if err != nil {
 		return err
@@ -136,11 +138,11 @@ func (c *cloudFront) create(w http.ResponseWriter, rc *reqContext, body []byte, 
 	c.seq++
 	d := &distribution{
 		id:           id,
-		arn:          "arn:aws:cloudfront::" + rc.account + ":distribution/" + id,
-		domain:       "d" + c.s.randomID("abcdefghijklmnopqrstuvwxyz0123456789", 13) + ".cloudfront.net",
+		arn:          "arn:aws:cloudfront::" + rc.Account + ":distribution/" + id,
+		domain:       "d" + c.s.RandomID("abcdefghijklmnopqrstuvwxyz0123456789", 13) + ".cloudfront.net",
 		etag:         c.newETag(),
 		seq:          c.seq,
-		lastModified: c.s.now(),
+		lastModified: c.s.Now(),
 		cfg:          cfg,
 	}
 	if err := d.setTags(tags); err != nil {
@@ -156,7 +158,7 @@ func (c *cloudFront) create(w http.ResponseWriter, rc *reqContext, body []byte, 
 
 func (c *cloudFront) newDistributionID() string {
 	for {
-		id := "E" + c.s.randomID(upperAlnum, 13)
+		id := "E" + c.s.RandomID(core.UpperAlnum, 13)
 		if _, used := c.seqByID[id]; !used {
 			return id
 		}
@@ -166,7 +168,7 @@ func (c *cloudFront) newDistributionID() string {
 // checkReferences checks a config against the other resources: aliases
 // used by other distributions and the real-time log configs it names.
 // self is the ID of the distribution being updated. Call with c.mu held.
-func (c *cloudFront) checkReferences(cfg *distConfig, rc *reqContext, self string) *cfError {
+func (c *cloudFront) checkReferences(cfg *distConfig, rc *core.Request, self string) *cfError {
 	for _, d := range c.order {
 		if d.id == self {
 			continue
@@ -242,11 +244,11 @@ func (c *cloudFront) getDistributionConfig(w http.ResponseWriter, id string) *cf
 		return err
 	}
 	w.Header().Set("ETag", d.etag)
-	writeXML(w, http.StatusOK, distConfigXML{Xmlns: cloudFrontNS, Inner: d.cfg.inner})
+	core.WriteXML(w, http.StatusOK, distConfigXML{Xmlns: cloudFrontNS, Inner: d.cfg.inner})
 	return nil
 }
 
-func (c *cloudFront) updateDistribution(w http.ResponseWriter, r *http.Request, rc *reqContext, id string) *cfError {
+func (c *cloudFront) updateDistribution(w http.ResponseWriter, r *http.Request, rc *core.Request, id string) *cfError {
 	body, err := cfReadBody(r)
 	if err != nil {
 		return err
@@ -272,7 +274,7 @@ func (c *cloudFront) updateDistribution(w http.ResponseWriter, r *http.Request, 
 	}
 	d.cfg = cfg
 	d.etag = c.newETag()
-	d.lastModified = c.s.now()
+	d.lastModified = c.s.Now()
 	writeDistribution(w, http.StatusOK, d, c.distributionXML(d))
 	return nil
 }

@@ -1,4 +1,4 @@
-package emulator
+package cloudfront_test
 
 import (
 	"context"
@@ -14,11 +14,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/realtimelog"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 func TestRealtimeLogConfigLifecycle(t *testing.T) {
 	ctx := context.Background()
-	s, c := newCloudFrontClient(t, Options{})
+	s, c := newCloudFrontClient(t, emulator.Options{})
 
 	arn := createRealtimeLogConfig(t, c, "main", "sc-status", "cmcd-version", "s-ip", "timestamp", "c-ip", "timestamp")
 	if want := "arn:aws:cloudfront::" + s.AccountID() + ":realtime-log-config/main"; arn != want {
@@ -76,14 +79,14 @@ func TestRealtimeLogConfigLifecycle(t *testing.T) {
 	cfWantAPIError(t, err, "NoSuchRealtimeLogConfig")
 
 	// In use while a behavior references it.
-	d := createDistribution(t, c, cfTestConfig("d", "", arn))
+	d := createDistribution(t, c, emutest.DistributionConfig("d", "", arn))
 	_, err = c.DeleteRealtimeLogConfig(ctx, &cloudfront.DeleteRealtimeLogConfigInput{Name: aws.String("main")})
 	var inUse *types.RealtimeLogConfigInUse
 	if !errors.As(err, &inUse) {
 		t.Fatalf("delete in use: want RealtimeLogConfigInUse, got %v", err)
 	}
 	if _, err := c.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{
-		Id: d.Distribution.Id, IfMatch: d.ETag, DistributionConfig: cfTestConfig("d", "", ""),
+		Id: d.Distribution.Id, IfMatch: d.ETag, DistributionConfig: emutest.DistributionConfig("d", "", ""),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +98,7 @@ func TestRealtimeLogConfigLifecycle(t *testing.T) {
 }
 
 func TestRealtimeLogConfigValidation(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	ep := func(streamType, role, stream string) []types.EndPoint {
 		return []types.EndPoint{{StreamType: aws.String(streamType), KinesisStreamConfig: &types.KinesisStreamConfig{
 			RoleARN: aws.String(role), StreamARN: aws.String(stream)}}}
@@ -142,7 +145,7 @@ func TestRealtimeLogConfigValidation(t *testing.T) {
 }
 
 func TestRealtimeLogConfigRawRequests(t *testing.T) {
-	s, _ := newCloudFrontClient(t, Options{})
+	s, _ := newCloudFrontClient(t, emulator.Options{})
 	url := s.URL() + "/2020-05-31/realtime-log-config"
 	create := `<CreateRealtimeLogConfigRequest xmlns="` + cloudFrontNS + `"><EndPoints><member><StreamType>Kinesis</StreamType>` +
 		`<KinesisStreamConfig><RoleARN>` + cfTestRoleARN + `</RoleARN><StreamARN>` + cfTestStreamARN + `</StreamARN></KinesisStreamConfig>` +
@@ -171,7 +174,7 @@ func TestRealtimeLogConfigRawRequests(t *testing.T) {
 
 func TestListRealtimeLogConfigs(t *testing.T) {
 	ctx := context.Background()
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	out, err := c.ListRealtimeLogConfigs(ctx, &cloudfront.ListRealtimeLogConfigsInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +220,7 @@ func TestListRealtimeLogConfigs(t *testing.T) {
 
 func TestListDistributionsByRealtimeLogConfig(t *testing.T) {
 	ctx := context.Background()
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	a := createRealtimeLogConfig(t, c, "a")
 	b := createRealtimeLogConfig(t, c, "b")
 	createRealtimeLogConfig(t, c, "unused")
@@ -226,14 +229,14 @@ func TestListDistributionsByRealtimeLogConfig(t *testing.T) {
 		var cfg *types.DistributionConfig
 		switch i % 3 {
 		case 0:
-			cfg = cfTestConfig(fmt.Sprint(i), a)
+			cfg = emutest.DistributionConfig(fmt.Sprint(i), a)
 			wantA = append(wantA, "")
 		case 1:
-			cfg = cfTestConfig(fmt.Sprint(i), "", "", b, a)
+			cfg = emutest.DistributionConfig(fmt.Sprint(i), "", "", b, a)
 			wantA = append(wantA, "")
 			wantB = append(wantB, "")
 		default:
-			cfg = cfTestConfig(fmt.Sprint(i), "")
+			cfg = emutest.DistributionConfig(fmt.Sprint(i), "")
 		}
 		id := aws.ToString(createDistribution(t, c, cfg).Distribution.Id)
 		if i%3 != 2 {

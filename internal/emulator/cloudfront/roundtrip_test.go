@@ -1,4 +1,4 @@
-package emulator
+package cloudfront_test
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 // cfCmpSDK lets go-cmp compare SDK structs, whose only unexported fields are
@@ -123,7 +126,7 @@ func cfFullConfig(ref, logARN string) *types.DistributionConfig {
 
 func TestCloudFrontConfigRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	arn := createRealtimeLogConfig(t, c, "rt")
 	sent := cfFullConfig("full", arn)
 	oac, err := c.CreateOriginAccessControl(ctx, &cloudfront.CreateOriginAccessControlInput{OriginAccessControlConfig: &types.OriginAccessControlConfig{
@@ -185,8 +188,8 @@ func TestCloudFrontConfigRoundTrip(t *testing.T) {
 // TestCloudFrontSummaryDefaults checks the required summary members a
 // minimal config lacks.
 func TestCloudFrontSummaryDefaults(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
-	createDistribution(t, c, cfTestConfig("min", ""))
+	_, c := newCloudFrontClient(t, emulator.Options{})
+	createDistribution(t, c, emutest.DistributionConfig("min", ""))
 	list, err := c.ListDistributions(context.Background(), &cloudfront.ListDistributionsInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +245,7 @@ func TestCloudFrontSummaryDefaults(t *testing.T) {
 // TestCloudFrontSummariesCarryRealtimeLogARNs is what the scanner relies on:
 // the list alone tells which behaviors log where.
 func TestCloudFrontSummariesCarryRealtimeLogARNs(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	a := createRealtimeLogConfig(t, c, "a")
 	b := createRealtimeLogConfig(t, c, "b")
 	cases := [][]string{
@@ -252,7 +255,7 @@ func TestCloudFrontSummariesCarryRealtimeLogARNs(t *testing.T) {
 		{""},
 	}
 	for i, arns := range cases {
-		createDistribution(t, c, cfTestConfig(fmt.Sprint(i), arns[0], arns[1:]...))
+		createDistribution(t, c, emutest.DistributionConfig(fmt.Sprint(i), arns[0], arns[1:]...))
 	}
 	list, err := c.ListDistributions(context.Background(), &cloudfront.ListDistributionsInput{})
 	if err != nil {
@@ -270,13 +273,13 @@ func TestCloudFrontSummariesCarryRealtimeLogARNs(t *testing.T) {
 }
 
 func TestCloudFrontConcurrentCreates(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, err := c.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: cfTestConfig(fmt.Sprint("c", i), "")})
+			out, err := c.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: emutest.DistributionConfig(fmt.Sprint("c", i), "")})
 			if err != nil {
 				t.Error(err)
 				return

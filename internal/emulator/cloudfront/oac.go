@@ -1,4 +1,4 @@
-package emulator
+package cloudfront
 
 import (
 	"encoding/xml"
@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // Origin access controls (OAC): the modern way an S3 origin lets only
@@ -81,7 +83,7 @@ func (c *cloudFront) oacNameTaken(name, self string) bool {
 
 func (c *cloudFront) writeOAC(w http.ResponseWriter, status int, o *originAccessControl) {
 	w.Header().Set("ETag", o.etag)
-	writeXML(w, status, oacXML{Xmlns: cloudFrontNS, Id: o.id, OriginAccessControlConfig: o.cfg})
+	core.WriteXML(w, status, oacXML{Xmlns: cloudFrontNS, Id: o.id, OriginAccessControlConfig: o.cfg})
 }
 
 func (c *cloudFront) createOAC(w http.ResponseWriter, r *http.Request) *cfError {
@@ -96,7 +98,7 @@ func (c *cloudFront) createOAC(w http.ResponseWriter, r *http.Request) *cfError 
 	}
 	var id string
 	for id == "" || c.oacs[id] != nil {
-		id = "E" + c.s.randomID(upperAlnum, 13)
+		id = "E" + c.s.RandomID(core.UpperAlnum, 13)
 	}
 	o := &originAccessControl{id: id, etag: c.newETag(), cfg: cfg}
 	c.oacs[id] = o
@@ -114,7 +116,7 @@ func (c *cloudFront) getOAC(w http.ResponseWriter, id string, configOnly bool) *
 	}
 	if configOnly {
 		w.Header().Set("ETag", o.etag)
-		writeXML(w, http.StatusOK, struct {
+		core.WriteXML(w, http.StatusOK, struct {
 			XMLName xml.Name `xml:"OriginAccessControlConfig"`
 			Xmlns   string   `xml:"xmlns,attr"`
 			oacConfigXML
@@ -223,6 +225,6 @@ func (c *cloudFront) listOACs(w http.ResponseWriter, marker, maxItems string) *c
 			out.Items.Summaries = append(out.Items.Summaries, oacSummaryXML{Id: id, oacConfigXML: c.oacs[id].cfg})
 		}
 	}
-	writeXML(w, http.StatusOK, out)
+	core.WriteXML(w, http.StatusOK, out)
 	return nil
 }

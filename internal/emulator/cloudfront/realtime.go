@@ -1,4 +1,4 @@
-package emulator
+package cloudfront
 
 import (
 	"encoding/xml"
@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/cloudassure/cloudassure/internal/realtimelog"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 var (
@@ -59,7 +61,7 @@ type realtimeLogConfigResultXML struct {
 }
 
 func writeRealtimeLogConfig(w http.ResponseWriter, status int, root string, l *realtimeLogConfig) {
-	writeXML(w, status, realtimeLogConfigResultXML{XMLName: xml.Name{Local: root}, Xmlns: cloudFrontNS, Config: *l})
+	core.WriteXML(w, status, realtimeLogConfigResultXML{XMLName: xml.Name{Local: root}, Xmlns: cloudFrontNS, Config: *l})
 }
 
 // cfReadRequest reads an XML request body whose root must be root in the
@@ -136,12 +138,12 @@ func noSuchRealtimeLogConfig() *cfError {
 
 // realtimeLogConfigByARN finds a config by ARN, telling a config of another
 // account from a missing one. Call with c.mu held.
-func (c *cloudFront) realtimeLogConfigByARN(arn string, rc *reqContext) (*realtimeLogConfig, *cfError) {
+func (c *cloudFront) realtimeLogConfigByARN(arn string, rc *core.Request) (*realtimeLogConfig, *cfError) {
 	m := rtlcARNPrefix.FindStringSubmatch(arn)
 	if m == nil {
 		return nil, cfInvalidArgument("%q is not a valid real-time log configuration ARN.", arn)
 	}
-	if m[1] != rc.account {
+	if m[1] != rc.Account {
 		return nil, cfErr(http.StatusUnauthorized, "RealtimeLogConfigOwnerMismatch",
 			"The specified real-time log configuration belongs to a different Amazon Web Services account.")
 	}
@@ -172,7 +174,7 @@ func (c *cloudFront) identify(req *realtimeLogConfigRequest) (*realtimeLogConfig
 	return nil, noSuchRealtimeLogConfig()
 }
 
-func (c *cloudFront) createRealtimeLogConfig(w http.ResponseWriter, r *http.Request, rc *reqContext) *cfError {
+func (c *cloudFront) createRealtimeLogConfig(w http.ResponseWriter, r *http.Request, rc *core.Request) *cfError {
 	var req realtimeLogConfigRequest
 	if err := cfReadRequest(r, "CreateRealtimeLogConfigRequest", &req); err != nil {
 		return err
@@ -185,7 +187,7 @@ func (c *cloudFront) createRealtimeLogConfig(w http.ResponseWriter, r *http.Requ
 		return err
 	}
 	l.Name = req.Name
-	l.ARN = "arn:aws:cloudfront::" + rc.account + ":realtime-log-config/" + req.Name
+	l.ARN = "arn:aws:cloudfront::" + rc.Account + ":realtime-log-config/" + req.Name
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.rlcs[l.Name]; ok {
@@ -297,6 +299,6 @@ func (c *cloudFront) listRealtimeLogConfigs(w http.ResponseWriter, marker, maxIt
 			out.Items.Members = append(out.Items.Members, *c.rlcs[name])
 		}
 	}
-	writeXML(w, http.StatusOK, out)
+	core.WriteXML(w, http.StatusOK, out)
 	return nil
 }

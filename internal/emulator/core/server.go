@@ -1,7 +1,8 @@
-// Package emulator serves the parts of the AWS APIs that cloudassure uses
-// (CloudFront REST-XML, Kinesis JSON 1.1, IAM and STS query) on loopback, so
-// that the real aws-sdk-go-v2 and the real AWS CLI work against it unchanged.
-package emulator
+// Package core is the emulator's shared core: the registry of services and
+// the protocols they speak, the accounts and the credentials that act in
+// them, injected faults, and the request log. Each service lives in a
+// package of its own that imports only this one.
+package core
 
 import (
 	"context"
@@ -52,7 +53,9 @@ type Faults struct {
 	ServerErrorRate float64
 }
 
-// Server is a running or runnable emulator. It is an http.Handler.
+// Server is the emulator's core: the registry of services, the accounts
+// and their credentials, the faults and the request log. It is an
+// http.Handler; the services it serves are registered with Register.
 type Server struct {
 	opts Options
 	now  func() time.Time
@@ -64,19 +67,16 @@ type Server struct {
 
 	requests atomic.Int64
 
-	cf  *cloudFront
-	kin *kinesisService
-	iam *iamService
-
 	accts *accounts // every account served, by credentials (accounts.go)
 
-	registry []service // the services served, in the order they recognise requests
+	registry []Service // the services served, in the order they recognise requests
 
 	httpSrv  *http.Server
 	listener net.Listener
 }
 
-// New returns an emulator with the given options and no resources.
+// New returns an emulator core with the given options, no services and no
+// resources.
 func New(opts Options) *Server {
 	if opts.AccountID == "" {
 		opts.AccountID = DefaultAccountID
@@ -91,13 +91,21 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.registry = newRegistry()
-	s.cf = newCloudFront(s)
-	s.kin = newKinesis(s)
-	s.iam = newIAM(s)
-	s.accts = newAccounts(&accountState{id: opts.AccountID, cf: s.cf, kin: s.kin, iam: s.iam})
+	s.accts = newAccounts()
+	s.account(opts.AccountID)
 	return s
 }
+
+// Register adds services to the registry, asked in the order given (see
+// Service.Matches). Register them before the server serves.
+func (s *Server) Register(svcs ...Service) { s.registry = append(s.registry, svcs...) }
+
+// Options returns the options the server was made with (with the default
+// account filled in).
+func (s *Server) Options() Options { return s.opts }
+
+// Now returns the current time of the emulator's clock.
+func (s *Server) Now() time.Time { return s.now() }
 
 // AccountID returns the account the emulator serves.
 func (s *Server) AccountID() string { return s.opts.AccountID }
@@ -112,8 +120,8 @@ func (s *Server) SetFaults(f Faults) {
 // Requests returns how many API requests the emulator has received.
 func (s *Server) Requests() int64 { return s.requests.Load() }
 
-// randomID returns n characters from alphabet, using the server's random source.
-func (s *Server) randomID(alphabet string, n int) string {
+// RandomID returns n characters from alphabet, using the server's random source.
+func (s *Server) RandomID(alphabet string, n int) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := make([]byte, n)
@@ -123,7 +131,8 @@ func (s *Server) randomID(alphabet string, n int) string {
 	return string(b)
 }
 
-const upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+// UpperAlnum is the alphabet of AWS IDs and access keys.
+const UpperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 // Start listens on addr (for example "127.0.0.1:0") and serves in the
 // background. It returns the endpoint URL.
@@ -165,124 +174,113 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// protocol is the wire protocol of a request.
-type protocol int
-
-const (
-	protoUnknown protocol = iota
-	protoCloudFront
-	protoKinesis
-	protoIAM
-	protoSTS
-	protoOrganizations
-)
-
-// reqContext carries what every handler needs to know about a request.
-type reqContext struct {
-	account   string
-	region    string
-	requestID string
-	caller    caller // who signed the request, and so the account it acts in
+// Request carries what every handler needs to know about a request.
+type Request struct {
+	Account   string // the ID of the account the request acts in
+	Region    string
+	RequestID string
+	Caller    Caller // who signed the request, and so the account it acts in
 }
 
 // ServeHTTP dispatches a request to the service it is for.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	c := s.callerOf(r)
-	rc := &reqContext{
-		account:   c.state.id,
-		region:    regionFromAuth(r.Header.Get("Authorization")),
-		requestID: s.newRequestID(),
-		caller:    c,
+	rc := &Request{
+		Account:   c.Account.id,
+		Region:    regionFromAuth(r.Header.Get("Authorization")),
+		RequestID: s.newRequestID(),
+		Caller:    c,
 	}
-	w.Header().Set("x-amzn-RequestId", rc.requestID)
-	w.Header().Set("x-amz-request-id", rc.requestID)
+	w.Header().Set("x-amzn-RequestId", rc.RequestID)
+	w.Header().Set("x-amz-request-id", rc.RequestID)
 
 	rec := &statusRecorder{ResponseWriter: w}
 	w = rec
-	svc := s.serviceOf(r)
-	proto := svc.proto
-	defer func() { s.logRequest(r.Context(), r, proto, rc, rec.status) }()
-	if svc.queryForm {
-		if err := r.ParseForm(); err != nil {
-			writeQueryError(w, proto, rc, http.StatusBadRequest, "MalformedQueryString", err.Error())
-			return
-		}
-		if proto == protoIAM && isSTSAction(r.Form.Get("Action")) {
-			svc = s.service(protoSTS) // STS actions signed for IAM, or unsigned
-			proto = svc.proto
-		}
-	}
-	if proto == protoUnknown {
+	svc, ok := s.serviceOf(r)
+	defer func() { s.logRequest(r.Context(), r, svc, ok, rc, rec.status) }()
+	if !ok {
 		http.Error(w, "cloudassure emulator: unrecognised request "+r.Method+" "+r.URL.Path, http.StatusNotFound)
 		return
 	}
-	if s.injectFault(w, r, proto, rc) || s.expiredSession(w, proto, rc) || s.deniedAction(w, r, proto, rc, c) {
+	if err := svc.Protocol.Prepare(r); err != nil {
+		svc.Protocol.WriteError(w, rc, err)
 		return
 	}
-	svc.serve(s, w, r, rc)
+	if svc.Reroute != nil {
+		if name := svc.Reroute(r); name != "" {
+			if other, found := s.service(name); found {
+				svc = other
+			}
+		}
+	}
+	if s.injectFault(w, r, svc, rc) || s.expiredSession(w, svc, rc) || s.deniedAction(w, r, svc, rc) {
+		return
+	}
+	svc.Serve(w, r, rc)
 }
 
 func (s *Server) newRequestID() string {
-	id := s.randomID("0123456789abcdef", 32)
+	id := s.RandomID("0123456789abcdef", 32)
 	return id[0:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:32]
 }
 
-// service is one AWS service the emulator serves: how it recognises a
-// request and how it serves one. The per-account state, the faults, expired
-// sessions and denied actions are the core's (Server.ServeHTTP); each
-// service file makes its own entry.
-type service struct {
-	proto protocol
-	// matches recognises a request for the service from its target header,
+// Service is one AWS service the emulator serves: its name, its protocol,
+// how it recognises a request and how it serves one. The per-account
+// state, the faults, expired sessions and denied actions are the core's
+// (Server.ServeHTTP); each service package makes its own entry.
+type Service struct {
+	// Name names the service in the request log and, by default, prefixes
+	// its IAM actions ("cloudfront", "kinesis").
+	Name string
+	// Protocol names the service's operations and writes its errors.
+	Protocol Protocol
+	// Matches recognises a request for the service from its target header,
 	// path or signing scope. The registry asks the services in order.
-	matches func(r *http.Request) bool
-	// queryForm: the service speaks the query protocol; the core parses
-	// the form before the request is served.
-	queryForm bool
-	// action names the request's IAM action, "service:Operation" ("" when
-	// it is not known), for denied actions.
-	action func(r *http.Request) string
-	// serve answers a request that passed the core's checks; rc.caller
-	// holds the account state it acts in.
-	serve func(s *Server, w http.ResponseWriter, r *http.Request, rc *reqContext)
+	Matches func(r *http.Request) bool
+	// Reroute, when set, names another service that serves the request
+	// instead, once the protocol has prepared it ("" for none): IAM hands
+	// STS actions signed for IAM, or unsigned, to STS.
+	Reroute func(r *http.Request) string
+	// Action names the request's IAM action, "service:Operation" ("" when
+	// it is not known), for denied actions. Nil means Name, a colon and
+	// the protocol's Operation.
+	Action func(r *http.Request) string
+	// NewState makes the service's state in a new account; nil when the
+	// service keeps none per account. Account.State returns it.
+	NewState func(s *Server, account string) any
+	// Serve answers a request that passed the core's checks;
+	// rc.Caller.Account holds the account state it acts in.
+	Serve func(w http.ResponseWriter, r *http.Request, rc *Request)
 }
 
-// newRegistry lists the services in the order their matches are asked:
-// the JSON services by target header, CloudFront by path, then the query
-// services by signing scope (IAM also takes any other form POST or Action
-// query; STS actions among them are rerouted once the form is parsed).
-func newRegistry() []service {
-	return []service{kinesisEndpoint(), organizationsEndpoint(), cloudFrontEndpoint(), stsEndpoint(), iamEndpoint()}
+// action names the IAM action of a request to the service.
+func (svc Service) action(r *http.Request) string {
+	if svc.Action != nil {
+		return svc.Action(r)
+	}
+	return svc.Name + ":" + svc.Protocol.Operation(r)
 }
 
-// serviceOf returns the service a request is for; proto is protoUnknown
-// when none recognises it.
-func (s *Server) serviceOf(r *http.Request) service {
+// serviceOf returns the service a request is for; ok is false when none
+// recognises it.
+func (s *Server) serviceOf(r *http.Request) (Service, bool) {
 	for _, svc := range s.registry {
-		if svc.matches(r) {
-			return svc
+		if svc.Matches(r) {
+			return svc, true
 		}
 	}
-	return service{proto: protoUnknown, action: func(*http.Request) string { return "" }}
+	return Service{}, false
 }
 
-// service returns the registered service speaking proto.
-func (s *Server) service(proto protocol) service {
+// service returns the registered service called name.
+func (s *Server) service(name string) (Service, bool) {
 	for _, svc := range s.registry {
-		if svc.proto == proto {
-			return svc
+		if svc.Name == name {
+			return svc, true
 		}
 	}
-	return service{proto: protoUnknown, action: func(*http.Request) string { return "" }}
-}
-
-func isSTSAction(action string) bool {
-	switch action {
-	case "GetCallerIdentity", "AssumeRole", "GetSessionToken", "AssumeRoleWithWebIdentity":
-		return true
-	}
-	return false
+	return Service{}, false
 }
 
 // credentialScope returns the parts of a SigV4 credential scope:
@@ -310,7 +308,9 @@ func regionFromAuth(auth string) string {
 	return "us-east-1"
 }
 
-func serviceFromAuth(auth string) string {
+// ServiceFromAuth returns the service of a SigV4 Authorization header's
+// credential scope ("" when it has none).
+func ServiceFromAuth(auth string) string {
 	if p := credentialScope(auth); p != nil {
 		return p[3]
 	}

@@ -1,9 +1,11 @@
-package emulator
+package cloudfront
 
 import (
 	"bytes"
 	"encoding/xml"
 	"net/http"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 type distributionListXML struct {
@@ -124,7 +126,7 @@ func (c *cloudFront) listPage(w http.ResponseWriter, marker, maxItems string, ke
 	if len(page) > 0 {
 		out.Items = &summaryItemsXML{page}
 	}
-	writeXML(w, http.StatusOK, out)
+	core.WriteXML(w, http.StatusOK, out)
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package emulator
+package cloudfront_test
 
 import (
 	"context"
@@ -7,10 +7,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 func TestCloudFrontOriginAccessControl(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	ctx := context.Background()
 	cfg := func(name string) *types.OriginAccessControlConfig {
 		return &types.OriginAccessControlConfig{
@@ -45,12 +48,12 @@ func TestCloudFrontOriginAccessControl(t *testing.T) {
 	}
 
 	// An origin may use it; while one does, it cannot be deleted.
-	dc := cfTestConfig("oac", "")
+	dc := emutest.DistributionConfig("oac", "")
 	dc.Origins.Items[0].OriginAccessControlId = id
 	dist := createDistribution(t, c, dc)
 	_, err = c.DeleteOriginAccessControl(ctx, &cloudfront.DeleteOriginAccessControlInput{Id: id, IfMatch: up.ETag})
 	cfWantAPIError(t, err, "OriginAccessControlInUse")
-	missing := cfTestConfig("missing-oac", "")
+	missing := emutest.DistributionConfig("missing-oac", "")
 	missing.Origins.Items[0].OriginAccessControlId = aws.String("E0000000000000")
 	_, err = c.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: missing})
 	cfWantAPIError(t, err, "InvalidOriginAccessControl")

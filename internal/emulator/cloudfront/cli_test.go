@@ -1,4 +1,4 @@
-package emulator
+package cloudfront_test
 
 import (
 	"context"
@@ -13,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 // cfDecodeCLI decodes the JSON output of the AWS CLI into v.
@@ -29,7 +32,7 @@ func cliRealtimeLogConfig(t *testing.T, url, name string) string {
 	t.Helper()
 	endPoints := fmt.Sprintf(`[{"StreamType":"Kinesis","KinesisStreamConfig":{"RoleARN":%q,"StreamARN":%q}}]`, cfTestRoleARN, cfTestStreamARN)
 	var created struct{ RealtimeLogConfig types.RealtimeLogConfig }
-	cfDecodeCLI(t, runCLI(t, url, false, "cloudfront", "create-realtime-log-config", "--name", name,
+	cfDecodeCLI(t, emutest.RunCLI(t, url, false, "cloudfront", "create-realtime-log-config", "--name", name,
 		"--sampling-rate", "10", "--fields", "sc-status", "timestamp", "--end-points", endPoints), &created)
 	arn := aws.ToString(created.RealtimeLogConfig.ARN)
 	if !strings.HasSuffix(arn, ":realtime-log-config/"+name) || !cmp.Equal(created.RealtimeLogConfig.Fields, []string{"timestamp", "sc-status"}) {
@@ -41,7 +44,7 @@ func cliRealtimeLogConfig(t *testing.T, url, name string) string {
 // TestCloudFrontCLI drives the emulator with the AWS CLI v2 the way an
 // operator would. The CLI starts slowly, so the parts run in parallel.
 func TestCloudFrontCLI(t *testing.T) {
-	awsCLI(t)
+	emutest.AWSCLI(t)
 	t.Parallel()
 	t.Run("list-distributions", testCLIListDistributions)
 	t.Run("update-distribution", testCLIUpdateDistribution)
@@ -50,11 +53,11 @@ func TestCloudFrontCLI(t *testing.T) {
 
 func testCLIListDistributions(t *testing.T) {
 	t.Parallel()
-	s, c := newCloudFrontClient(t, Options{})
+	s, c := newCloudFrontClient(t, emulator.Options{})
 	// More than one page of distributions; every seventh is disabled.
 	var enabled []string
 	for i := range 130 {
-		cfg := cfTestConfig(fmt.Sprint("cli-", i), "")
+		cfg := emutest.DistributionConfig(fmt.Sprint("cli-", i), "")
 		cfg.Enabled = aws.Bool(i%7 != 3)
 		id := aws.ToString(createDistribution(t, c, cfg).Distribution.Id)
 		if i%7 != 3 {
@@ -63,7 +66,7 @@ func testCLIListDistributions(t *testing.T) {
 	}
 	before := s.Requests()
 	var ids []string
-	cfDecodeCLI(t, runCLI(t, s.URL(), false, "cloudfront", "list-distributions", "--query", "DistributionList.Items[?(Enabled==`true`)].Id"), &ids)
+	cfDecodeCLI(t, emutest.RunCLI(t, s.URL(), false, "cloudfront", "list-distributions", "--query", "DistributionList.Items[?(Enabled==`true`)].Id"), &ids)
 	if diff := cmp.Diff(enabled, ids); diff != "" {
 		t.Errorf("enabled distributions (-want +got):\n%s", diff)
 	}
@@ -75,13 +78,13 @@ func testCLIListDistributions(t *testing.T) {
 func testCLIUpdateDistribution(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, c := newCloudFrontClient(t, Options{})
+	s, c := newCloudFrontClient(t, emulator.Options{})
 	url := s.URL()
 	arn := createRealtimeLogConfig(t, c, "logs")
-	id := aws.ToString(createDistribution(t, c, cfTestConfig("cli", "", arn, "")).Distribution.Id)
+	id := aws.ToString(createDistribution(t, c, emutest.DistributionConfig("cli", "", arn, "")).Distribution.Id)
 
 	var arns []string
-	cfDecodeCLI(t, runCLI(t, url, false, "cloudfront", "get-distribution-config", "--id", id,
+	cfDecodeCLI(t, emutest.RunCLI(t, url, false, "cloudfront", "get-distribution-config", "--id", id,
 		"--query", "DistributionConfig.CacheBehaviors.Items[*].RealtimeLogConfigArn"), &arns)
 	if diff := cmp.Diff([]string{arn, ""}, arns); diff != "" {
 		t.Errorf("behavior ARNs (-want +got):\n%s", diff)
@@ -92,7 +95,7 @@ func testCLIUpdateDistribution(t *testing.T) {
 		ETag               string
 		DistributionConfig map[string]any
 	}
-	cfDecodeCLI(t, runCLI(t, url, false, "cloudfront", "get-distribution-config", "--id", id), &current)
+	cfDecodeCLI(t, emutest.RunCLI(t, url, false, "cloudfront", "get-distribution-config", "--id", id), &current)
 	current.DistributionConfig["Comment"] = "updated by the CLI"
 	current.DistributionConfig["DefaultCacheBehavior"].(map[string]any)["RealtimeLogConfigArn"] = arn
 	b, err := json.Marshal(current.DistributionConfig)
@@ -107,7 +110,7 @@ func testCLIUpdateDistribution(t *testing.T) {
 		ETag         string
 		Distribution types.Distribution
 	}
-	cfDecodeCLI(t, runCLI(t, url, false, "cloudfront", "update-distribution", "--id", id, "--if-match", current.ETag,
+	cfDecodeCLI(t, emutest.RunCLI(t, url, false, "cloudfront", "update-distribution", "--id", id, "--if-match", current.ETag,
 		"--distribution-config", "file://"+file), &updated)
 	if updated.ETag == current.ETag || updated.ETag == "" || aws.ToString(updated.Distribution.Id) != id {
 		t.Errorf("update: ETag %q (was %q), Id %q", updated.ETag, current.ETag, aws.ToString(updated.Distribution.Id))
@@ -119,7 +122,7 @@ func testCLIUpdateDistribution(t *testing.T) {
 	if aws.ToString(got.DistributionConfig.Comment) != "updated by the CLI" || aws.ToString(got.DistributionConfig.DefaultCacheBehavior.RealtimeLogConfigArn) != arn {
 		t.Errorf("config after CLI update: %+v", got.DistributionConfig)
 	}
-	out := runCLI(t, url, true, "cloudfront", "update-distribution", "--id", id, "--if-match", current.ETag,
+	out := emutest.RunCLI(t, url, true, "cloudfront", "update-distribution", "--id", id, "--if-match", current.ETag,
 		"--distribution-config", "file://"+file)
 	if !strings.Contains(out, "PreconditionFailed") {
 		t.Errorf("stale --if-match: %s", out)
@@ -128,14 +131,14 @@ func testCLIUpdateDistribution(t *testing.T) {
 
 func testCLIRealtimeLogConfigs(t *testing.T) {
 	t.Parallel()
-	s, c := newCloudFrontClient(t, Options{})
+	s, c := newCloudFrontClient(t, emulator.Options{})
 	url := s.URL()
 	arn := cliRealtimeLogConfig(t, url, "cli-logs")
-	createDistribution(t, c, cfTestConfig("uses-logs", "", "", arn))
+	createDistribution(t, c, emutest.DistributionConfig("uses-logs", "", "", arn))
 	spare := createRealtimeLogConfig(t, c, "spare")
 
 	var listed struct{ RealtimeLogConfigs types.RealtimeLogConfigs }
-	cfDecodeCLI(t, runCLI(t, url, false, "cloudfront", "list-realtime-log-configs"), &listed)
+	cfDecodeCLI(t, emutest.RunCLI(t, url, false, "cloudfront", "list-realtime-log-configs"), &listed)
 	var names []string
 	for _, l := range listed.RealtimeLogConfigs.Items {
 		names = append(names, aws.ToString(l.Name))
@@ -144,11 +147,11 @@ func testCLIRealtimeLogConfigs(t *testing.T) {
 		t.Errorf("list-realtime-log-configs (-want +got):\n%s", diff)
 	}
 
-	out := runCLI(t, url, true, "cloudfront", "delete-realtime-log-config", "--name", "cli-logs")
+	out := emutest.RunCLI(t, url, true, "cloudfront", "delete-realtime-log-config", "--name", "cli-logs")
 	if !strings.Contains(out, "RealtimeLogConfigInUse") {
 		t.Errorf("deleting a config in use: %s", out)
 	}
-	runCLI(t, url, false, "cloudfront", "delete-realtime-log-config", "--arn", spare)
+	emutest.RunCLI(t, url, false, "cloudfront", "delete-realtime-log-config", "--arn", spare)
 	_, err := c.GetRealtimeLogConfig(context.Background(), &cloudfront.GetRealtimeLogConfigInput{Name: aws.String("spare")})
 	cfWantAPIError(t, err, "NoSuchRealtimeLogConfig")
 }

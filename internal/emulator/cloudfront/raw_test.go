@@ -1,4 +1,4 @@
-package emulator
+package cloudfront_test
 
 import (
 	"io"
@@ -6,9 +6,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
 )
 
 // cfRawRequest sends a request without the SDK and returns the status and body.
+// cloudFrontNS is the XML namespace of the CloudFront 2020-05-31 API.
+const cloudFrontNS = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+
 func cfRawRequest(t testing.TB, method, url, body string, header map[string]string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -36,7 +41,7 @@ const cfRawConfigBody = `<CallerReference>raw</CallerReference>` +
 	`<CachePolicyId>658327ea-f89d-4fab-a63d-7e88639e58f6</CachePolicyId></DefaultCacheBehavior>`
 
 func TestCloudFrontRawBodies(t *testing.T) {
-	s, _ := newCloudFrontClient(t, Options{})
+	s, _ := newCloudFrontClient(t, emulator.Options{})
 	url := s.URL() + "/2020-05-31/distribution"
 	wrap := func(inner string) string {
 		return `<?xml version="1.0" encoding="UTF-8"?><DistributionConfig xmlns="` + cloudFrontNS + `">` + inner + `</DistributionConfig>`
@@ -77,7 +82,7 @@ func TestCloudFrontRawBodies(t *testing.T) {
 // TestCloudFrontRawRoundTrip checks byte-level fidelity: elements the
 // emulator does not know, their order and their escaping come back as sent.
 func TestCloudFrontRawRoundTrip(t *testing.T) {
-	s, _ := newCloudFrontClient(t, Options{})
+	s, _ := newCloudFrontClient(t, emulator.Options{})
 	inner := `<Comment>a &amp; b &lt;c&gt;</Comment><FutureElement><Quantity>0</Quantity><Deep a="1">x</Deep></FutureElement>` +
 		cfRawConfigBody + `<Enabled>true</Enabled><Staging>true</Staging>`
 	body := `<DistributionConfig xmlns="` + cloudFrontNS + `">` + inner + `</DistributionConfig>`

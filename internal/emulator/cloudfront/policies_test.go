@@ -1,4 +1,4 @@
-package emulator
+package cloudfront_test
 
 import (
 	"context"
@@ -7,12 +7,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 // TestCloudFrontManagedCachePolicies checks what the Terraform provider's
 // aws_cloudfront_cache_policy data source does: list, match the name, get.
 func TestCloudFrontManagedCachePolicies(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	ctx := context.Background()
 	byName := map[string]types.CachePolicy{}
 	var pages int
@@ -70,7 +73,7 @@ func TestCloudFrontManagedCachePolicies(t *testing.T) {
 }
 
 func TestCloudFrontManagedOriginRequestPolicies(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	ctx := context.Background()
 	out, err := c.ListOriginRequestPolicies(ctx, &cloudfront.ListOriginRequestPoliciesInput{})
 	if err != nil {
@@ -95,27 +98,27 @@ func TestCloudFrontManagedOriginRequestPolicies(t *testing.T) {
 // TestCloudFrontBehaviorPolicyReferences checks that a behavior naming a
 // policy that does not exist is refused, as CloudFront refuses it.
 func TestCloudFrontBehaviorPolicyReferences(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	ctx := context.Background()
-	cfg := cfTestConfig("bad-cache", "")
+	cfg := emutest.DistributionConfig("bad-cache", "")
 	cfg.DefaultCacheBehavior.CachePolicyId = aws.String("11111111-2222-3333-4444-555555555555")
 	_, err := c.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
 	cfWantAPIError(t, err, "NoSuchCachePolicy")
-	cfg = cfTestConfig("bad-origin-request", "")
+	cfg = emutest.DistributionConfig("bad-origin-request", "")
 	cfg.DefaultCacheBehavior.OriginRequestPolicyId = aws.String("nope")
 	_, err = c.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
 	cfWantAPIError(t, err, "NoSuchOriginRequestPolicy")
-	cfg = cfTestConfig("good", "")
+	cfg = emutest.DistributionConfig("good", "")
 	cfg.DefaultCacheBehavior.OriginRequestPolicyId = aws.String("216adef6-5c7f-47e4-b989-5492eafa07d3")
 	createDistribution(t, c, cfg)
 }
 
 func TestCloudFrontTags(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	ctx := context.Background()
 	created, err := c.CreateDistributionWithTags(ctx, &cloudfront.CreateDistributionWithTagsInput{
 		DistributionConfigWithTags: &types.DistributionConfigWithTags{
-			DistributionConfig: cfTestConfig("tagged", ""),
+			DistributionConfig: emutest.DistributionConfig("tagged", ""),
 			Tags:               &types.Tags{Items: []types.Tag{{Key: aws.String("team"), Value: aws.String("edge")}, {Key: aws.String("env"), Value: aws.String("prod")}}},
 		},
 	})
@@ -155,7 +158,7 @@ func TestCloudFrontTags(t *testing.T) {
 	_, err = c.ListTagsForResource(ctx, &cloudfront.ListTagsForResourceInput{Resource: aws.String("arn:aws:cloudfront::111122223333:distribution/EMISSING")})
 	cfWantAPIError(t, err, "NoSuchResource")
 	// A plain CreateDistribution starts without tags.
-	plain := createDistribution(t, c, cfTestConfig("plain", ""))
+	plain := createDistribution(t, c, emutest.DistributionConfig("plain", ""))
 	out, err := c.ListTagsForResource(ctx, &cloudfront.ListTagsForResourceInput{Resource: plain.Distribution.ARN})
 	if err != nil || len(out.Tags.Items) != 0 {
 		t.Fatalf("untagged distribution: %v, %+v", err, out)

@@ -1,4 +1,4 @@
-package emulator
+package cloudfront
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"sort"
 	"unicode/utf8"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // CloudFront tagging (TagResource, UntagResource, ListTagsForResource) and
@@ -80,7 +82,7 @@ func (d *distribution) tagsXML() cfTagsXML {
 
 // taggedResource finds the distribution an ARN of this account names. Call
 // with c.mu held.
-func (c *cloudFront) taggedResource(arn string, rc *reqContext) (*distribution, *cfError) {
+func (c *cloudFront) taggedResource(arn string, rc *core.Request) (*distribution, *cfError) {
 	if arn == "" {
 		return nil, cfInvalidArgument("The parameter Resource is required.")
 	}
@@ -97,18 +99,18 @@ func (c *cloudFront) taggedResource(arn string, rc *reqContext) (*distribution, 
 
 var cfResourceARNRe = regexp.MustCompile(`^arn:aws(-cn)?:cloudfront::[0-9]+:.*`)
 
-func (c *cloudFront) listTagsForResource(w http.ResponseWriter, r *http.Request, rc *reqContext) *cfError {
+func (c *cloudFront) listTagsForResource(w http.ResponseWriter, r *http.Request, rc *core.Request) *cfError {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	d, err := c.taggedResource(r.URL.Query().Get("Resource"), rc)
 	if err != nil {
 		return err
 	}
-	writeXML(w, http.StatusOK, d.tagsXML())
+	core.WriteXML(w, http.StatusOK, d.tagsXML())
 	return nil
 }
 
-func (c *cloudFront) tagResource(w http.ResponseWriter, r *http.Request, rc *reqContext) *cfError {
+func (c *cloudFront) tagResource(w http.ResponseWriter, r *http.Request, rc *core.Request) *cfError {
 	var req struct {
 		XMLName xml.Name
 		Items   []cfTagXML `xml:"Items>Tag"`
@@ -132,7 +134,7 @@ func (c *cloudFront) tagResource(w http.ResponseWriter, r *http.Request, rc *req
 	return nil
 }
 
-func (c *cloudFront) untagResource(w http.ResponseWriter, r *http.Request, rc *reqContext) *cfError {
+func (c *cloudFront) untagResource(w http.ResponseWriter, r *http.Request, rc *core.Request) *cfError {
 	var req struct {
 		XMLName xml.Name
 		Keys    []string `xml:"Items>Key"`

@@ -1,4 +1,7 @@
-package emulator
+// Package cloudfront emulates the CloudFront 2020-05-31 REST-XML API:
+// distributions, real-time log configurations, origin access controls, the
+// managed cache and origin request policies, and tags.
+package cloudfront
 
 import (
 	"fmt"
@@ -8,12 +11,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
-// cloudFront emulates the CloudFront 2020-05-31 REST-XML API: distributions
-// and real-time log configurations.
+// cloudFront is the CloudFront state of one account.
 type cloudFront struct {
-	s *Server
+	s *core.Server
 
 	mu      sync.Mutex
 	dists   map[string]*distribution // by ID
@@ -24,7 +28,7 @@ type cloudFront struct {
 	oacs    map[string]*originAccessControl // by ID
 }
 
-func newCloudFront(s *Server) *cloudFront {
+func newCloudFront(s *core.Server) *cloudFront {
 	return &cloudFront{
 		s:       s,
 		dists:   map[string]*distribution{},
@@ -35,16 +39,10 @@ func newCloudFront(s *Server) *cloudFront {
 }
 
 // cfError is a CloudFront API error with its HTTP status and error code.
-type cfError struct {
-	status int
-	code   string
-	msg    string
-}
-
-func (e *cfError) Error() string { return e.code + ": " + e.msg }
+type cfError = core.Error
 
 func cfErr(status int, code, format string, args ...any) *cfError {
-	return &cfError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+	return &cfError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 func cfInvalidArgument(format string, args ...any) *cfError {
@@ -60,15 +58,15 @@ const cfPathPrefix = "/2020-05-31/"
 // cfMaxBody bounds request bodies; CloudFront's own limit is far smaller.
 const cfMaxBody = 4 << 20
 
-func (c *cloudFront) serve(w http.ResponseWriter, r *http.Request, rc *reqContext) {
+func (c *cloudFront) serve(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 	if err := c.route(w, r, rc); err != nil {
-		writeCloudFrontError(w, rc, err.status, err.code, err.msg)
+		protocol.WriteError(w, rc, err)
 	}
 }
 
 // route dispatches on method and path. Handlers write their own successful
 // responses and return the errors for serve to write.
-func (c *cloudFront) route(w http.ResponseWriter, r *http.Request, rc *reqContext) *cfError {
+func (c *cloudFront) route(w http.ResponseWriter, r *http.Request, rc *core.Request) *cfError {
 	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, cfPathPrefix), "/")
 	parts := strings.Split(path, "/")
 	q := r.URL.Query()
@@ -174,21 +172,63 @@ func cfPageSize(s string) (int, *cfError) {
 func cfTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // newETag returns a fresh version identifier like CloudFront's (E + 13).
-func (c *cloudFront) newETag() string { return "E" + c.s.randomID(upperAlnum, 13) }
+func (c *cloudFront) newETag() string { return "E" + c.s.RandomID(core.UpperAlnum, 13) }
 
-// cloudFrontEndpoint registers CloudFront: REST-XML under /2020-05-31/.
-func cloudFrontEndpoint() service {
-	return service{
-		proto:   protoCloudFront,
-		matches: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/2020-05-31/") },
-		action: func(r *http.Request) string {
+// cloudFrontNS is the XML namespace of the 2020-05-31 API.
+const cloudFrontNS = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+
+// protocol is CloudFront's: REST-XML in the 2020-05-31 namespace.
+var protocol = core.RESTXML{Namespace: cloudFrontNS}
+
+// Service is CloudFront's registry entry: REST-XML under /2020-05-31/, its
+// state kept per account.
+func Service() core.Service {
+	return core.Service{
+		Name:     "cloudfront",
+		Protocol: protocol,
+		Matches:  func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, cfPathPrefix) },
+		Action: func(r *http.Request) string {
 			if op := cloudFrontOperation(r); op != "" {
 				return "cloudfront:" + op
 			}
 			return ""
 		},
-		serve: func(_ *Server, w http.ResponseWriter, r *http.Request, rc *reqContext) {
-			rc.caller.state.cf.serve(w, r, rc)
+		NewState: func(s *core.Server, _ string) any { return newCloudFront(s) },
+		Serve: func(w http.ResponseWriter, r *http.Request, rc *core.Request) {
+			rc.Caller.Account.State("cloudfront").(*cloudFront).serve(w, r, rc)
 		},
 	}
+}
+
+// cloudFrontOperation names the CloudFront operation of a request.
+func cloudFrontOperation(r *http.Request) string {
+	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, cfPathPrefix), "/")
+	parts := strings.Split(path, "/")
+	switch {
+	case path == "distribution" && r.Method == http.MethodGet:
+		return "ListDistributions"
+	case path == "distribution" && r.Method == http.MethodPost:
+		return "CreateDistribution"
+	case len(parts) == 2 && parts[0] == "distribution" && r.Method == http.MethodGet:
+		return "GetDistribution"
+	case len(parts) == 2 && parts[0] == "distribution" && r.Method == http.MethodDelete:
+		return "DeleteDistribution"
+	case len(parts) == 3 && parts[2] == "config" && r.Method == http.MethodGet:
+		return "GetDistributionConfig"
+	case len(parts) == 3 && parts[2] == "config" && r.Method == http.MethodPut:
+		return "UpdateDistribution"
+	case path == "realtime-log-config" && r.Method == http.MethodGet:
+		return "ListRealtimeLogConfigs"
+	case path == "realtime-log-config" && r.Method == http.MethodPost:
+		return "CreateRealtimeLogConfig"
+	case path == "realtime-log-config" && r.Method == http.MethodPut:
+		return "UpdateRealtimeLogConfig"
+	case path == "get-realtime-log-config":
+		return "GetRealtimeLogConfig"
+	case path == "delete-realtime-log-config":
+		return "DeleteRealtimeLogConfig"
+	case path == "distributionsByRealtimeLogConfig":
+		return "ListDistributionsByRealtimeLogConfig"
+	}
+	return ""
 }

@@ -1,4 +1,4 @@
-package emulator
+package cloudfront_test
 
 import (
 	"context"
@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 const (
@@ -21,48 +24,10 @@ const (
 	cfTestStreamARN = "arn:aws:kinesis:us-east-1:111122223333:stream/cf-logs"
 )
 
-func newCloudFrontClient(t testing.TB, opts Options) (*Server, *cloudfront.Client) {
+func newCloudFrontClient(t testing.TB, opts emulator.Options) (*emulator.Server, *cloudfront.Client) {
 	t.Helper()
-	s, cfg := startEmulator(t, opts)
+	s, cfg := emutest.Start(t, opts)
 	return s, cloudfront.NewFromConfig(cfg)
-}
-
-// cfTestConfig returns a small valid config whose default behavior and each
-// ordered behavior (one per entry of behaviorARNs) log to the given ARNs.
-func cfTestConfig(ref, defaultARN string, behaviorARNs ...string) *types.DistributionConfig {
-	cfg := &types.DistributionConfig{
-		CallerReference: aws.String(ref),
-		Comment:         aws.String("test " + ref),
-		Enabled:         aws.Bool(true),
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("web"), DomainName: aws.String("example.com"),
-			CustomOriginConfig: &types.CustomOriginConfig{
-				HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443), OriginProtocolPolicy: types.OriginProtocolPolicyHttpsOnly,
-			},
-		}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{
-			TargetOriginId:       aws.String("web"),
-			ViewerProtocolPolicy: types.ViewerProtocolPolicyRedirectToHttps,
-			CachePolicyId:        aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
-		},
-	}
-	if defaultARN != "" {
-		cfg.DefaultCacheBehavior.RealtimeLogConfigArn = aws.String(defaultARN)
-	}
-	if len(behaviorARNs) > 0 {
-		cbs := &types.CacheBehaviors{Quantity: aws.Int32(int32(len(behaviorARNs)))}
-		for i, arn := range behaviorARNs {
-			cbs.Items = append(cbs.Items, types.CacheBehavior{
-				PathPattern:          aws.String(fmt.Sprintf("/p%d/*", i)),
-				TargetOriginId:       aws.String("web"),
-				ViewerProtocolPolicy: types.ViewerProtocolPolicyHttpsOnly,
-				CachePolicyId:        aws.String("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"),
-				RealtimeLogConfigArn: aws.String(arn),
-			})
-		}
-		cfg.CacheBehaviors = cbs
-	}
-	return cfg
 }
 
 func createDistribution(t testing.TB, c *cloudfront.Client, cfg *types.DistributionConfig) *cloudfront.CreateDistributionOutput {
@@ -111,9 +76,9 @@ var (
 
 func TestCloudFrontDistributionLifecycle(t *testing.T) {
 	ctx := context.Background()
-	s, c := newCloudFrontClient(t, Options{})
+	s, c := newCloudFrontClient(t, emulator.Options{})
 
-	created := createDistribution(t, c, cfTestConfig("ref-1", ""))
+	created := createDistribution(t, c, emutest.DistributionConfig("ref-1", ""))
 	d := created.Distribution
 	id := aws.ToString(d.Id)
 	if !cfDistIDRe.MatchString(id) {
@@ -150,7 +115,7 @@ func TestCloudFrontDistributionLifecycle(t *testing.T) {
 	etag1 := aws.ToString(gc.ETag)
 
 	// Update replaces the whole config and changes the ETag.
-	newCfg := cfTestConfig("ref-1", "")
+	newCfg := emutest.DistributionConfig("ref-1", "")
 	newCfg.Enabled = aws.Bool(false)
 	newCfg.Comment = aws.String("disabled")
 	up, err := c.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(id), IfMatch: aws.String(etag1), DistributionConfig: newCfg})
@@ -182,11 +147,11 @@ func TestCloudFrontDistributionLifecycle(t *testing.T) {
 	cfWantAPIError(t, err, "PreconditionFailed")
 
 	// CallerReference cannot change.
-	_, err = c.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(id), IfMatch: aws.String(etag2), DistributionConfig: cfTestConfig("other", "")})
+	_, err = c.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(id), IfMatch: aws.String(etag2), DistributionConfig: emutest.DistributionConfig("other", "")})
 	cfWantAPIError(t, err, "IllegalUpdate")
 
 	// An enabled distribution cannot be deleted.
-	other := createDistribution(t, c, cfTestConfig("ref-2", ""))
+	other := createDistribution(t, c, emutest.DistributionConfig("ref-2", ""))
 	_, err = c.DeleteDistribution(ctx, &cloudfront.DeleteDistributionInput{Id: other.Distribution.Id, IfMatch: other.ETag})
 	var nd *types.DistributionNotDisabled
 	if !errors.As(err, &nd) {
@@ -207,7 +172,7 @@ func TestCloudFrontDistributionLifecycle(t *testing.T) {
 	cfWantAPIError(t, err, "NoSuchDistribution")
 
 	// Duplicate caller reference.
-	_, err = c.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: cfTestConfig("ref-2", "")})
+	_, err = c.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: emutest.DistributionConfig("ref-2", "")})
 	var dae *types.DistributionAlreadyExists
 	if !errors.As(err, &dae) {
 		t.Fatalf("duplicate CallerReference: want DistributionAlreadyExists, got %v", err)
@@ -220,9 +185,9 @@ func TestCloudFrontDeployDelay(t *testing.T) {
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	_, c := newCloudFrontClient(t, Options{DeployDelay: 5 * time.Minute, Now: clock})
+	_, c := newCloudFrontClient(t, emulator.Options{DeployDelay: 5 * time.Minute, Now: clock})
 
-	cfg := cfTestConfig("ref", "")
+	cfg := emutest.DistributionConfig("ref", "")
 	cfg.Enabled = aws.Bool(false)
 	out := createDistribution(t, c, cfg)
 	if got := aws.ToString(out.Distribution.Status); got != "InProgress" {
@@ -264,10 +229,10 @@ func TestCloudFrontDeployDelay(t *testing.T) {
 
 func TestCloudFrontListPagination(t *testing.T) {
 	ctx := context.Background()
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	var ids []string
 	for i := range 250 {
-		ids = append(ids, aws.ToString(createDistribution(t, c, cfTestConfig(fmt.Sprint("ref-", i), "")).Distribution.Id))
+		ids = append(ids, aws.ToString(createDistribution(t, c, emutest.DistributionConfig(fmt.Sprint("ref-", i), "")).Distribution.Id))
 	}
 
 	p := cloudfront.NewListDistributionsPaginator(c, &cloudfront.ListDistributionsInput{MaxItems: aws.Int32(100)})
@@ -313,7 +278,7 @@ func TestCloudFrontListPagination(t *testing.T) {
 		}
 	}
 	// A marker stays valid after its distribution is deleted.
-	cfg := cfTestConfig("ref-99", "")
+	cfg := emutest.DistributionConfig("ref-99", "")
 	cfg.Enabled = aws.Bool(false)
 	gc, err := c.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(ids[99])})
 	if err != nil {
@@ -339,7 +304,7 @@ func TestCloudFrontListPagination(t *testing.T) {
 }
 
 func TestCloudFrontListEmpty(t *testing.T) {
-	_, c := newCloudFrontClient(t, Options{})
+	_, c := newCloudFrontClient(t, emulator.Options{})
 	out, err := c.ListDistributions(context.Background(), &cloudfront.ListDistributionsInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -352,10 +317,10 @@ func TestCloudFrontListEmpty(t *testing.T) {
 
 func TestCloudFrontConfigValidation(t *testing.T) {
 	ctx := context.Background()
-	s, c := newCloudFrontClient(t, Options{})
+	s, c := newCloudFrontClient(t, emulator.Options{})
 	arn := createRealtimeLogConfig(t, c, "logs")
 	createDistribution(t, c, func() *types.DistributionConfig {
-		cfg := cfTestConfig("taken", "")
+		cfg := emutest.DistributionConfig("taken", "")
 		cfg.Aliases = &types.Aliases{Quantity: aws.Int32(1), Items: []string{"taken.example.com"}}
 		return cfg
 	}())
@@ -403,7 +368,7 @@ func TestCloudFrontConfigValidation(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := cfTestConfig(fmt.Sprint("bad-", i), "", arn)
+			cfg := emutest.DistributionConfig(fmt.Sprint("bad-", i), "", arn)
 			tt.modify(cfg)
 			_, err := c.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
 			cfWantAPIError(t, err, tt.code)
@@ -414,8 +379,8 @@ func TestCloudFrontConfigValidation(t *testing.T) {
 	}
 
 	// The same checks apply to updates, and an empty ARN means no logging.
-	out := createDistribution(t, c, cfTestConfig("ok", "", ""))
-	bad := cfTestConfig("ok", "arn:aws:cloudfront::"+s.AccountID()+":realtime-log-config/missing")
+	out := createDistribution(t, c, emutest.DistributionConfig("ok", "", ""))
+	bad := emutest.DistributionConfig("ok", "arn:aws:cloudfront::"+s.AccountID()+":realtime-log-config/missing")
 	_, err := c.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: out.Distribution.Id, IfMatch: out.ETag, DistributionConfig: bad})
 	cfWantAPIError(t, err, "NoSuchRealtimeLogConfig")
 }

@@ -1,10 +1,12 @@
-package emulator
+package cloudfront
 
 import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
 
 // The AWS managed cache and origin request policies, with the IDs and
@@ -263,7 +265,7 @@ func (c *cloudFront) listCachePolicies(w http.ResponseWriter, q map[string][]str
 			out.Items.Summaries = append(out.Items.Summaries, cachePolicySummaryXML{Type: "managed", CachePolicy: p})
 		}
 	}
-	writeXML(w, http.StatusOK, out)
+	core.WriteXML(w, http.StatusOK, out)
 	return nil
 }
 
@@ -274,14 +276,14 @@ func (c *cloudFront) getCachePolicy(w http.ResponseWriter, id string, configOnly
 		}
 		w.Header().Set("ETag", cfManagedETag(p.Id))
 		if configOnly {
-			writeXML(w, http.StatusOK, struct {
+			core.WriteXML(w, http.StatusOK, struct {
 				XMLName xml.Name `xml:"CachePolicyConfig"`
 				Xmlns   string   `xml:"xmlns,attr"`
 				cfCachePolicyConfig
 			}{Xmlns: cloudFrontNS, cfCachePolicyConfig: p.CachePolicyConfig})
 			return nil
 		}
-		writeXML(w, http.StatusOK, struct {
+		core.WriteXML(w, http.StatusOK, struct {
 			XMLName xml.Name `xml:"CachePolicy"`
 			Xmlns   string   `xml:"xmlns,attr"`
 			cfCachePolicy
@@ -340,7 +342,7 @@ func (c *cloudFront) listOriginRequestPolicies(w http.ResponseWriter, q map[stri
 			out.Items.Summaries = append(out.Items.Summaries, originRequestPolicySummaryXML{Type: "managed", OriginRequestPolicy: p})
 		}
 	}
-	writeXML(w, http.StatusOK, out)
+	core.WriteXML(w, http.StatusOK, out)
 	return nil
 }
 
@@ -351,14 +353,14 @@ func (c *cloudFront) getOriginRequestPolicy(w http.ResponseWriter, id string, co
 		}
 		w.Header().Set("ETag", cfManagedETag(p.Id))
 		if configOnly {
-			writeXML(w, http.StatusOK, struct {
+			core.WriteXML(w, http.StatusOK, struct {
 				XMLName xml.Name `xml:"OriginRequestPolicyConfig"`
 				Xmlns   string   `xml:"xmlns,attr"`
 				cfOriginRequestPolicyConfig
 			}{Xmlns: cloudFrontNS, cfOriginRequestPolicyConfig: p.OriginRequestPolicyConfig})
 			return nil
 		}
-		writeXML(w, http.StatusOK, struct {
+		core.WriteXML(w, http.StatusOK, struct {
 			XMLName xml.Name `xml:"OriginRequestPolicy"`
 			Xmlns   string   `xml:"xmlns,attr"`
 			cfOriginRequestPolicy

@@ -1,0 +1,62 @@
+package core
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Validate reports what is out of range in f: rates must be fractions from 0
+// to 1 that together do not exceed 1, and the latency must not be negative.
+// Names are the fields' command-line flags.
+func (f Faults) Validate() error {
+	for _, r := range []struct {
+		flag string
+		v    float64
+	}{{"--throttle-rate", f.ThrottleRate}, {"--error-rate", f.ServerErrorRate}} {
+		if !(r.v >= 0 && r.v <= 1) { // also rejects NaN
+			return fmt.Errorf("%s must be between 0 and 1, got %v", r.flag, r.v)
+		}
+	}
+	if sum := f.ThrottleRate + f.ServerErrorRate; sum > 1 {
+		return fmt.Errorf("--throttle-rate and --error-rate add up to %v; together they are the fraction of failed requests, at most 1", sum)
+	}
+	if f.Latency < 0 {
+		return fmt.Errorf("--latency must not be negative, got %v", f.Latency)
+	}
+	return nil
+}
+
+// injectFault applies the configured latency and, by chance, answers with a
+// throttling or server error. It reports whether it wrote a response.
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, svc Service, rc *Request) bool {
+	s.mu.Lock()
+	f := s.faults
+	if af, ok := s.accountFaults(rc.Account); ok {
+		f = af
+	}
+	var roll float64
+	if f.ThrottleRate > 0 || f.ServerErrorRate > 0 {
+		roll = s.rng.Float64()
+	}
+	s.mu.Unlock()
+
+	if f.Latency > 0 {
+		t := time.NewTimer(f.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return true
+		}
+	}
+	switch {
+	case roll < f.ThrottleRate:
+		svc.Protocol.WriteError(w, rc, svc.Protocol.Throttling())
+		return true
+	case roll < f.ThrottleRate+f.ServerErrorRate:
+		svc.Protocol.WriteError(w, rc, svc.Protocol.ServerError())
+		return true
+	}
+	return false
+}
