@@ -19,7 +19,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cloudassure/cloudassure/internal/finding"
 	"github.com/cloudassure/cloudassure/internal/serve"
 	"github.com/cloudassure/cloudassure/internal/store"
 )
@@ -238,10 +237,10 @@ func fmtTime(t time.Time) string {
 
 func newHistoryCmd(ios *IO) *cobra.Command {
 	var (
-		sf                                      storeFlags
-		status, account, target, rule, resource string
-		since                                   string
-		kinds                                   []string
+		sf                                            storeFlags
+		status, account, target, rule, resource, risk string
+		since                                         string
+		kinds                                         []string
 	)
 	cmd := &cobra.Command{
 		Use:   "history",
@@ -250,7 +249,10 @@ func newHistoryCmd(ios *IO) *cobra.Command {
 			"resolutions, suppressions, deleted resources and checks that could not run, newest first.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOneOf("--status", status, append(statusNames(), "DELETED"), strings.EqualFold); err != nil {
+			if err := checkOneOf("--status", status, store.EventStatuses(), strings.EqualFold); err != nil {
+				return err
+			}
+			if err := checkOneOf("--risk", risk, store.Risks(), strings.EqualFold); err != nil {
 				return err
 			}
 			var kindNames []string
@@ -268,7 +270,7 @@ func newHistoryCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			f := store.EventFilter{Target: target, AccountID: account, RuleID: rule, ResourceID: resource}
+			f := store.EventFilter{Target: target, AccountID: account, RuleID: rule, ResourceID: resource, ToStatus: status, MinRisk: risk}
 			if since != "" {
 				if f.Since, err = serve.ParseSince(since, time.Now()); err != nil {
 					return fmt.Errorf("--since: %w", err)
@@ -284,11 +286,7 @@ func newHistoryCmd(ios *IO) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				for _, e := range p.Items {
-					if status == "" || strings.EqualFold(e.ToStatus, status) {
-						evs = append(evs, e)
-					}
-				}
+				evs = append(evs, p.Items...)
 				if p.Next == "" {
 					break
 				}
@@ -308,6 +306,7 @@ func newHistoryCmd(ios *IO) *cobra.Command {
 	fl.StringVar(&target, "target", "", "only this target")
 	fl.StringVar(&rule, "rule", "", "only this rule ID")
 	fl.StringVar(&resource, "resource", "", "only this resource (distribution ID)")
+	fl.StringVar(&risk, "risk", "", "only events of findings of this risk or higher (Low, Medium, High, Critical)")
 	fl.StringVar(&since, "since", "", "only events since a time (RFC 3339) or a duration back (7d, 24h)")
 	fl.StringSliceVar(&kinds, "kind", nil, "only these event kinds (new_failure, regression, resolved, suppressed, suppression_expired, resource_deleted, error)")
 	return cmd
@@ -318,7 +317,7 @@ func newFindingsCmd(ios *IO) *cobra.Command {
 		sf                                            storeFlags
 		status, account, target, rule, resource, risk string
 		since                                         string
-		stale                                         bool
+		stale, suppressed, includeDeleted             bool
 	)
 	cmd := &cobra.Command{
 		Use:   "findings",
@@ -327,7 +326,10 @@ func newFindingsCmd(ios *IO) *cobra.Command {
 			"first and last seen, last changed, suppression, and whether the latest scan could re-check it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOneOf("--status", status, statusNames(), strings.EqualFold); err != nil {
+			if err := checkOneOf("--status", status, store.FindingStatuses(), strings.EqualFold); err != nil {
+				return err
+			}
+			if err := checkOneOf("--risk", risk, store.Risks(), strings.EqualFold); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -336,13 +338,17 @@ func newFindingsCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			f := store.FindingFilter{Target: target, AccountID: account, RuleID: rule, ResourceID: resource, Status: status, MinRisk: risk}
-			if stale {
+			f := store.FindingFilter{Target: target, AccountID: account, RuleID: rule, ResourceID: resource, Status: status, MinRisk: risk,
+				IncludeDeleted: includeDeleted}
+			// --stale / --suppressed keep only those; =false keeps only the others.
+			if cmd.Flags().Changed("stale") {
 				f.Stale = &stale
 			}
-			var cut time.Time
+			if cmd.Flags().Changed("suppressed") {
+				f.Suppressed = &suppressed
+			}
 			if since != "" {
-				if cut, err = serve.ParseSince(since, time.Now()); err != nil {
+				if f.ChangedSince, err = serve.ParseSince(since, time.Now()); err != nil {
 					return fmt.Errorf("--since: %w", err)
 				}
 			}
@@ -353,11 +359,7 @@ func newFindingsCmd(ios *IO) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				for _, x := range p.Items {
-					if cut.IsZero() || !x.LastChanged.Before(cut) {
-						fs = append(fs, x)
-					}
-				}
+				fs = append(fs, p.Items...)
 				if p.Next == "" {
 					break
 				}
@@ -380,18 +382,11 @@ func newFindingsCmd(ios *IO) *cobra.Command {
 	fl.StringVar(&rule, "rule", "", "only this rule ID")
 	fl.StringVar(&resource, "resource", "", "only this resource (distribution ID)")
 	fl.StringVar(&risk, "risk", "", "only this risk or higher (Low, Medium, High, Critical)")
-	fl.StringVar(&since, "since", "", "only findings changed since a time (RFC 3339) or a duration back (7d)")
-	fl.BoolVar(&stale, "stale", false, "only findings the latest scan could not re-check")
+	fl.StringVar(&since, "since", "", "only findings whose status or suppression changed (or first seen) since a time (RFC 3339) or a duration back (7d)")
+	fl.BoolVar(&stale, "stale", false, "only findings the latest scan could not re-check (--stale=false: only the others)")
+	fl.BoolVar(&suppressed, "suppressed", false, "only suppressed findings (--suppressed=false: only unsuppressed ones)")
+	fl.BoolVar(&includeDeleted, "include-deleted", false, "also findings of resources that are gone")
 	return cmd
-}
-
-// statusNames are the finding statuses, as the store records them.
-func statusNames() []string {
-	var out []string
-	for _, s := range finding.Statuses() {
-		out = append(out, string(s))
-	}
-	return out
 }
 
 // checkOneOf refuses a filter value that can match nothing (a typo would

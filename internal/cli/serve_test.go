@@ -96,3 +96,81 @@ func TestHistoryAndFindingsCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingsCommandFilters: the findings command takes the API's filters
+// (since, suppressed, stale, include-deleted, risk) and pages through the
+// store with them.
+func TestFindingsCommandFilters(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "f.db")
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := func(id, risk string, s finding.Status) finding.Finding {
+		return finding.Finding{RuleID: "CF-001", Status: s, Risk: risk, Message: id, Resource: finding.Resource{Type: "AWS::CloudFront::Distribution", ID: id}}
+	}
+	sup := f("E2", "High", finding.Fail)
+	sup.Suppression = &finding.Suppression{Reason: "accepted", Source: ".cloudassure.yaml"}
+	t0 := time.Now().Add(-72 * time.Hour).UTC()
+	// Three days ago E1..E4 appear; a day ago E1 regresses and E4 is gone.
+	for i, fs := range [][]finding.Finding{
+		{f("E1", "Medium", finding.Pass), sup, f("E3", "Low", finding.Fail), f("E4", "Medium", finding.Fail)},
+		{f("E1", "Medium", finding.Fail), sup, f("E3", "Low", finding.Fail)},
+	} {
+		at := t0.Add(time.Duration(i) * 48 * time.Hour)
+		if _, err := st.RecordScan(ctx, store.ScanRecord{Target: "prod", AccountID: "111122223333", StartedAt: at, FinishedAt: at.Add(time.Second), Complete: true, Findings: fs}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "E1 E2 E3"},
+		{[]string{"--since", "2d"}, "E1"},
+		{[]string{"--since", "4d"}, "E1 E2 E3"},
+		{[]string{"--since", "2d", "--include-deleted"}, "E1 E4"},
+		{[]string{"--include-deleted"}, "E1 E2 E3 E4"},
+		{[]string{"--suppressed"}, "E2"},
+		{[]string{"--suppressed=false"}, "E1 E3"},
+		{[]string{"--risk", "medium"}, "E1 E2"},
+		{[]string{"--status", "fail", "--risk", "Low", "--limit", "2"}, "E1 E2"},
+		{[]string{"--resource", "E3", "--rule", "CF-001", "--account", "111122223333", "--target", "prod"}, "E3"},
+		{[]string{"--stale"}, ""},
+	} {
+		r := runFix(t, "", append([]string{"findings", "--store", dsn, "--format", "json"}, tt.args...)...)
+		var fs []store.Finding
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &fs) != nil {
+			t.Errorf("findings %v: %d %s %s", tt.args, r.code, r.stdout, r.stderr)
+			continue
+		}
+		var ids []string
+		for _, x := range fs {
+			ids = append(ids, x.ResourceID)
+		}
+		if got := strings.Join(ids, " "); got != tt.want {
+			t.Errorf("findings %v = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	r := runFix(t, "", "findings", "--store", dsn, "--risk", "Severe")
+	if r.code != 2 || !strings.Contains(r.stderr, `--risk: "Severe" is not one of Low, Medium, High, Critical`) {
+		t.Errorf("findings --risk Severe: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runFix(t, "", "history", "--store", dsn, "--risk", "Medium", "--status", "FAIL", "--format", "json")
+	var evs []store.Event
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &evs) != nil {
+		t.Fatalf("history --risk Medium --status FAIL: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, string(e.Kind)+" "+e.ResourceID)
+	}
+	if got := strings.Join(kinds, ","); got != "regression E1,new_failure E4,suppressed E2" {
+		t.Errorf("history --risk Medium --status FAIL = %s", got)
+	}
+}

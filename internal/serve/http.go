@@ -50,7 +50,13 @@ func NewHandler(svc *Service, opts HTTPOptions) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := svc.Store.Ready(r.Context()); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			// /readyz needs no token: the reason, not the driver's message (hosts, users).
+			svc.Logger.Error("not ready", "error", err)
+			reason := "the store does not answer"
+			if errors.Is(err, store.ErrSchemaNotCurrent) {
+				reason = "the store's schema is not current (run migrations: start cloudassure serve once)"
+			}
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": reason})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -135,6 +141,21 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
 }
 
+// internalErrorMessage is all a client learns of a failure on the server's side.
+const internalErrorMessage = "internal error: the service could not answer; its log has the details"
+
+// fail answers err: 400 with the message for a filter the store cannot use
+// (it names the parameter), else 500 with no internals, the error going to
+// the service's log.
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if fe := (*store.FilterError)(nil); errors.As(err, &fe) {
+		writeError(w, http.StatusBadRequest, fe.Error())
+		return
+	}
+	a.svc.Logger.Error("api", "method", r.Method, "path", r.URL.Path, "error", err)
+	writeError(w, http.StatusInternalServerError, internalErrorMessage)
+}
+
 // params reads query parameters, remembering the first bad one.
 type params struct {
 	q   url.Values
@@ -199,25 +220,21 @@ func ParseSince(v string, now time.Time) (time.Time, error) {
 	return now.Add(-d), nil
 }
 
-func (a *api) list(w http.ResponseWriter, p *params, fn func() (any, error)) {
+func (a *api) list(w http.ResponseWriter, r *http.Request, p *params, fn func() (any, error)) {
 	if p.err != nil {
 		writeError(w, http.StatusBadRequest, p.err.Error())
 		return
 	}
 	v, err := fn()
 	if err != nil {
-		if strings.Contains(err.Error(), "invalid cursor") || strings.Contains(err.Error(), "unknown risk") {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		writeError(w, http.StatusInternalServerError, err.Error())
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
 }
 
 func (a *api) targets(w http.ResponseWriter, r *http.Request) {
-	a.list(w, &params{q: r.URL.Query()}, func() (any, error) {
+	a.list(w, r, &params{q: r.URL.Query()}, func() (any, error) {
 		ts, err := a.svc.Store.ListTargets(r.Context())
 		return store.Page[store.Target]{Items: ts}, err
 	})
@@ -226,7 +243,7 @@ func (a *api) targets(w http.ResponseWriter, r *http.Request) {
 func (a *api) accounts(w http.ResponseWriter, r *http.Request) {
 	p := &params{q: r.URL.Query()}
 	f := store.AccountFilter{Target: p.str("target")}
-	a.list(w, p, func() (any, error) {
+	a.list(w, r, p, func() (any, error) {
 		as, err := a.svc.Store.ListAccounts(r.Context(), f)
 		return store.Page[store.Account]{Items: as}, err
 	})
@@ -236,21 +253,18 @@ func (a *api) scans(w http.ResponseWriter, r *http.Request) {
 	p := &params{q: r.URL.Query()}
 	f := store.ScanFilter{Target: p.str("target"), AccountID: p.str("account"), RoundID: p.str("round"),
 		Since: p.time("since", time.Now()), Complete: p.boolp("complete"), Limit: p.int("limit"), Cursor: p.str("cursor")}
-	a.list(w, p, func() (any, error) { return a.svc.Store.ListScans(r.Context(), f) })
+	a.list(w, r, p, func() (any, error) { return a.svc.Store.ListScans(r.Context(), f) })
 }
 
 func (a *api) findings(w http.ResponseWriter, r *http.Request) {
 	p := &params{q: r.URL.Query()}
 	f := store.FindingFilter{Target: p.str("target"), AccountID: p.str("account"), RuleID: p.str("rule"), ResourceID: p.str("resource"),
-		Status: p.str("status"), MinRisk: p.str("risk"), Suppressed: p.boolp("suppressed"), Stale: p.boolp("stale"),
-		Limit: p.int("limit"), Cursor: p.str("cursor")}
+		Status: p.str("status"), MinRisk: p.str("risk"), ChangedSince: p.time("since", time.Now()),
+		Suppressed: p.boolp("suppressed"), Stale: p.boolp("stale"), Limit: p.int("limit"), Cursor: p.str("cursor")}
 	if inc := p.boolp("include_deleted"); inc != nil {
 		f.IncludeDeleted = *inc
 	}
-	if s := strings.ToUpper(f.Status); s != "" && s != "PASS" && s != "FAIL" && s != "SKIP" && s != "ERROR" {
-		p.fail(fmt.Errorf("status: %q is not PASS, FAIL, SKIP or ERROR", f.Status))
-	}
-	a.list(w, p, func() (any, error) { return a.svc.Store.ListFindings(r.Context(), f) })
+	a.list(w, r, p, func() (any, error) { return a.svc.Store.ListFindings(r.Context(), f) })
 }
 
 func (a *api) history(w http.ResponseWriter, r *http.Request) {
@@ -265,7 +279,7 @@ func (a *api) history(w http.ResponseWriter, r *http.Request) {
 	}
 	f, ok, err := a.svc.Store.GetFinding(r.Context(), k)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		a.fail(w, r, err)
 		return
 	}
 	if !ok {
@@ -274,7 +288,7 @@ func (a *api) history(w http.ResponseWriter, r *http.Request) {
 	}
 	evs, err := a.svc.Store.FindingHistory(r.Context(), k)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"finding": f, "events": evs})
@@ -284,7 +298,8 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	p := &params{q: r.URL.Query()}
 	now := time.Now()
 	f := store.EventFilter{Target: p.str("target"), AccountID: p.str("account"), RuleID: p.str("rule"), ResourceID: p.str("resource"),
-		Since: p.time("since", now), Until: p.time("until", now), Limit: p.int("limit"), Cursor: p.str("cursor")}
+		ToStatus: p.str("status"), MinRisk: p.str("risk"), Since: p.time("since", now), Until: p.time("until", now),
+		Limit: p.int("limit"), Cursor: p.str("cursor")}
 	if v := p.str("after_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -294,29 +309,16 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, k := range r.URL.Query()["kind"] {
 		for _, k := range strings.Split(k, ",") {
-			ok := false
-			for _, known := range store.EventKinds() {
-				ok = ok || string(known) == k
-			}
-			if !ok {
-				p.fail(fmt.Errorf("kind: unknown event kind %q", k))
-			}
 			f.Kinds = append(f.Kinds, store.EventKind(k))
 		}
 	}
-	a.list(w, p, func() (any, error) { return a.svc.Store.ListEvents(r.Context(), f) })
+	a.list(w, r, p, func() (any, error) { return a.svc.Store.ListEvents(r.Context(), f) })
 }
 
 func (a *api) deliveries(w http.ResponseWriter, r *http.Request) {
 	p := &params{q: r.URL.Query()}
 	f := store.DeliveryFilter{Channel: p.str("channel"), Status: p.str("status"), Limit: p.int("limit"), Cursor: p.str("cursor")}
-	switch f.Status {
-	case "", store.DeliveryPending, store.DeliverySending, store.DeliverySent, store.DeliveryFailed:
-	default:
-		p.fail(fmt.Errorf("status: %q is not %s, %s, %s or %s", f.Status,
-			store.DeliveryPending, store.DeliverySending, store.DeliverySent, store.DeliveryFailed))
-	}
-	a.list(w, p, func() (any, error) { return a.svc.Store.ListDeliveries(r.Context(), f) })
+	a.list(w, r, p, func() (any, error) { return a.svc.Store.ListDeliveries(r.Context(), f) })
 }
 
 // TriggerRequest is the body of POST /api/v1/scans.
@@ -357,7 +359,7 @@ func (a *api) triggerScan(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	ok, err := a.svc.Queue().EnqueueRound(ctx, req.Target, round)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		a.fail(w, r, err)
 		return
 	}
 	if !ok {

@@ -32,6 +32,7 @@ var (
 	bench30ChangeEvery = flag.Int("bench.change-every", 24, "in BenchmarkStore30Days, every this many hourly rounds one round changes 1 % of the distributions")
 	bench30Retention   = flag.String("bench.retention", "400d", "retention in BenchmarkStore30Days (serve.yaml's retention)")
 	bench30Writers     = flag.Int("bench.writers", 4, "account scans recorded at once in BenchmarkStore30Days")
+	bench30AllReal     = flag.Bool("bench.all-real", false, "in BenchmarkStore30Days, record every round through RunScan (about 6 ms of CPU per account scan: over an hour per store at full size)")
 )
 
 // BenchmarkStore30Days measures the store after bench.days simulated days of
@@ -46,6 +47,15 @@ var (
 // made of those findings, distribution by distribution, and every
 // bench.change-every rounds 1 % of the (account, distribution) pairs switch
 // between the two. It reports the size on disk and the rows of every table.
+//
+// Every account scan of the first round, of each round with changes, of the
+// round after it and of the last round goes through RunScan. What RunScan
+// writes in a round in which nothing changed is one totals row per account
+// (checked on every such round it records), but it reads each account's
+// state to find that out, about 6 ms of CPU per account scan; so the other
+// unchanged rounds (659 of 720) copy the totals rows of the latest recorded
+// round into the scans table, one INSERT ... SELECT per round with the
+// round's ID and times. -bench.all-real records every round through RunScan.
 // Run with -benchtime 1x.
 func BenchmarkStore30Days(b *testing.B) {
 	rs := newReplayScanner(b, *bench30Accounts, *benchDists)
@@ -303,12 +313,17 @@ alerts:
 		unchangedRounds, changedRounds        int
 		unchangedRows, changedRows, firstRows int
 		changedEvents, toChanged, toSeeded    int
-		sent                                  int
+		sent, copiedRounds                    int
+		copiedWall                            time.Duration
+		source                                string // the latest round recorded through RunScan in which nothing changed
+		sourceStart                           time.Time
 	)
 	start := time.Now()
 	b.StartTimer()
 	for h := range rounds {
 		change := h > 0 && *bench30ChangeEvery > 0 && h%*bench30ChangeEvery == *bench30ChangeEvery/2
+		afterChange := h > 1 && *bench30ChangeEvery > 0 && (h-1)%*bench30ChangeEvery == *bench30ChangeEvery/2
+		real := *bench30AllReal || h <= 1 || change || afterChange || h == rounds-1 || source == ""
 		if change {
 			c, s := rs.flip(rng, pairs/100)
 			toChanged += c
@@ -323,6 +338,16 @@ alerts:
 		mu.Unlock()
 		roundID := fmt.Sprintf("bench-org@%s", roundStart.Format(time.RFC3339))
 		began := time.Now()
+		if !real {
+			copyTotals(b, st, source, roundID, roundStart.Sub(sourceStart))
+			copiedRounds++
+			copiedWall += time.Since(began)
+			now = roundStart.Add(10 * time.Minute)
+			if err := svc.Prune(ctx, now); err != nil {
+				b.Fatal(err)
+			}
+			continue
+		}
 		work := make(chan string)
 		var wg sync.WaitGroup
 		for range *bench30Writers {
@@ -365,6 +390,7 @@ alerts:
 			if rows != len(rs.accounts) || events != 0 {
 				b.Errorf("round %d (nothing changed) wrote %d rows and %d events, want %d and 0", h, rows, events, len(rs.accounts))
 			}
+			source, sourceStart = roundID, roundStart
 		}
 		if (h+1)%24 == 0 {
 			fmt.Fprintf(os.Stderr, "%s: day %d of %d after %s\n", st.Dialect(), (h+1)/24, *bench30Days, time.Since(start).Round(time.Second))
@@ -378,14 +404,31 @@ alerts:
 	b.Logf("%s: %d accounts × %d distributions (%d findings each), %d hourly rounds (%d days), retention %s, %d scans recorded at once",
 		st.Dialect(), len(rs.accounts), len(rs.seeded), countFindings(rs), rounds, *bench30Days, *bench30Retention, *bench30Writers)
 	b.Logf("first round: %v, %d rows", firstWall.Round(time.Millisecond), firstRows)
-	b.Logf("%d unchanged rounds: %v each, %d rows each", unchangedRounds, (unchangedWall / time.Duration(max(unchangedRounds, 1))).Round(time.Millisecond),
-		unchangedRows/max(unchangedRounds, 1))
+	b.Logf("%d unchanged rounds recorded through RunScan: %v each, %d rows each; %d unchanged rounds copied: %v each", unchangedRounds, (unchangedWall / time.Duration(max(unchangedRounds, 1))).Round(time.Millisecond),
+		unchangedRows/max(unchangedRounds, 1), copiedRounds, (copiedWall / time.Duration(max(copiedRounds, 1))).Round(time.Millisecond))
 	b.Logf("%d rounds with 1 %% of the distributions changed (%d pairs each; %d into the changed variant, %d back): %v each, %d rows and %d events each",
 		changedRounds, pairs/100, toChanged, toSeeded, (changedWall / time.Duration(max(changedRounds, 1))).Round(time.Millisecond),
 		changedRows/max(changedRounds, 1), changedEvents/max(changedRounds, 1))
 	b.Logf("alert batches sent: %d; total wall time %s", sent, time.Since(start).Round(time.Second))
 	for _, line := range sizes.lines {
 		b.Log(line)
+	}
+}
+
+// copyTotals writes the totals rows of round from, shifted by d, as round
+// to: what RunScan writes in a round in which nothing changed.
+func copyTotals(b *testing.B, st *store.Store, from, to string, d time.Duration) {
+	b.Helper()
+	const cols = `complete, pass, fail, skip, error, suppressed, stale, resources, changes, api_calls, api_calls_json, errors_json, duration_ms`
+	q := fmt.Sprintf(`INSERT INTO scans (target, account_id, round_id, started_at, finished_at, %s)
+		SELECT target, account_id, '%s', started_at + %d, finished_at + %d, %s FROM scans WHERE round_id = '%s' ORDER BY id`,
+		cols, to, d.Milliseconds(), d.Milliseconds(), cols, from)
+	r, err := st.DB().Exec(q)
+	if err != nil {
+		b.Fatalf("copy the totals of %s: %v", from, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		b.Fatalf("copy the totals of %s: no rows", from)
 	}
 }
 

@@ -67,7 +67,7 @@ func decodeCursor(c string, n int) ([]string, error) {
 		err = json.Unmarshal(b, &parts)
 	}
 	if err != nil || len(parts) != n {
-		return nil, fmt.Errorf("store: invalid cursor %q", c)
+		return nil, &FilterError{Param: "cursor", Value: c, Reason: "is an invalid cursor (pass the next value of an earlier page of the same list)"}
 	}
 	return parts, nil
 }
@@ -165,10 +165,13 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]Account, e
 // FindingFilter selects findings. Empty fields match everything.
 type FindingFilter struct {
 	Target, AccountID, RuleID, ResourceID string
-	// Status is PASS, FAIL, SKIP or ERROR.
+	// Status is PASS, FAIL, SKIP or ERROR (any case).
 	Status string
 	// MinRisk keeps findings of at least this risk (Low, Medium, High, Critical).
 	MinRisk string
+	// ChangedSince, when set, keeps findings whose status or suppression
+	// changed (or that were first seen) at or after it.
+	ChangedSince time.Time
 	// Suppressed, when set, keeps only suppressed (true) or unsuppressed (false) findings.
 	Suppressed *bool
 	// Stale, when set, keeps only stale (true) or fresh (false) findings.
@@ -186,19 +189,19 @@ func (s *Store) ListFindings(ctx context.Context, f FindingFilter) (Page[Finding
 	w.eq("f.account_id", f.AccountID)
 	w.eq("f.rule_id", f.RuleID)
 	w.eq("f.resource_id", f.ResourceID)
-	w.eq("f.status", strings.ToUpper(f.Status))
-	if f.MinRisk != "" {
-		min := RiskRank(f.MinRisk)
-		if min == 0 {
-			return Page[Finding]{}, fmt.Errorf("store: unknown risk %q (want Low, Medium, High or Critical)", f.MinRisk)
-		}
-		var in []string
-		for _, r := range []string{"Low", "Medium", "High", "Critical"} {
-			if RiskRank(r) >= min {
-				in = append(in, "'"+r+"'")
-			}
-		}
-		w.add("f.risk IN (" + strings.Join(in, ", ") + ")")
+	status, err := oneOf("status", f.Status, FindingStatuses(), true)
+	if err != nil {
+		return Page[Finding]{}, err
+	}
+	w.eq("f.status", status)
+	if err := riskAtLeast(&w, "f.risk", f.MinRisk); err != nil {
+		return Page[Finding]{}, err
+	}
+	if err := checkLimit(f.Limit); err != nil {
+		return Page[Finding]{}, err
+	}
+	if !f.ChangedSince.IsZero() {
+		w.add("f.last_changed >= ?", ms(f.ChangedSince))
 	}
 	if f.Suppressed != nil {
 		w.add("f.suppressed = ?", b2i(*f.Suppressed))
@@ -262,7 +265,11 @@ func (s *Store) GetFinding(ctx context.Context, k Key) (Finding, bool, error) {
 type EventFilter struct {
 	Target, AccountID, RuleID, ResourceID string
 	Kinds                                 []EventKind
-	Since, Until                          time.Time
+	// ToStatus keeps events into this status (PASS, FAIL, SKIP, ERROR or DELETED; any case).
+	ToStatus string
+	// MinRisk keeps events of findings of at least this risk.
+	MinRisk      string
+	Since, Until time.Time
 	// AfterID lists events with a larger ID, oldest first (for followers); otherwise newest first.
 	AfterID int64
 	Limit   int
@@ -289,9 +296,27 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) (Page[Event], err
 	w.eq("account_id", f.AccountID)
 	w.eq("rule_id", f.RuleID)
 	w.eq("resource_id", f.ResourceID)
+	to, err := oneOf("status", f.ToStatus, EventStatuses(), true)
+	if err != nil {
+		return Page[Event]{}, err
+	}
+	w.eq("to_status", to)
+	if err := riskAtLeast(&w, "risk", f.MinRisk); err != nil {
+		return Page[Event]{}, err
+	}
+	if err := checkLimit(f.Limit); err != nil {
+		return Page[Event]{}, err
+	}
 	if len(f.Kinds) > 0 {
+		var kinds []string
+		for _, k := range EventKinds() {
+			kinds = append(kinds, string(k))
+		}
 		ph := make([]string, len(f.Kinds))
 		for i, k := range f.Kinds {
+			if _, err := oneOf("kind", string(k), kinds, false); err != nil {
+				return Page[Event]{}, err
+			}
 			ph[i] = "?"
 			w.args = append(w.args, string(k))
 		}
@@ -385,6 +410,9 @@ func (s *Store) ListScans(ctx context.Context, f ScanFilter) (Page[Scan], error)
 	if f.Complete != nil {
 		w.add("complete = ?", b2i(*f.Complete))
 	}
+	if err := checkLimit(f.Limit); err != nil {
+		return Page[Scan]{}, err
+	}
 	cur, err := decodeCursor(f.Cursor, 1)
 	if err != nil {
 		return Page[Scan]{}, err
@@ -453,7 +481,14 @@ func scanDelivery(rows interface{ Scan(...any) error }, d *Delivery) error {
 func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[Delivery], error) {
 	var w where
 	w.eq("channel", f.Channel)
-	w.eq("status", f.Status)
+	status, err := oneOf("status", f.Status, DeliveryStatuses(), false)
+	if err != nil {
+		return Page[Delivery]{}, err
+	}
+	w.eq("status", status)
+	if err := checkLimit(f.Limit); err != nil {
+		return Page[Delivery]{}, err
+	}
 	if f.EventID > 0 {
 		w.add("event_id = ?", f.EventID)
 	}

@@ -258,6 +258,10 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return int(v.Int64), nil
 }
 
+// ErrSchemaNotCurrent is wrapped by Ready's error when the database answers
+// but its schema is not the one this build migrates to.
+var ErrSchemaNotCurrent = errors.New("schema not current")
+
 // Ready reports an error unless the database answers and its schema is current.
 func (s *Store) Ready(ctx context.Context) error {
 	if err := s.Ping(ctx); err != nil {
@@ -268,7 +272,7 @@ func (s *Store) Ready(ctx context.Context) error {
 		return err
 	}
 	if want := LatestVersion(); v != want {
-		return fmt.Errorf("store: schema version %d, want %d (run migrations)", v, want)
+		return fmt.Errorf("store: schema version %d, want %d (run migrations): %w", v, want, ErrSchemaNotCurrent)
 	}
 	return nil
 }

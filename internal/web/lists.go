@@ -67,8 +67,8 @@ func (h *Handler) matching(r *http.Request, fq findingQuery, limit int) ([]store
 	for {
 		p, err := h.st.ListFindings(r.Context(), f)
 		if err != nil {
-			if strings.Contains(err.Error(), "invalid cursor") {
-				return nil, "", badRequest("the page link is not valid any more: start again from the first page")
+			if e := badFilter(err, "the page link is not valid any more: start again from the first page"); e != nil {
+				return nil, "", e
 			}
 			return nil, "", err
 		}
@@ -225,8 +225,8 @@ func (h *Handler) scans(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p, err := h.st.ListScans(r.Context(), store.ScanFilter{Target: q.Get("target"), AccountID: q.Get("account"), Limit: h.opts.PageSize, Cursor: q.Get("cursor")})
 	if err != nil {
-		if strings.Contains(err.Error(), "invalid cursor") {
-			return badRequest("the page link is not valid any more")
+		if e := badFilter(err, "the page link is not valid any more"); e != nil {
+			return e
 		}
 		return err
 	}
@@ -261,8 +261,8 @@ func (h *Handler) alerts(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p, err := h.st.ListDeliveries(r.Context(), store.DeliveryFilter{Channel: q.Get("channel"), Status: q.Get("status"), Limit: h.opts.PageSize, Cursor: q.Get("cursor")})
 	if err != nil {
-		if strings.Contains(err.Error(), "invalid cursor") {
-			return badRequest("the page link is not valid any more")
+		if e := badFilter(err, "the page link is not valid any more"); e != nil {
+			return e
 		}
 		return err
 	}
@@ -377,3 +377,16 @@ func (h *Handler) back(w http.ResponseWriter, r *http.Request, k store.Key) {
 }
 
 func base64URL(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// badFilter is a 400 for a filter the store cannot use (staleCursor for a
+// cursor it did not give), or nil for any other error.
+func badFilter(err error, staleCursor string) error {
+	var fe *store.FilterError
+	if !errors.As(err, &fe) {
+		return nil
+	}
+	if fe.Param == "cursor" {
+		return badRequest("%s", staleCursor)
+	}
+	return badRequest("%s", fe.Error())
+}

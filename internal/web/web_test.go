@@ -378,3 +378,22 @@ func TestFindingsPaging(t *testing.T) {
 		t.Errorf("paged through %d findings, the store has %d (page size 10)", len(seen), len(all))
 	}
 }
+
+// TestBadListFilters: a filter the store cannot use is a 400 page saying
+// what is wrong (a stale page link for a cursor it did not give).
+func TestBadListFilters(t *testing.T) {
+	st := seed(t)
+	srv := server(t, st, true)
+	c := client(t, srv)
+	for path, want := range map[string]string{
+		"/alerts?status=delivered": `status: &#34;delivered&#34; is not one of pending, sending, sent, failed`,
+		"/alerts?cursor=zzz":       "the page link is not valid any more",
+		"/scans?cursor=zzz":        "the page link is not valid any more",
+		"/findings?cursor=zzz":     "the page link is not valid any more: start again from the first page",
+	} {
+		code, body, _ := get(t, c, srv.URL+path)
+		if code != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d, want 400 with %q:\n%.400s", path, code, want, body)
+		}
+	}
+}
