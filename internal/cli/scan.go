@@ -188,7 +188,7 @@ type streamingDone struct {
 	st engine.Streaming
 }
 
-func (p streamingDone) Scan(ctx context.Context, judge func(*model.Inventory) []iac.Judged[finding.Finding]) (*iac.Scanned[finding.Finding], error) {
+func (p streamingDone) Scan(ctx context.Context, judge func(*model.Inventory) []iac.Judged[int]) (*iac.Scanned[int], error) {
 	defer p.prog.Done()
 	return p.st.Scan(ctx, judge)
 }

@@ -49,7 +49,8 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 				},
 			}}
 			rep := runEngine(cmd.Context(), ios, src, checks.engineOptions(cfg, rs), prog)
-			if len(rep.Findings) == 0 {
+			defer rep.Close() // a large tree's findings wait in a temporary file
+			if rep.NumFindings() == 0 {
 				paths := args
 				if len(paths) == 0 {
 					paths = []string{"."}

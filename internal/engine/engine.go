@@ -104,6 +104,14 @@ type Options struct {
 	// distributions (the fixers need them). Without it a Streaming source
 	// is judged unit by unit as it is read, keeping only the findings.
 	KeepInventory bool
+	// TempDir is where a streamed scan with more than RunLen findings
+	// writes them, sorted, until the report is written; "" is
+	// os.TempDir(). The file is unlinked at once and removed by the
+	// report's Close.
+	TempDir string
+	// RunLen is how many findings a streamed scan holds in memory before
+	// it writes them to TempDir; 0 is finding.DefaultRunLen.
+	RunLen int
 }
 
 // Result is one run of the pipeline.
@@ -120,7 +128,9 @@ type Result struct {
 
 // Run reads src, judges what it read and returns the report together with
 // the inventory and verdicts. A read that could not finish still yields a
-// report of what was read, with the reason among its errors.
+// report of what was read, with the reason among its errors. A streamed
+// scan's report may read its findings from a temporary file: read them with
+// EachFinding and Close the report when done.
 func Run(ctx context.Context, src Source, opts Options) *Result {
 	rs := opts.Rules
 	if rs == nil {

@@ -83,10 +83,10 @@ func (r *Report) summarizeAccounts() {
 			t.NotScanned++
 		}
 	}
-	for _, f := range r.Findings {
+	_ = r.EachFinding(func(f *Finding) error { // a read error comes back to the reporter
 		i, ok := index[f.Account.id()]
 		if !ok {
-			continue
+			return nil
 		}
 		c := &r.Accounts[i].Summary
 		c.Total++
@@ -101,7 +101,8 @@ func (r *Report) summarizeAccounts() {
 			c.Error++
 		}
 		seen[i][f.Resource.Type+"\x00"+f.Resource.ID] = true
-	}
+		return nil
+	})
 	for i := range r.Accounts {
 		r.Accounts[i].Summary.Resources = len(seen[i])
 	}

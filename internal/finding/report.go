@@ -1,6 +1,8 @@
 package finding
 
 import (
+	"cmp"
+	"errors"
 	"sort"
 	"time"
 )
@@ -22,9 +24,86 @@ type Report struct {
 	// Accounts lists every account of an organization scan: scanned,
 	// skipped, error or not_scanned.
 	Accounts []AccountResult `json:"accounts,omitempty"`
-	Findings []Finding       `json:"findings"`
-	Errors   []ScanError     `json:"errors"`
-	Summary  Summary         `json:"summary"`
+	// Findings are the findings when they are held in memory; read them
+	// with EachFinding, which also reads those a large streamed scan keeps
+	// on disk (see SetFindings), where Findings is nil.
+	Findings []Finding   `json:"findings"`
+	Errors   []ScanError `json:"errors"`
+	Summary  Summary     `json:"summary"`
+
+	// Disk holds the findings instead of Findings when they are on disk
+	// (see SetFindings); nil otherwise.
+	Disk *Sorted `json:"-"`
+}
+
+// SetFindings makes the findings of s, which are in Sort's order, the
+// report's: in Findings when s holds them in memory, else read from s's
+// temporary file by EachFinding. Close lets them go.
+func (r *Report) SetFindings(s *Sorted) {
+	if s.OnDisk() {
+		r.Findings, r.Disk = nil, s
+		return
+	}
+	r.Findings, r.Disk = s.mem, nil
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+}
+
+// NumFindings is the number of findings, in memory or on disk.
+func (r *Report) NumFindings() int {
+	if r.Disk != nil {
+		return r.Disk.Len()
+	}
+	return len(r.Findings)
+}
+
+// OnDisk tells whether the findings are read from a temporary file.
+func (r *Report) OnDisk() bool { return r.Disk != nil }
+
+// EachFinding calls fn with each finding in order and stops at fn's first
+// error, which it returns. Findings on disk are read back one at a time
+// (fn may keep them); an error reading them back is returned, by this call
+// and every later one.
+func (r *Report) EachFinding(fn func(*Finding) error) error {
+	if r.Disk != nil {
+		return r.Disk.Each(fn)
+	}
+	for i := range r.Findings {
+		if err := fn(&r.Findings[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Loaded returns r with every finding in Findings: r itself when they are
+// in memory, else a shallow copy with those on disk read back, for code
+// that needs them all at once.
+func (r *Report) Loaded() (*Report, error) {
+	if r.Disk == nil {
+		return r, nil
+	}
+	c := *r
+	c.Disk = nil
+	c.Findings = make([]Finding, 0, r.Disk.Len())
+	err := r.Disk.Each(func(f *Finding) error {
+		c.Findings = append(c.Findings, *f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Close lets go of findings kept on disk and removes their temporary file;
+// a report in memory has nothing to let go.
+func (r *Report) Close() error {
+	if r.Disk == nil {
+		return nil
+	}
+	return r.Disk.Close()
 }
 
 // Tool describes cloudassure itself.
@@ -61,12 +140,14 @@ type Summary struct {
 	Accounts *AccountTally `json:"accounts,omitempty"`
 }
 
-// Summarize fills r.Summary's counts from r.Findings; API calls are left alone.
+// Summarize fills r.Summary's counts from the findings; API calls are left
+// alone. Findings on disk that cannot be read back are not counted: the
+// error comes back from EachFinding, which every reporter calls.
 func (r *Report) Summarize() {
 	s := &r.Summary
 	s.Total, s.Pass, s.Fail, s.Skip, s.Error = 0, 0, 0, 0, 0
-	seen := map[string]bool{}
-	for _, f := range r.Findings {
+	rc := resourceCounter{sorted: r.Disk != nil}
+	_ = r.EachFinding(func(f *Finding) error {
 		s.Total++
 		switch f.Status {
 		case Pass:
@@ -78,9 +159,10 @@ func (r *Report) Summarize() {
 		case Error:
 			s.Error++
 		}
-		seen[resourceKey(f)] = true
-	}
-	s.Resources = len(seen)
+		rc.add(f)
+		return nil
+	})
+	s.Resources = rc.total()
 	s.APICallsTotal = 0
 	for _, n := range s.APICalls {
 		s.APICallsTotal += n
@@ -94,31 +176,68 @@ func (r *Report) Summarize() {
 // resourceKey names the resource a finding is about: one distribution
 // however many rules judge it, two for two files or root modules that
 // declare the same ID.
-func resourceKey(f Finding) string {
+func resourceKey(f *Finding) string {
 	return f.Resource.Type + "\x00" + f.Resource.Root + "\x00" + f.Resource.ID + "\x00" + f.Resource.ARN + "\x00" + f.Location.file()
 }
 
-// Sort orders findings by rule, resource and status so output is stable.
+// resourceCounter counts the distinct resources of findings. Given them in
+// Compare's order (sorted), it holds only one group of findings with the
+// same ID, root and file at a time, where the resources sharing a key are
+// adjacent; findings of an organization scan (with an account, sorted by
+// account first) and unsorted ones are counted in one set.
+type resourceCounter struct {
+	sorted bool
+	seen   map[string]bool
+	// The current group, when sorted.
+	group     [3]string
+	groupSeen map[string]bool
+	n         int
+}
+
+func (c *resourceCounter) add(f *Finding) {
+	if !c.sorted || f.Account != nil {
+		if c.seen == nil {
+			c.seen = map[string]bool{}
+		}
+		c.seen[resourceKey(f)] = true
+		return
+	}
+	g := [3]string{f.Resource.ID, f.Resource.Root, f.Location.file()}
+	if c.groupSeen == nil || g != c.group {
+		c.n += len(c.groupSeen)
+		c.group, c.groupSeen = g, map[string]bool{}
+	}
+	c.groupSeen[f.Resource.Type+"\x00"+f.Resource.ARN] = true
+}
+
+func (c *resourceCounter) total() int { return c.n + len(c.groupSeen) + len(c.seen) }
+
+// Compare orders findings as reports list them: by account, resource ID,
+// root module, file, rule and fingerprint. It returns a negative number
+// when a comes first, a positive one when b does, 0 when neither.
+func Compare(a, b *Finding) int {
+	if c := cmp.Compare(a.Account.id(), b.Account.id()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Resource.ID, b.Resource.ID); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Resource.Root, b.Resource.Root); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Location.file(), b.Location.file()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.RuleID, b.RuleID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Fingerprint, b.Fingerprint)
+}
+
+// Sort orders findings by Compare, findings that compare equal in the order
+// they were, so output is stable. Findings on disk are already in order.
 func (r *Report) Sort() {
-	sort.SliceStable(r.Findings, func(i, j int) bool {
-		a, b := r.Findings[i], r.Findings[j]
-		if a.Account.id() != b.Account.id() {
-			return a.Account.id() < b.Account.id()
-		}
-		if a.Resource.ID != b.Resource.ID {
-			return a.Resource.ID < b.Resource.ID
-		}
-		if a.Resource.Root != b.Resource.Root {
-			return a.Resource.Root < b.Resource.Root
-		}
-		if fa, fb := a.Location.file(), b.Location.file(); fa != fb {
-			return fa < fb
-		}
-		if a.RuleID != b.RuleID {
-			return a.RuleID < b.RuleID
-		}
-		return a.Fingerprint < b.Fingerprint
-	})
+	sort.SliceStable(r.Findings, func(i, j int) bool { return Compare(&r.Findings[i], &r.Findings[j]) < 0 })
 }
 
 // ExitCode is the process exit code the report calls for: 2 when anything
@@ -128,13 +247,18 @@ func (r *Report) ExitCode() int {
 		return 2
 	}
 	exit := 0
-	for _, f := range r.Findings {
+	errFound := errors.New("an ERROR finding")
+	err := r.EachFinding(func(f *Finding) error {
 		switch f.Status {
 		case Error:
-			return 2
+			return errFound
 		case Fail:
 			exit = 1
 		}
+		return nil
+	})
+	if err != nil { // an ERROR finding, or findings that could not be read back
+		return 2
 	}
 	return exit
 }

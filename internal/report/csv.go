@@ -43,8 +43,7 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 	if err := cw.Write(header); err != nil {
 		return err
 	}
-	for i := range r.Findings {
-		f := &r.Findings[i]
+	err := r.EachFinding(func(f *finding.Finding) error {
 		var file, start, end string
 		if l := f.Location; l != nil {
 			file = l.File
@@ -66,9 +65,10 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 			}
 			row = append([]string{id, name}, row...)
 		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
+		return cw.Write(row)
+	})
+	if err != nil {
+		return err
 	}
 	for i := range r.Errors {
 		e := &r.Errors[i]

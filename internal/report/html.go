@@ -193,6 +193,10 @@ func (h *HTML) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
+	r, err := r.Loaded() // this format needs every finding at once
+	if err != nil {
+		return err
+	}
 	v, err := h.view(r)
 	if err != nil {
 		return err

@@ -14,7 +14,8 @@ import (
 // tags define it: the JSON contract. Findings and errors, and each finding's
 // behaviors, problems and related resources, are always arrays, never null
 // or left out, and the output ends with a newline. Findings are encoded one
-// at a time, so that writing a large report needs no copy of all of it.
+// at a time, as EachFinding gives them, so that writing a large report needs
+// no copy of all of it, nor all of it in memory when it is on disk.
 type JSON struct{}
 
 var _ Reporter = (*JSON)(nil)
@@ -39,7 +40,7 @@ func (*JSON) Write(w io.Writer, r *finding.Report) error {
 	}
 	frame := head.Bytes()
 	at := bytes.Index(frame, findingsKey)
-	if at < 0 || len(r.Findings) == 0 {
+	if at < 0 || r.NumFindings() == 0 {
 		_, err := w.Write(frame)
 		return err
 	}
@@ -47,12 +48,13 @@ func (*JSON) Write(w io.Writer, r *finding.Report) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(frame[:at])
 	var buf bytes.Buffer // reused for every finding
-	for i := range r.Findings {
+	i := 0
+	err := r.EachFinding(func(p *finding.Finding) error {
 		if i > 0 {
 			bw.WriteString(",")
 		}
 		bw.WriteString("\n    ")
-		f := r.Findings[i]
+		f := *p
 		if f.Behaviors == nil {
 			f.Behaviors = []finding.Behavior{}
 		}
@@ -63,8 +65,13 @@ func (*JSON) Write(w io.Writer, r *finding.Report) error {
 			f.Related = []finding.Resource{}
 		}
 		if err := encodeIndented(bw, &f, "    ", &buf); err != nil {
-			return fmt.Errorf("finding %d (%s on %s): %w", i, r.Findings[i].RuleID, r.Findings[i].Resource.ID, err)
+			return fmt.Errorf("finding %d (%s on %s): %w", i, p.RuleID, p.Resource.ID, err)
 		}
+		i++
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	bw.WriteString("\n  ")
 	bw.Write(frame[at:])

@@ -86,6 +86,10 @@ func (j *JUnit) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
+	r, err := r.Loaded() // this format needs every finding at once
+	if err != nil {
+		return err
+	}
 	name := r.Tool.Name
 	if name == "" {
 		name = "cloudassure"

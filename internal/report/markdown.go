@@ -30,6 +30,10 @@ func (*Markdown) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
+	r, err := r.Loaded() // this format needs every finding at once
+	if err != nil {
+		return err
+	}
 	var b bytes.Buffer
 	name := r.Tool.Name
 	if name == "" {
@@ -108,7 +112,7 @@ func (*Markdown) Write(w io.Writer, r *finding.Report) error {
 	// One trailing newline, not a blank line, at the end.
 	out := bytes.TrimRight(b.Bytes(), "\n")
 	out = append(out, '\n')
-	_, err := w.Write(out)
+	_, err = w.Write(out)
 	return err
 }
 

@@ -185,6 +185,10 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
+	r, err := r.Loaded() // this format needs every finding at once
+	if err != nil {
+		return err
+	}
 	name := r.Tool.Name
 	if name == "" {
 		name = "cloudassure"

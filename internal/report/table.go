@@ -46,6 +46,10 @@ func (t *Table) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
+	r, err := r.Loaded() // this format needs every finding at once
+	if err != nil {
+		return err
+	}
 	var b bytes.Buffer
 	t.header(&b, r)
 
@@ -119,7 +123,7 @@ func (t *Table) Write(w io.Writer, r *finding.Report) error {
 
 	b.WriteByte('\n')
 	b.WriteString(t.paint(ansiBold, summaryLine(r)) + "\n")
-	_, err := w.Write(b.Bytes())
+	_, err = w.Write(b.Bytes())
 	return err
 }
 

@@ -175,7 +175,10 @@ type scan[T any] struct {
 	out   *Scanned[T]
 	// tf are the Terraform distributions judged, in order, until the plans
 	// are read: a plan or a calling module may supersede them.
-	tf []tfResult[T]
+	tf []tfResult
+	// tfOut are the results of the Terraform modules, in the order judge
+	// gave them, each with the distribution's index in tf; in chunks.
+	tfOut [][]tfJudged[T]
 	// byAddress indexes tf by resource address (without instance keys):
 	// plans name resources by address, and the .tf source of every instance
 	// of an address is the same block.
@@ -191,13 +194,30 @@ type scan[T any] struct {
 const restChunk = 1024
 
 // tfResult is what is kept of one Terraform distribution: where it is,
-// its inline ignores (a plan describing it keeps them), and its results.
-type tfResult[T any] struct {
+// its inline ignores (a plan describing it keeps them), and whether another
+// reading supersedes it.
+type tfResult struct {
 	id         string
 	rng        model.Range
 	ignores    []model.Ignore
-	results    []T
 	superseded bool
+}
+
+// tfJudged is one result of a Terraform distribution (tf[dist]).
+type tfJudged[T any] struct {
+	dist   int
+	result T
+}
+
+// appendChunked appends v to the last chunk of *chunks, starting a new one
+// when it is full: no slice of all the results grows (and is copied) as
+// they come.
+func appendChunked[E any](chunks *[][]E, v E) {
+	if len(*chunks) == 0 || len((*chunks)[len(*chunks)-1]) == restChunk {
+		*chunks = append(*chunks, make([]E, 0, restChunk))
+	}
+	last := &(*chunks)[len(*chunks)-1]
+	*last = append(*last, v)
 }
 
 func (s *scan[T]) addErrs(part *model.Inventory, re *model.ReadError) {
@@ -219,14 +239,14 @@ func (s *scan[T]) terraform(part *model.Inventory, re *model.ReadError) {
 	index := map[*model.Distribution]int{}
 	for _, d := range part.Distributions {
 		index[d] = len(s.tf)
-		s.tf = append(s.tf, tfResult[T]{id: d.ID, rng: d.Range, ignores: d.Ignores})
+		s.tf = append(s.tf, tfResult{id: d.ID, rng: d.Range, ignores: d.Ignores})
 		if strings.HasPrefix(d.ID, "module.") {
 			s.called[d.Range] = true
 		}
 	}
 	for _, j := range s.judge(part) {
 		if i, ok := index[j.Distribution]; ok {
-			s.tf[i].results = append(s.tf[i].results, j.Result)
+			appendChunked(&s.tfOut, tfJudged[T]{dist: i, result: j.Result})
 		}
 	}
 }
@@ -267,11 +287,7 @@ func (s *scan[T]) file(part *model.Inventory, re *model.ReadError) {
 	}
 	s.out.Units++
 	for _, j := range s.judge(part) {
-		if len(s.rest) == 0 || len(s.rest[len(s.rest)-1]) == restChunk {
-			s.rest = append(s.rest, make([]T, 0, restChunk))
-		}
-		last := &s.rest[len(s.rest)-1]
-		*last = append(*last, j.Result)
+		appendChunked(&s.rest, j.Result)
 	}
 }
 
@@ -281,23 +297,27 @@ func (s *scan[T]) finish() *Scanned[T] {
 	for _, c := range s.rest {
 		n += len(c)
 	}
-	for _, r := range s.tf {
-		if !r.superseded {
-			n += len(r.results)
+	for _, c := range s.tfOut {
+		for _, j := range c {
+			if !s.tf[j.dist].superseded {
+				n++
+			}
 		}
 	}
 	s.out.Results = make([]T, 0, n)
-	for i := range s.tf {
-		if r := &s.tf[i]; !r.superseded {
-			s.out.Results = append(s.out.Results, r.results...)
+	for i, c := range s.tfOut {
+		for _, j := range c {
+			if !s.tf[j.dist].superseded {
+				s.out.Results = append(s.out.Results, j.result)
+			}
 		}
-		s.tf[i].results = nil // as the chunks below: let each go once copied
+		s.tfOut[i] = nil // let each chunk go once copied
 	}
 	for i, c := range s.rest {
 		s.out.Results = append(s.out.Results, c...)
 		s.rest[i] = nil // let the chunk go while the rest are copied
 	}
-	s.tf, s.rest = nil, nil
+	s.tf, s.tfOut, s.rest = nil, nil, nil
 	sort.SliceStable(s.out.Errors, func(i, j int) bool {
 		a, b := s.out.Errors[i].Range, s.out.Errors[j].Range
 		if a.File != b.File {
