@@ -2,14 +2,18 @@ package tfplan
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/cloudassure/cloudassure/internal/model"
 )
 
 func FuzzPlanRead(f *testing.F) {
-	if data, err := os.ReadFile("testdata/plan.json"); err == nil {
-		f.Add(data)
+	seeds, _ := filepath.Glob("testdata/real/*.json")
+	for _, name := range append(seeds, "testdata/multitenant.json") {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(data)
+		}
 	}
 	f.Add([]byte(`{"format_version":"1.2","resource_changes":[{"address":"aws_cloudfront_distribution.d","mode":"managed","type":"aws_cloudfront_distribution","name":"d","change":{"actions":["create"],"after":{"default_cache_behavior":[{}]},"after_unknown":true}}]}`))
 	f.Add([]byte(`{"format_version":"1.2","planned_values":{}`))
