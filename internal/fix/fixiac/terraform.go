@@ -193,10 +193,10 @@ func fixModules(ctx context.Context, dirs []iac.Entry, o *Options, step func()) 
 	return out, nil
 }
 
-// fixModule plans the patches of one module directory d, from the files
-// its reading as a root module read: its own distributions as read on their
-// own, or as called when called. dirs are the module directories planned,
-// by name.
+// fixModule plans the patches of one module directory d, from its files as
+// the reader read them when it read d as a root module: its own
+// distributions as read on their own, or as called when called. dirs are
+// the module directories planned, by name.
 func fixModule(d iac.Entry, r *moduleRead, called []calledJudged, dirs map[string]iac.Entry, o *Options) []fixplan.Change {
 	dir := d.Name
 	if r.err != nil {
