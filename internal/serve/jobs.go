@@ -2,17 +2,16 @@ package serve
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
@@ -86,8 +85,19 @@ type scanWorker struct {
 	svc *Service
 }
 
+// Work scans the account and records the scan and the job's completion in
+// one transaction: once a scan is recorded its job is done, so a round
+// queued right after it scans the account again (River marks the jobs a
+// worker returns from done in batches, a moment later, and until then a
+// unique insert takes them for pending).
 func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
-	return w.svc.RunScan(ctx, job.Args)
+	err := w.svc.RunScan(ctx, job.Args, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job); err != nil {
+			return fmt.Errorf("complete scan job %d: %w", job.ID, err)
+		}
+		return nil
+	})
+	return err
 }
 
 // Timeout is the target's own timeout plus a margin for the write.
@@ -101,25 +111,49 @@ func (w *scanWorker) Timeout(job *river.Job[ScanArgs]) time.Duration {
 type roundWorker struct {
 	river.WorkerDefaults[RoundArgs]
 	svc *Service
+	q   *riverQueue
 }
 
+// Work lists the target's accounts, then queues their scans and completes
+// the round job in one transaction, so that a round asked for once this one
+// has queued its scans is not taken for a duplicate of it.
 func (w *roundWorker) Work(ctx context.Context, job *river.Job[RoundArgs]) error {
 	id := job.Args.RoundID
 	if id == "" {
 		id = fmt.Sprintf("%s@%s", job.Args.Target, job.CreatedAt.UTC().Format(time.RFC3339))
 	}
-	return w.svc.RunRound(ctx, job.Args.Target, id)
+	scans, err := w.svc.RoundScans(ctx, job.Args.Target, id)
+	if err != nil {
+		return err
+	}
+	tx, err := w.q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("round %s: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	n, err := w.q.insertScans(ctx, tx, scans)
+	if err != nil {
+		return err
+	}
+	if _, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job); err != nil {
+		return fmt.Errorf("round %s: complete job %d: %w", id, job.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("round %s: commit: %w", id, err)
+	}
+	w.svc.Logger.Info("round queued", "target", job.Args.Target, "round", id, "accounts", len(scans), "queued", n)
+	return nil
 }
 
-type pgxTx = pgx.Tx
-
-type riverQueue[TTx any] struct {
-	client  *river.Client[TTx]
-	close   func()
+// riverQueue is River on PostgreSQL through database/sql (riverdatabasesql),
+// so that a job's completion joins the store's transactions.
+type riverQueue struct {
+	client  *river.Client[*sql.Tx]
+	db      *sql.DB
 	started bool
 }
 
-func (q *riverQueue[TTx]) Start(ctx context.Context) error {
+func (q *riverQueue) Start(ctx context.Context) error {
 	// The client outlives the start context: Stop ends it.
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -129,18 +163,16 @@ func (q *riverQueue[TTx]) Start(ctx context.Context) error {
 }
 
 // Stop waits for the jobs in flight to finish, then closes the pool.
-func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
+func (q *riverQueue) Stop(ctx context.Context) error {
 	var err error
 	if q.started {
 		err = q.client.Stop(ctx)
 	}
-	if q.close != nil {
-		q.close()
-	}
+	q.db.Close()
 	return err
 }
 
-func (q *riverQueue[TTx]) EnqueueRound(ctx context.Context, target, roundID string) (bool, error) {
+func (q *riverQueue) EnqueueRound(ctx context.Context, target, roundID string) (bool, error) {
 	if roundID == "" {
 		roundID = target + "@" + time.Now().UTC().Format(time.RFC3339)
 	}
@@ -151,7 +183,24 @@ func (q *riverQueue[TTx]) EnqueueRound(ctx context.Context, target, roundID stri
 	return !res.UniqueSkippedAsDuplicate, nil
 }
 
-func (q *riverQueue[TTx]) EnqueueScans(ctx context.Context, scans []ScanArgs) (int, error) {
+func (q *riverQueue) EnqueueScans(ctx context.Context, scans []ScanArgs) (int, error) {
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("queue %d scans: %w", len(scans), err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	n, err := q.insertScans(ctx, tx, scans)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("queue %d scans: commit: %w", len(scans), err)
+	}
+	return n, nil
+}
+
+// insertScans queues scans in tx; it returns how many were not duplicates of pending ones.
+func (q *riverQueue) insertScans(ctx context.Context, tx *sql.Tx, scans []ScanArgs) (int, error) {
 	if len(scans) == 0 {
 		return 0, nil
 	}
@@ -159,7 +208,7 @@ func (q *riverQueue[TTx]) EnqueueScans(ctx context.Context, scans []ScanArgs) (i
 	for i, s := range scans {
 		params[i] = river.InsertManyParams{Args: s}
 	}
-	res, err := q.client.InsertMany(ctx, params)
+	res, err := q.client.InsertManyTx(ctx, tx, params)
 	if err != nil {
 		return 0, fmt.Errorf("queue %d scans: %w", len(scans), err)
 	}
@@ -172,15 +221,24 @@ func (q *riverQueue[TTx]) EnqueueScans(ctx context.Context, scans []ScanArgs) (i
 	return n, nil
 }
 
-// NewQueue makes the service's queue. On PostgreSQL it is River (riverpgxv5;
-// River's tables are migrated): with Work it runs scans, rounds on each
+// NewQueue makes the service's queue. On PostgreSQL it is River
+// (riverdatabasesql on a pool of its own; River's tables are migrated): with Work it runs scans, rounds on each
 // target's schedule, and rescues the jobs of workers that died; without, it
 // only inserts (web-only processes). On SQLite it is the in-process runner
 // (memQueue) running the same jobs.
 func NewQueue(ctx context.Context, svc *Service, opts QueueOptions) (Queue, error) {
+	if svc.Store.Dialect() == store.SQLite {
+		// riversqlite lost jobs in our tests (rows vanished from river_job
+		// under -race), so SQLite gets the in-process runner.
+		return newMemQueue(svc, opts), nil
+	}
+	if svc.Store.Dialect() != store.Postgres {
+		return nil, errors.New("queue: unknown store dialect")
+	}
+	q := &riverQueue{}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &scanWorker{svc: svc})
-	river.AddWorker(workers, &roundWorker{svc: svc})
+	river.AddWorker(workers, &roundWorker{svc: svc, q: q})
 	cfg := &river.Config{Logger: opts.Logger, JobTimeout: opts.JobTimeout, FetchPollInterval: opts.FetchPoll}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -205,43 +263,38 @@ func NewQueue(ctx context.Context, svc *Service, opts QueueOptions) (Queue, erro
 	} else {
 		cfg.Workers = workers // lets Insert check kinds
 	}
-	switch svc.Store.Dialect() {
-	case store.Postgres:
-		pool, err := pgxpool.New(ctx, svc.Store.DSN())
-		if err != nil {
-			return nil, fmt.Errorf("queue: postgres: %w", err)
-		}
-		driver := riverpgxv5.New(pool)
-		// Processes starting together take turns at River's migrations.
-		conn, err := pool.Acquire(ctx)
-		if err != nil {
-			pool.Close()
-			return nil, fmt.Errorf("queue: postgres: %w", err)
-		}
-		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(7424243)"); err != nil {
-			conn.Release()
-			pool.Close()
-			return nil, fmt.Errorf("queue: postgres: lock: %w", err)
-		}
-		err = migrateRiver(ctx, driver)
-		conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7424243)")
-		conn.Release()
-		if err != nil {
-			pool.Close()
-			return nil, err
-		}
-		client, err := river.NewClient(driver, cfg)
-		if err != nil {
-			pool.Close()
-			return nil, fmt.Errorf("queue: %w", err)
-		}
-		return &riverQueue[pgxTx]{client: client, close: pool.Close}, nil
-	case store.SQLite:
-		// riversqlite lost jobs in our tests (rows vanished from river_job
-		// under -race), so SQLite gets the in-process runner.
-		return newMemQueue(svc, opts), nil
+	// River's own pool (its producers, elector and maintenance), apart from the store's.
+	db, err := sql.Open("pgx", svc.Store.DSN())
+	if err != nil {
+		return nil, fmt.Errorf("queue: postgres: %w", err)
 	}
-	return nil, errors.New("queue: unknown store dialect")
+	db.SetMaxOpenConns(max(opts.Concurrency, 1) + 6)
+	driver := riverdatabasesql.New(db)
+	// Processes starting together take turns at River's migrations.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("queue: postgres %s: %w", store.Redact(svc.Store.DSN()), err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7424243)"); err != nil {
+		conn.Close()
+		db.Close()
+		return nil, fmt.Errorf("queue: postgres: lock: %w", err)
+	}
+	err = migrateRiver(ctx, driver)
+	conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7424243)") //nolint:errcheck // closing the session unlocks too
+	conn.Close()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	client, err := river.NewClient(driver, cfg)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	q.client, q.db = client, db
+	return q, nil
 }
 
 func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {

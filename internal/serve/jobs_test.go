@@ -262,3 +262,71 @@ func TestQueueRounds(t *testing.T) {
 		})
 	}
 }
+
+// TestBackToBackRounds: a round requested as soon as the previous one's scans
+// are recorded scans every account again (a recorded scan's job is done in
+// the same transaction), and is accepted at once; rounds that follow each
+// other through the API never skip an account.
+func TestBackToBackRounds(t *testing.T) {
+	for name, dsn := range testStores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := openStore(t, dsn)
+			cfg := testConfig(t, dsn, "targets:\n  - name: prod\n    schedule: '0 0 1 1 *'\n")
+			sc := &fakeScanner{accounts: []string{"111111111111", "222222222222", "333333333333", "444444444444"}}
+			sc.set("111111111111", fnd("CF-001", "D1", finding.Fail))
+			svc, err := NewService(cfg, st, sc, testLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := NewQueue(ctx, svc, QueueOptions{Work: true, Concurrency: 4, FetchPoll: 100 * time.Millisecond, Logger: testLogger(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc.SetQueue(q)
+			if err := q.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			stopped := false
+			t.Cleanup(func() {
+				if !stopped {
+					q.Stop(context.Background())
+				}
+			})
+			const rounds = 8
+			for i := range rounds {
+				round := fmt.Sprintf("prod@b2b-%d", i)
+				ok, err := q.EnqueueRound(ctx, "prod", round)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					t.Fatalf("round %d, requested once round %d was recorded: not queued (taken for a duplicate)", i, i-1)
+				}
+				waitFor(t, round+"'s scans", func() bool {
+					p, err := st.ListScans(ctx, store.ScanFilter{RoundID: round})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return len(p.Items) == len(sc.accounts)
+				})
+			}
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			stopped = true
+			if err := q.Stop(stopCtx); err != nil {
+				t.Fatal(err)
+			}
+			sc.mu.Lock()
+			defer sc.mu.Unlock()
+			for _, a := range sc.accounts {
+				if sc.scans[a] != rounds {
+					t.Errorf("account %s scanned %d times, want %d (one per round)", a, sc.scans[a], rounds)
+				}
+			}
+			if n := countScans(t, st); n != rounds*len(sc.accounts) {
+				t.Errorf("%d scans recorded, want %d", n, rounds*len(sc.accounts))
+			}
+		})
+	}
+}

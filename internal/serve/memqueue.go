@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"sync"
 	"time"
@@ -98,6 +99,10 @@ func (q *memQueue) Stop(ctx context.Context) error {
 func (q *memQueue) push(j memJob, force bool) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.pushLocked(j, force)
+}
+
+func (q *memQueue) pushLocked(j memJob, force bool) bool {
 	if q.stopped || (!force && q.pending[j.key]) {
 		return false
 	}
@@ -115,13 +120,48 @@ func (q *memQueue) EnqueueRound(_ context.Context, target, roundID string) (bool
 }
 
 func (q *memQueue) EnqueueScans(_ context.Context, scans []ScanArgs) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.pushScansLocked(scans), nil
+}
+
+func (q *memQueue) pushScansLocked(scans []ScanArgs) int {
 	n := 0
 	for _, s := range scans {
-		if q.push(memJob{key: "scan\x00" + s.Target + "\x00" + s.Account, scan: &s}, false) {
+		if q.pushLocked(memJob{key: "scan\x00" + s.Target + "\x00" + s.Account, scan: &s}, false) {
 			n++
 		}
 	}
-	return n, nil
+	return n
+}
+
+// runRound queues the round's scans and ends the round job at once (under
+// one lock), so that a round asked for once these scans are queued is not
+// taken for a duplicate of this one.
+func (q *memQueue) runRound(ctx context.Context, j memJob) error {
+	scans, err := q.svc.RoundScans(ctx, j.round.Target, j.round.RoundID)
+	if err != nil {
+		return err
+	}
+	q.mu.Lock()
+	delete(q.pending, j.key)
+	n := q.pushScansLocked(scans)
+	q.mu.Unlock()
+	q.logger.Info("round queued", "target", j.round.Target, "round", j.round.RoundID, "accounts", len(scans), "queued", n)
+	return nil
+}
+
+// runScan scans; the job stops being pending inside the transaction that
+// records the scan (before its commit), so that a round asked for once the
+// scan is recorded scans the account again. Should the commit fail, the
+// retry queues the job again.
+func (q *memQueue) runScan(ctx context.Context, j memJob) error {
+	return q.svc.RunScan(ctx, *j.scan, func(context.Context, *sql.Tx) error {
+		q.mu.Lock()
+		delete(q.pending, j.key)
+		q.mu.Unlock()
+		return nil
+	})
 }
 
 func (q *memQueue) work(ctx context.Context) {
@@ -145,9 +185,9 @@ func (q *memQueue) work(ctx context.Context) {
 		// that is not cancelled with the queue, bounded by the job timeout.
 		jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.jobTimeout(j))
 		if j.round != nil {
-			err = q.svc.RunRound(jctx, j.round.Target, j.round.RoundID)
+			err = q.runRound(jctx, j)
 		} else {
-			err = q.svc.RunScan(jctx, *j.scan)
+			err = q.runScan(jctx, j)
 		}
 		cancel()
 		if err == nil || j.attempt >= memMaxAttempts {

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,7 +12,7 @@ import (
 )
 
 // Service ties the configuration, the store, the scanner, the alert channels
-// and the queue together. Jobs call RunRound and RunScan.
+// and the queue together. Jobs call RoundScans and RunScan.
 type Service struct {
 	Config   *Config
 	Store    *store.Store
@@ -45,7 +46,7 @@ func NewService(cfg *Config, st *store.Store, sc Scanner, logger *slog.Logger) (
 	return s, nil
 }
 
-// SetQueue sets the queue RunRound enqueues scans on.
+// SetQueue sets the queue rounds and the API enqueue on.
 func (s *Service) SetQueue(q Queue) { s.queue = q }
 
 // Queue is the service's queue (nil before SetQueue).
@@ -109,31 +110,31 @@ func (s *Service) CatchUp(ctx context.Context) error {
 	return nil
 }
 
-// RunRound lists the accounts of target and queues a scan of each.
-func (s *Service) RunRound(ctx context.Context, target, roundID string) error {
+// RoundScans lists the accounts of target now: the scans of round roundID.
+func (s *Service) RoundScans(ctx context.Context, target, roundID string) ([]ScanArgs, error) {
 	t := s.target(target)
 	if t == nil {
 		s.Logger.Warn("round of a target no longer configured", "target", target)
-		return nil
+		return nil, nil
 	}
 	accounts, err := s.Scanner.Accounts(ctx, t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	scans := make([]ScanArgs, len(accounts))
 	for i, a := range accounts {
 		scans[i] = ScanArgs{Target: target, Account: a, RoundID: roundID}
 	}
-	n, err := s.queue.EnqueueScans(ctx, scans)
-	if err != nil {
-		return err
-	}
-	s.Logger.Info("round queued", "target", target, "round", roundID, "accounts", len(accounts), "queued", n)
-	return nil
+	return scans, nil
 }
 
-// RunScan scans one account and records the result in one transaction.
-func (s *Service) RunScan(ctx context.Context, args ScanArgs) error {
+// JobDone finishes a scan's job inside the transaction that records the
+// scan, so that the scan and its job's completion commit together.
+type JobDone func(ctx context.Context, tx *sql.Tx) error
+
+// RunScan scans one account and records the result in one transaction, in
+// which done (when set) finishes the job.
+func (s *Service) RunScan(ctx context.Context, args ScanArgs, done JobDone) error {
 	t := s.target(args.Target)
 	if t == nil {
 		s.Logger.Warn("scan of a target no longer configured", "target", args.Target)
@@ -158,7 +159,7 @@ func (s *Service) RunScan(ctx context.Context, args ScanArgs) error {
 	if rec.RoundID == "" {
 		rec.RoundID = fmt.Sprintf("%s@%s", args.Target, rec.StartedAt.UTC().Format(time.RFC3339))
 	}
-	res, err := s.Store.RecordScan(ctx, rec, s.Route)
+	res, err := s.record(ctx, rec, done)
 	if err != nil {
 		return err
 	}
@@ -174,6 +175,29 @@ func (s *Service) RunScan(ctx context.Context, args ScanArgs) error {
 		s.OnScan(rec, res)
 	}
 	return nil
+}
+
+// record writes rec and runs done in one transaction.
+func (s *Service) record(ctx context.Context, rec store.ScanRecord, done JobDone) (store.RecordResult, error) {
+	if done == nil {
+		return s.Store.RecordScan(ctx, rec, s.Route)
+	}
+	tx, err := s.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return store.RecordResult{}, fmt.Errorf("store: scan of %s/%s: %w", rec.Target, rec.AccountID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	res, err := s.Store.RecordScanTx(ctx, tx, rec, s.Route)
+	if err != nil {
+		return store.RecordResult{}, err
+	}
+	if err := done(ctx, tx); err != nil {
+		return store.RecordResult{}, fmt.Errorf("scan of %s/%s: %w", rec.Target, rec.AccountID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.RecordResult{}, fmt.Errorf("store: scan of %s/%s: commit: %w", rec.Target, rec.AccountID, err)
+	}
+	return res, nil
 }
 
 // Route names the channels whose rules take ev.
