@@ -63,6 +63,10 @@ type Queue interface {
 	Stop(ctx context.Context) error
 	// EnqueueRound queues a round of target now; false when one is already pending.
 	EnqueueRound(ctx context.Context, target, roundID string) (bool, error)
+	// EnqueueRoundIf queues a round of target now if due, given when the
+	// latest round of target was queued (zero when none is known), says so;
+	// the check and the insert exclude other processes doing the same.
+	EnqueueRoundIf(ctx context.Context, target string, due func(ctx context.Context, lastRound time.Time) (bool, error)) (bool, error)
 	// EnqueueScans queues scans; duplicates of pending scans are dropped.
 	EnqueueScans(ctx context.Context, scans []ScanArgs) (int, error)
 }
@@ -179,6 +183,35 @@ func (q *riverQueue) EnqueueRound(ctx context.Context, target, roundID string) (
 	res, err := q.client.Insert(ctx, RoundArgs{Target: target, RoundID: roundID}, nil)
 	if err != nil {
 		return false, fmt.Errorf("queue round of %s: %w", target, err)
+	}
+	return !res.UniqueSkippedAsDuplicate, nil
+}
+
+func (q *riverQueue) EnqueueRoundIf(ctx context.Context, target string, due func(context.Context, time.Time) (bool, error)) (bool, error) {
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("queue round of %s: %w", target, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	// Workers starting together take turns: the second sees the first's round.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7424244, hashtext($1))`, target); err != nil {
+		return false, fmt.Errorf("queue round of %s: lock: %w", target, err)
+	}
+	var last sql.NullTime
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(created_at) FROM river_job WHERE kind = $1 AND args->>'target' = $2`,
+		RoundArgs{}.Kind(), target).Scan(&last); err != nil {
+		return false, fmt.Errorf("queue round of %s: latest round: %w", target, err)
+	}
+	ok, err := due(ctx, last.Time)
+	if err != nil || !ok {
+		return false, err
+	}
+	res, err := q.client.InsertTx(ctx, tx, RoundArgs{Target: target, RoundID: target + "@" + time.Now().UTC().Format(time.RFC3339)}, nil)
+	if err != nil {
+		return false, fmt.Errorf("queue round of %s: %w", target, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("queue round of %s: commit: %w", target, err)
 	}
 	return !res.UniqueSkippedAsDuplicate, nil
 }

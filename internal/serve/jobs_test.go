@@ -330,3 +330,69 @@ func TestBackToBackRounds(t *testing.T) {
 		})
 	}
 }
+
+// TestCatchUpOnce: workers starting together on one PostgreSQL store queue
+// one round of a target that is due, not one each, and a restart queues none
+// (the target is no longer due).
+func TestCatchUpOnce(t *testing.T) {
+	dsn, ok := testStores(t)["postgres"]
+	if !ok {
+		t.Skip("needs PostgreSQL (runs in CI)")
+	}
+	ctx := t.Context()
+	st := openStore(t, dsn)
+	accounts := []string{"111111111111", "222222222222", "333333333333"}
+	// Three workers, each catching up at once.
+	var svcs []*Service
+	sc := &fakeScanner{accounts: accounts}
+	for range 3 {
+		cfg := testConfig(t, dsn, "targets:\n  - name: prod\n    schedule: '0 0 1 1 *'\n")
+		svc, err := NewService(cfg, st, sc, testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := NewQueue(ctx, svc, QueueOptions{Work: true, Concurrency: 2, FetchPoll: 100 * time.Millisecond, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.SetQueue(q)
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { q.Stop(context.Background()) })
+		svcs = append(svcs, svc)
+	}
+	var wg sync.WaitGroup
+	for _, svc := range svcs {
+		wg.Go(func() {
+			if err := svc.CatchUp(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	waitFor(t, "the round's scans", func() bool { return countScans(t, st) >= len(accounts) })
+	waitIdle(t, st)
+	// A worker restarting now finds the target scanned: it queues nothing.
+	if err := svcs[0].CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, st)
+	var rounds int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'cloudassure_round'`).Scan(&rounds); err != nil {
+		t.Fatal(err)
+	}
+	if rounds != 1 {
+		t.Errorf("%d rounds queued by three workers starting together and one restarting, want 1", rounds)
+	}
+	if n := countScans(t, st); n != len(accounts) {
+		t.Errorf("%d scans recorded, want %d (each account once)", n, len(accounts))
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for _, a := range accounts {
+		if sc.scans[a] != 1 {
+			t.Errorf("account %s scanned %d times, want 1", a, sc.scans[a])
+		}
+	}
+}

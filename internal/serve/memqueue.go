@@ -119,6 +119,15 @@ func (q *memQueue) EnqueueRound(_ context.Context, target, roundID string) (bool
 	return q.push(memJob{key: "round\x00" + target, round: &RoundArgs{Target: target, RoundID: roundID}}, false), nil
 }
 
+// EnqueueRoundIf: one process owns the in-process queue, so no round was queued before it.
+func (q *memQueue) EnqueueRoundIf(ctx context.Context, target string, due func(context.Context, time.Time) (bool, error)) (bool, error) {
+	ok, err := due(ctx, time.Time{})
+	if err != nil || !ok {
+		return false, err
+	}
+	return q.EnqueueRound(ctx, target, "")
+}
+
 func (q *memQueue) EnqueueScans(_ context.Context, scans []ScanArgs) (int, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -78,33 +78,35 @@ func (s *Service) SyncTargets(ctx context.Context) error {
 	return nil
 }
 
-// Due reports whether target t has missed a scheduled round: no scan yet,
-// or the schedule's next time after its latest scan has passed. Workers
-// queue such a round when they start (instead of one on every start, so a
-// restart does not rescan everything).
-func (s *Service) Due(ctx context.Context, t *TargetConfig, now time.Time) (bool, error) {
+// Due reports whether target t has missed a scheduled round: nothing
+// queued or scanned yet, or the schedule's next time after the latest of
+// its latest scan and lastRound (when its latest round was queued) has
+// passed. Workers queue such a round when they start (instead of one on
+// every start, so a restart does not rescan everything).
+func (s *Service) Due(ctx context.Context, t *TargetConfig, lastRound, now time.Time) (bool, error) {
 	p, err := s.Store.ListScans(ctx, store.ScanFilter{Target: t.Name, Limit: 1})
 	if err != nil {
 		return false, err
 	}
-	if len(p.Items) == 0 {
+	last := lastRound
+	if len(p.Items) > 0 && p.Items[0].StartedAt.After(last) {
+		last = p.Items[0].StartedAt
+	}
+	if last.IsZero() {
 		return true, nil
 	}
-	return !t.schedule.Next(p.Items[0].StartedAt).After(now), nil
+	return !t.schedule.Next(last).After(now), nil
 }
 
-// CatchUp queues a round of every target that is due.
+// CatchUp queues a round of every target that is due. Workers starting
+// together queue one: the queue decides and inserts under a lock.
 func (s *Service) CatchUp(ctx context.Context) error {
 	for i := range s.Config.Targets {
 		t := &s.Config.Targets[i]
-		due, err := s.Due(ctx, t, time.Now())
-		if err != nil {
+		if _, err := s.queue.EnqueueRoundIf(ctx, t.Name, func(ctx context.Context, lastRound time.Time) (bool, error) {
+			return s.Due(ctx, t, lastRound, time.Now())
+		}); err != nil {
 			return err
-		}
-		if due {
-			if _, err := s.queue.EnqueueRound(ctx, t.Name, ""); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
