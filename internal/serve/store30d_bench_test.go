@@ -353,7 +353,7 @@ alerts:
 		for range *bench30Writers {
 			wg.Go(func() {
 				for acc := range work {
-					if err := svc.RunScan(ctx, ScanArgs{Target: "bench-org", Account: acc, RoundID: roundID}); err != nil {
+					if err := svc.RunScan(ctx, ScanArgs{Target: "bench-org", Account: acc, RoundID: roundID}, nil); err != nil {
 						b.Error(err)
 					}
 				}
