@@ -234,8 +234,9 @@ func (a *applier) distributions(ctx context.Context, p *fixplan.Plan, rep *Resul
 // changed the distribution in between (PreconditionFailed), it starts over
 // from a fresh read, so their change is kept. An update whose response was
 // lost (a 5xx or a timeout after CloudFront wrote it) is recognised by a
-// re-read that shows the sent config; a backup of an update that did not
-// happen is removed.
+// re-read that shows the sent config; one that failed with a server error
+// and that a re-read shows was not applied is sent again (within
+// MaxAttempts rounds); a backup of an update that did not happen is removed.
 func (a *applier) fixOne(ctx context.Context, ch fixplan.Change, backupPath string) DistributionResult {
 	d := ch.Distribution
 	r := DistributionResult{ID: d.ID, Name: ch.Resource.Name, ConfigARN: d.ConfigARN}
@@ -318,6 +319,12 @@ func (a *applier) fixOne(ctx context.Context, ch fixplan.Change, backupPath stri
 			case aws.ToString(again.ETag) == etag:
 				sent.discard()
 				r.Backup = ""
+				if retryableRead(err) && attempt < MaxAttempts && pauseRead(ctx, a.o.readBackoff, attempt-1) {
+					// Not applied: read the config and its ETag again and
+					// send it again.
+					sent = nil
+					continue
+				}
 				r.Reason += "; a re-read shows the distribution was not changed"
 			default:
 				r.Reason += "; the distribution changed meanwhile without the planned ARNs: its backup is kept"

@@ -17,7 +17,7 @@ import (
 	"github.com/cloudassure/cloudassure/internal/source/live"
 )
 
-// updateFault answers the first UpdateDistribution with a CloudFront error;
+// updateFault answers the first UpdateDistribution (or times of them) with a CloudFront error;
 // with write set, the emulator applies the update first (the response is lost
 // after the write).
 type updateFault struct {
@@ -25,11 +25,17 @@ type updateFault struct {
 	status int
 	code   string
 	write  bool
-	done   atomic.Bool
+	// times is how many updates fail (0: the first; always: every one).
+	times int
+	calls atomic.Int64
 }
 
 func (f *updateFault) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPut || !strings.HasSuffix(r.URL.Path, "/config") || !f.done.CompareAndSwap(false, true) {
+	if r.Method != http.MethodPut || !strings.HasSuffix(r.URL.Path, "/config") {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	if n := f.calls.Add(1); f.times != always && n > int64(max(f.times, 1)) {
 		f.next.ServeHTTP(w, r)
 		return
 	}
@@ -84,26 +90,58 @@ func TestUpdateResponseLost(t *testing.T) {
 }
 
 // TestFailedUpdateLeavesNoBackup: an update that never happened (a client
-// error, or a server error before the write) leaves no backup behind.
+// error, or server errors before the write until the attempts ran out)
+// leaves no backup behind.
 func TestFailedUpdateLeavesNoBackup(t *testing.T) {
-	for _, f := range []*updateFault{
-		{status: 400, code: "InvalidArgument"},
-		{status: 503, code: "ServiceUnavailable"},
+	for _, tc := range []struct {
+		f     *updateFault
+		calls int // UpdateDistribution requests
+	}{
+		{&updateFault{status: 400, code: "InvalidArgument"}, 1},
+		{&updateFault{status: 503, code: "ServiceUnavailable", times: always}, MaxAttempts},
 	} {
-		url, id, p := faultyAccount(t, f)
+		url, id, p := faultyAccount(t, tc.f)
 		dir := t.TempDir()
-		rep, err := Apply(context.Background(), p, testApplyOptions(retryingConfig(t, url, nil, 1), dir))
+		o := testApplyOptions(retryingConfig(t, url, nil, 1), dir)
+		o.readBackoff = noPause
+		rep, err := Apply(context.Background(), p, o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := resultOf(t, rep, id)
 		if r.Status != StatusFailed || r.Backup != "" || !strings.Contains(r.Reason, "not changed") {
-			t.Errorf("%s: %s (%s), backup %q", f.code, r.Status, r.Reason, r.Backup)
+			t.Errorf("%s: %s (%s), backup %q", tc.f.code, r.Status, r.Reason, r.Backup)
+		}
+		if n := int(tc.f.calls.Load()); n != tc.calls {
+			t.Errorf("%s: %d updates sent, want %d", tc.f.code, n, tc.calls)
 		}
 		files, _ := filepath.Glob(filepath.Join(dir, "*", id+"-*.json"))
 		if len(files) != 0 {
-			t.Errorf("%s: backups of an update that did not happen: %v", f.code, files)
+			t.Errorf("%s: backups of an update that did not happen: %v", tc.f.code, files)
 		}
+	}
+}
+
+// TestUpdateNotAppliedIsSentAgain: an update that failed with a server
+// error, and that a re-read shows was not applied, is sent again (after a
+// fresh read, with its ETag); the distribution is fixed with one backup.
+func TestUpdateNotAppliedIsSentAgain(t *testing.T) {
+	f := &updateFault{status: 503, code: "ServiceUnavailable"}
+	url, id, p := faultyAccount(t, f)
+	dir := t.TempDir()
+	o := testApplyOptions(retryingConfig(t, url, nil, 1), dir)
+	o.readBackoff = noPause
+	rep, err := Apply(context.Background(), p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := resultOf(t, rep, id)
+	if r.Status != StatusFixed || r.Attempts != 2 || f.calls.Load() != 2 || !rep.Complete() {
+		t.Errorf("%s (%s) after %d attempts, %d updates sent", r.Status, r.Reason, r.Attempts, f.calls.Load())
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", id+"-*.json"))
+	if len(files) != 1 || r.Backup != files[0] {
+		t.Errorf("backups %v, reported %q", files, r.Backup)
 	}
 }
 
