@@ -36,6 +36,8 @@ func seedDemoOrg(ctx context.Context, ios *IO, emu *emulator.Server, url string,
 		}
 		fmt.Fprintf(ios.Out, "  %s %s: %d distributions%s, access key %s\n", a.ID, a.Name, len(a.Cases), note, a.AccessKey)
 	}
+	fmt.Fprintf(ios.Out, "  every member has %s (administrator access, trusting the management account), as Organizations creates it\n", demo.OrgAccessRoleName)
 	fmt.Fprintln(ios.Out, "  try: cloudassure scan aws --org --external-id "+demo.OrgExternalID)
+	fmt.Fprintln(ios.Out, "  and: cloudassure fix aws --org   (then --apply --yes)")
 	return nil
 }

@@ -18,6 +18,12 @@ import (
 // member demands in its audit role's trust policy.
 const OrgExternalID = "cloudassure-demo-external-id"
 
+// OrgAccessRoleName is the role AWS Organizations creates in every account
+// it creates, which fix aws --org assumes by default: administrator access
+// (an inline policy AdministratorAccess allowing everything), trusting the
+// management account. Every demo member has it.
+const OrgAccessRoleName = "OrganizationAccountAccessRole"
+
 // OrgMinMembers is the fewest members a demo organization has: its special
 // accounts (suspended, without the audit role, demanding an external ID) and
 // one ordinary member.
@@ -68,7 +74,8 @@ func (o *Org) Account(id string) *OrgAccount {
 // audited. The last member is suspended, the one before has no audit role,
 // the one before that demands OrgExternalID; every other member has the
 // audit role (auditrole.Name) with auditrole.Policy, trusting the
-// management account.
+// management account. Every member has OrgAccessRoleName, as the accounts
+// Organizations creates do.
 func SeedOrg(ctx context.Context, emu *emulator.Server, cfg aws.Config, members int) (*Org, error) {
 	if members < OrgMinMembers {
 		return nil, fmt.Errorf("demo: an organization needs at least %d members, got %d", OrgMinMembers, members)
@@ -110,6 +117,9 @@ func SeedOrg(ctx context.Context, emu *emulator.Server, cfg aws.Config, members 
 		if err := emu.AddAccessKey(a.AccessKey, a.ID); err != nil {
 			return nil, err
 		}
+		if err := orgAccessRole(ctx, iam.NewFromConfig(memberConfig(cfg, a)), mgmt.ID); err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.ID, err)
+		}
 		out.Accounts = append(out.Accounts, a)
 	}
 	// The accounts that get distributions: the management account and every
@@ -123,7 +133,7 @@ func SeedOrg(ctx context.Context, emu *emulator.Server, cfg aws.Config, members 
 	for n, a := range audited {
 		cfg := cfg.Copy()
 		if a != mgmt {
-			cfg.Credentials = credentials.NewStaticCredentialsProvider(a.AccessKey, "demo-secret", "")
+			cfg = memberConfig(cfg, a)
 		}
 		s := &seeder{
 			cf: cloudfront.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), kin: kinesis.NewFromConfig(cfg),
@@ -142,6 +152,35 @@ func SeedOrg(ctx context.Context, emu *emulator.Server, cfg aws.Config, members 
 		}
 	}
 	return out, nil
+}
+
+// memberConfig is cfg acting in member a, with its access key.
+func memberConfig(cfg aws.Config, a *OrgAccount) aws.Config {
+	c := cfg.Copy()
+	c.Credentials = credentials.NewStaticCredentialsProvider(a.AccessKey, "demo-secret", "")
+	return c
+}
+
+// OrgAccessPolicy is the inline policy of OrgAccessRoleName, as
+// Organizations gives it: everything allowed.
+const OrgAccessPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+
+// orgAccessRole creates OrgAccessRoleName in a member as Organizations
+// does: trusting the management account, with the inline policy
+// AdministratorAccess.
+func orgAccessRole(ctx context.Context, c *iam.Client, mgmt string) error {
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, mgmt)
+	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName: aws.String(OrgAccessRoleName), AssumeRolePolicyDocument: aws.String(trust),
+	}); err != nil {
+		return fmt.Errorf("demo: create %s: %w", OrgAccessRoleName, err)
+	}
+	if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName: aws.String(OrgAccessRoleName), PolicyName: aws.String("AdministratorAccess"), PolicyDocument: aws.String(OrgAccessPolicy),
+	}); err != nil {
+		return fmt.Errorf("demo: put %s policy: %w", OrgAccessRoleName, err)
+	}
+	return nil
 }
 
 // auditRole creates the audit role trusting the management account.

@@ -2,7 +2,9 @@ package org_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/demo"
@@ -381,4 +384,56 @@ func TestRunRefreshesCredentials(t *testing.T) {
 	if n := rep.Summary.APICalls["sts:AssumeRole"]; n <= 3 {
 		t.Errorf("%d AssumeRole calls for 3 members: the sessions were not renewed", n)
 	}
+}
+
+// TestDemoOrgAccessRole: every demo member has the role Organizations
+// creates in the accounts it creates, which fix aws --org assumes:
+// OrganizationAccountAccessRole, trusting the management account (no
+// external ID), with the inline policy AdministratorAccess allowing
+// everything. The management account can assume it; a member cannot assume
+// another member's.
+func TestDemoOrgAccessRole(t *testing.T) {
+	_, cfg, o := demoOrg(t, 4)
+	ctx := context.Background()
+	wantTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + mgmt + `:root"},"Action":"sts:AssumeRole"}]}`
+	for _, a := range o.Accounts[1:] {
+		c := memberIAM(cfg, a.ID)
+		role, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(demo.OrgAccessRoleName)})
+		if err != nil {
+			t.Errorf("%s: %v", a.ID, err)
+			continue
+		}
+		if got := decodePolicy(t, aws.ToString(role.Role.AssumeRolePolicyDocument)); got != decodePolicy(t, wantTrust) || aws.ToString(role.Role.Path) != "/" {
+			t.Errorf("%s: path %s, trust %s", a.ID, aws.ToString(role.Role.Path), got)
+		}
+		pol, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(demo.OrgAccessRoleName), PolicyName: aws.String("AdministratorAccess")})
+		if err != nil || decodePolicy(t, aws.ToString(pol.PolicyDocument)) != decodePolicy(t, demo.OrgAccessPolicy) {
+			t.Errorf("%s: inline policy AdministratorAccess %v %v", a.ID, pol, err)
+		}
+	}
+	target := o.Accounts[1].ID
+	roleARN := "arn:aws:iam::" + target + ":role/" + demo.OrgAccessRoleName
+	if _, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("test")}); err != nil {
+		t.Errorf("the management account cannot assume %s: %v", roleARN, err)
+	}
+	other := cfg.Copy()
+	other.Credentials = credentials.NewStaticCredentialsProvider(demo.OrgAccessKey(o.Accounts[2].ID), "demo-secret", "")
+	if _, err := sts.NewFromConfig(other).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("test")}); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Errorf("member %s assuming %s: %v, want AccessDenied", o.Accounts[2].ID, roleARN, err)
+	}
+}
+
+// decodePolicy returns a policy document (URL-encoded as IAM returns it, or
+// not) in one canonical JSON form.
+func decodePolicy(t *testing.T, doc string) string {
+	t.Helper()
+	if d, err := url.QueryUnescape(doc); err == nil {
+		doc = d
+	}
+	var v any
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		t.Fatalf("policy %q: %v", doc, err)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
