@@ -201,9 +201,10 @@ func TestPreconditionFailedRetries(t *testing.T) {
 }
 
 // TestFaults runs the fix against an emulator that throttles and fails
-// requests. Without retries, each distribution is either fixed or reported
-// as not done; a second run, with the adaptive retries the CLI uses,
-// finishes the rest.
+// requests. Without the SDK's retries and with most requests failing, the
+// apply's own rounds (MaxAttempts per distribution) do not get through to
+// every distribution: each is either fixed or reported as not done; a second
+// run, with the adaptive retries the CLI uses, finishes the rest.
 func TestFaults(t *testing.T) {
 	emu, url := testEmulator(t, emulator.Options{Seed: 11})
 	ids := seedMany(t, url, 30, "faulty")
@@ -216,15 +217,19 @@ func TestFaults(t *testing.T) {
 	if rep, err := Apply(context.Background(), p, testApplyOptions(cfg0, t.TempDir())); err != nil || !rep.Complete() {
 		t.Fatal(rep, err)
 	}
-	faults := emulator.Faults{ThrottleRate: 0.03, ServerErrorRate: 0.2}
+	// A distribution's round (a read and an update) gets through with
+	// probability 0.37², so about 40 % of them fail all MaxAttempts rounds.
+	faults := emulator.Faults{ThrottleRate: 0.03, ServerErrorRate: 0.6}
 	emu.SetFaults(faults)
 	p, err = MakePlan(context.Background(), PlanOptions{Config: retryingConfig(t, url, nil, 20)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var rep *Result
+	o := testApplyOptions(retryingConfig(t, url, nil, 1), t.TempDir())
+	o.readBackoff = noPause
 	for range 5 { // sts:GetCallerIdentity itself may fail without retries
-		if rep, err = Apply(context.Background(), p, testApplyOptions(retryingConfig(t, url, nil, 1), t.TempDir())); err == nil {
+		if rep, err = Apply(context.Background(), p, o); err == nil {
 			break
 		}
 	}
