@@ -110,7 +110,7 @@ func rulesOf(r *finding.Report, infos []finding.RuleInfo) []ruleMeta {
 	}
 	var extra []ruleMeta
 	extraIndex := map[string]int{}
-	for _, f := range r.Findings {
+	_ = r.EachFinding(func(f *finding.Finding) error { // a read error comes back to the writer's own pass
 		if i, ok := index[f.RuleID]; ok {
 			if out[i].Title == "" {
 				out[i].Title = f.Title
@@ -118,14 +118,15 @@ func rulesOf(r *finding.Report, infos []finding.RuleInfo) []ruleMeta {
 			if out[i].Risk == "" {
 				out[i].Risk = f.Risk
 			}
-			continue
+			return nil
 		}
 		if _, ok := extraIndex[f.RuleID]; ok {
-			continue
+			return nil
 		}
 		extraIndex[f.RuleID] = len(extra)
 		extra = append(extra, ruleMeta{finding.RuleInfo{ID: f.RuleID, Title: f.Title, Risk: f.Risk}})
-	}
+		return nil
+	})
 	sortRules(extra)
 	return append(out, extra...)
 }
@@ -202,10 +203,15 @@ func plural(n int, one, many string) string {
 // resourceNoun names what the report's resources are: distributions when
 // every resource is a CloudFront distribution, else resources.
 func resourceNoun(r *finding.Report) (one, many string) {
-	for _, f := range r.Findings {
+	errOther := errors.New("not a distribution")
+	err := r.EachFinding(func(f *finding.Finding) error {
 		if !strings.Contains(strings.ToLower(f.Resource.Type), "distribution") {
-			return "resource", "resources"
+			return errOther
 		}
+		return nil
+	})
+	if err == errOther {
+		return "resource", "resources"
 	}
 	return "distribution", "distributions"
 }

@@ -1,7 +1,9 @@
 package report
 
 import (
-	"encoding/json"
+	"bufio"
+	"bytes"
+	"fmt"
 	"io"
 	"net/url"
 	"path/filepath"
@@ -185,10 +187,6 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
-	r, err := r.Loaded() // this format needs every finding at once
-	if err != nil {
-		return err
-	}
 	name := r.Tool.Name
 	if name == "" {
 		name = "cloudassure"
@@ -201,15 +199,6 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 		driver.Rules = append(driver.Rules, sarifRuleOf(rm))
 	}
 
-	results := make([]sarifResult, 0, len(r.Findings))
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		if !(f.Status == finding.Fail || f.Status == finding.Error || f.Status == finding.Skip && f.Suppression != nil) {
-			continue
-		}
-		results = append(results, sarifResultOf(f, ruleIndex[f.RuleID]))
-	}
-
 	inv := sarifInvocation{
 		ExecutionSuccessful: len(r.Errors) == 0,
 		ExitCode:            r.ExitCode(),
@@ -220,12 +209,31 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotificationOf(&r.Errors[i]))
 	}
 
+	// The results are made and written one at a time (twice: first to see
+	// whether any has a relative file, which the run's header declares).
+	relative := relativeURIs(nil, inv.ToolExecutionNotifications)
+	results := 0
+	err := r.EachFinding(func(f *finding.Finding) error {
+		if !sarifResultFor(f) {
+			return nil
+		}
+		results++
+		if !relative {
+			res := sarifResultOf(f, ruleIndex[f.RuleID])
+			relative = relativeURIs([]sarifResult{res}, nil)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
 	run := sarifRun{
 		Tool:        sarifTool{Driver: driver},
 		Invocations: []sarifInvocation{inv},
-		Results:     results,
+		Results:     []sarifResult{},
 	}
-	if relativeURIs(results, inv.ToolExecutionNotifications) {
+	if relative {
 		run.OriginalURIBaseIDs = map[string]sarifBase{sarifSrcRoot: {Description: sarifText{
 			Text: "The directory cloudassure ran in: file paths are the paths given on its command line."}}}
 	}
@@ -233,10 +241,53 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 		run.Properties = &sarifRunProps{Source: r.Source, Account: r.Account, Organization: r.Organization}
 	}
 	log := sarifLog{Schema: SARIFSchemaURI, Version: SARIFVersion, Runs: []sarifRun{run}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(&log)
+	var head bytes.Buffer
+	if err := encodeIndented(&head, &log, "", nil); err != nil {
+		return err
+	}
+	frame := head.Bytes()
+	at := bytes.Index(frame, sarifResultsKey)
+	if at < 0 || results == 0 {
+		_, err := w.Write(frame)
+		return err
+	}
+	at += len(sarifResultsKey) - 1 // just before the ]
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(frame[:at])
+	var buf bytes.Buffer // reused for every result
+	i := 0
+	err = r.EachFinding(func(f *finding.Finding) error {
+		if !sarifResultFor(f) {
+			return nil
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n        ")
+		res := sarifResultOf(f, ruleIndex[f.RuleID])
+		if err := encodeIndented(bw, &res, "        ", &buf); err != nil {
+			return fmt.Errorf("result %d (%s on %s): %w", i, f.RuleID, f.Resource.ID, err)
+		}
+		i++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	bw.WriteString("\n      ")
+	bw.Write(frame[at:])
+	return bw.Flush()
+}
+
+// sarifResultsKey is how the run's results array starts in the indented
+// log (a key of the one run, six spaces in, where no string can hold a raw
+// line break).
+var sarifResultsKey = []byte("\n      \"results\": []")
+
+// sarifResultFor tells whether a finding is a SARIF result: FAIL and ERROR
+// findings, and suppressed SKIPs.
+func sarifResultFor(f *finding.Finding) bool {
+	return f.Status == finding.Fail || f.Status == finding.Error || f.Status == finding.Skip && f.Suppression != nil
 }
 
 func sarifRuleOf(rm ruleMeta) sarifRule {

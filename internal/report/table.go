@@ -46,22 +46,23 @@ func (t *Table) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
-	r, err := r.Loaded() // this format needs every finding at once
-	if err != nil {
-		return err
-	}
 	var b bytes.Buffer
 	t.header(&b, r)
 
 	idWidth := 0
-	for _, f := range r.Findings {
+	err := r.EachFinding(func(f *finding.Finding) error {
 		idWidth = max(idWidth, utf8.RuneCountInString(f.RuleID))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if len(r.Findings) == 0 {
+	if r.NumFindings() == 0 {
 		b.WriteString("No findings.\n")
 	}
 	account := ""
-	for i, g := range groupByResource(r.Findings) {
+	i := 0
+	err = eachGroup(r, func(g []*finding.Finding) error {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
@@ -73,6 +74,17 @@ func (t *Table) Write(w io.Writer, r *finding.Report) error {
 		for _, f := range g {
 			t.finding(&b, f, idWidth)
 		}
+		i++
+		if b.Len() >= 64<<10 { // written as it goes: a large report is not held whole
+			if _, err := w.Write(b.Bytes()); err != nil {
+				return err
+			}
+			b.Reset()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 
 	if len(r.Errors) > 0 {
@@ -125,6 +137,57 @@ func (t *Table) Write(w io.Writer, r *finding.Report) error {
 	b.WriteString(t.paint(ansiBold, summaryLine(r)) + "\n")
 	_, err = w.Write(b.Bytes())
 	return err
+}
+
+// eachGroup calls fn with the report's findings grouped by resource, groups
+// in the order of their first finding (groupByResource). Findings on disk
+// are in Compare's order, where a resource's findings are adjacent unless
+// two resources share an ID, root and file (then they are among the same
+// few): they are grouped a block of those at a time, as they are read.
+// With accounts, where a resource's block can recur, all are loaded.
+func eachGroup(r *finding.Report, fn func([]*finding.Finding) error) error {
+	if !r.OnDisk() || len(r.Accounts) > 0 {
+		r, err := r.Loaded()
+		if err != nil {
+			return err
+		}
+		for _, g := range groupByResource(r.Findings) {
+			if err := fn(g); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var block []finding.Finding
+	var key [4]string
+	flush := func() error {
+		for _, g := range groupByResource(block) {
+			if err := fn(g); err != nil {
+				return err
+			}
+		}
+		block = nil
+		return nil
+	}
+	err := r.EachFinding(func(f *finding.Finding) error {
+		file := ""
+		if f.Location != nil {
+			file = f.Location.File
+		}
+		k := [4]string{accountID(f), f.Resource.ID, f.Resource.Root, file}
+		if len(block) > 0 && k != key {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		key = k
+		block = append(block, *f)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
 }
 
 // header writes the line that says what was scanned, and when.
