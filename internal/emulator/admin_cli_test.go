@@ -16,7 +16,7 @@ import (
 // written against.
 func TestAdminOperationsCLI(t *testing.T) {
 	emutest.AWSCLI(t)
-	s, _ := kinTestEmulator(t, emulator.Options{})
+	s, _ := emutest.StartNoRetry(t, emulator.Options{})
 	url := s.URL()
 
 	t.Run("kinesis", func(t *testing.T) {
@@ -85,7 +85,7 @@ func TestAdminOperationsCLI(t *testing.T) {
 
 	t.Run("iam", func(t *testing.T) {
 		t.Parallel()
-		emutest.RunCLI(t, url, false, "iam", "create-role", "--role-name", "admin-cli", "--assume-role-policy-document", iamTestTrust)
+		emutest.RunCLI(t, url, false, "iam", "create-role", "--role-name", "admin-cli", "--assume-role-policy-document", emutest.TrustPolicy)
 		emutest.RunCLI(t, url, false, "iam", "tag-role", "--role-name", "admin-cli", "--tags", "Key=team,Value=edge")
 		var tags struct{ Tags []map[string]string }
 		kinCLIJSON(t, emutest.RunCLI(t, url, false, "iam", "list-role-tags", "--role-name", "admin-cli"), &tags)
@@ -98,7 +98,7 @@ func TestAdminOperationsCLI(t *testing.T) {
 			t.Errorf("list-instance-profiles-for-role: %+v", profiles)
 		}
 		var pol struct{ Policy struct{ Arn string } }
-		kinCLIJSON(t, emutest.RunCLI(t, url, false, "iam", "create-policy", "--policy-name", "admin-cli", "--policy-document", iamTestPolicy), &pol)
+		kinCLIJSON(t, emutest.RunCLI(t, url, false, "iam", "create-policy", "--policy-name", "admin-cli", "--policy-document", emutest.RolePolicy), &pol)
 		var versions struct {
 			Versions []struct {
 				VersionId        string

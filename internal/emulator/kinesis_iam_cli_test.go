@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -31,12 +32,15 @@ func kinWantCLIError(t testing.TB, out, code string) {
 	}
 }
 
+// cliUserIDRe is the form of the emulator user's ID: AIDA and 17 characters.
+var cliUserIDRe = regexp.MustCompile(`^AIDA[A-Z0-9]{17}$`)
+
 // TestKinesisIAMCLI drives the emulator with the AWS CLI v2. The three
 // services run in parallel and make few calls, since each costs about a
 // second of CPU.
 func TestKinesisIAMCLI(t *testing.T) {
 	emutest.AWSCLI(t)
-	s, cfg := kinTestEmulator(t, emulator.Options{})
+	s, cfg := emutest.StartNoRetry(t, emulator.Options{})
 	url := s.URL()
 
 	t.Run("kinesis", func(t *testing.T) {
@@ -80,7 +84,7 @@ func TestKinesisIAMCLI(t *testing.T) {
 		if !strings.HasPrefix(put.ShardId, "shardId-") || put.SequenceNumber == "" {
 			t.Fatalf("put-record: %+v", put)
 		}
-		recs := kinReadAll(t, kinesis.NewFromConfig(cfg), "cli-logs", put.ShardId)
+		recs := emutest.ReadShard(t, kinesis.NewFromConfig(cfg), "cli-logs", put.ShardId)
 		if len(recs) != 1 || string(recs[0].Data) != "hello from the CLI" || aws.ToString(recs[0].SequenceNumber) != put.SequenceNumber {
 			t.Errorf("records after put-record: %+v", recs)
 		}
@@ -93,11 +97,11 @@ func TestKinesisIAMCLI(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
 		trustFile := filepath.Join(dir, "trust.json")
-		if err := os.WriteFile(trustFile, []byte(iamTestTrust), 0o600); err != nil {
+		if err := os.WriteFile(trustFile, []byte(emutest.TrustPolicy), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		var trust map[string]any
-		kinCLIJSON(t, iamTestTrust, &trust)
+		kinCLIJSON(t, emutest.TrustPolicy, &trust)
 
 		var created struct{ Role map[string]any }
 		kinCLIJSON(t, emutest.RunCLI(t, url, false, "iam", "create-role", "--role-name", "cli-role", "--assume-role-policy-document", "file://"+trustFile), &created)
@@ -109,14 +113,14 @@ func TestKinesisIAMCLI(t *testing.T) {
 			t.Errorf("create-role AssumeRolePolicyDocument (-want +got):\n%s", diff)
 		}
 
-		emutest.RunCLI(t, url, false, "iam", "put-role-policy", "--role-name", "cli-role", "--policy-name", "kinesis-write", "--policy-document", iamTestPolicy)
+		emutest.RunCLI(t, url, false, "iam", "put-role-policy", "--role-name", "cli-role", "--policy-name", "kinesis-write", "--policy-document", emutest.RolePolicy)
 		var pol struct {
 			RoleName, PolicyName string
 			PolicyDocument       any
 		}
 		kinCLIJSON(t, emutest.RunCLI(t, url, false, "iam", "get-role-policy", "--role-name", "cli-role", "--policy-name", "kinesis-write"), &pol)
 		var wantDoc map[string]any
-		kinCLIJSON(t, iamTestPolicy, &wantDoc)
+		kinCLIJSON(t, emutest.RolePolicy, &wantDoc)
 		if diff := cmp.Diff(wantDoc, pol.PolicyDocument); diff != "" || pol.RoleName != "cli-role" || pol.PolicyName != "kinesis-write" {
 			t.Errorf("get-role-policy %s %s, document (-want +got):\n%s", pol.RoleName, pol.PolicyName, diff)
 		}
@@ -138,7 +142,7 @@ func TestKinesisIAMCLI(t *testing.T) {
 		t.Parallel()
 		var id struct{ UserId, Account, Arn string }
 		kinCLIJSON(t, emutest.RunCLI(t, url, false, "sts", "get-caller-identity"), &id)
-		if id.Account != "111122223333" || id.Arn != "arn:aws:iam::111122223333:user/emulator" || !stsUserIDRe.MatchString(id.UserId) {
+		if id.Account != "111122223333" || id.Arn != "arn:aws:iam::111122223333:user/emulator" || !cliUserIDRe.MatchString(id.UserId) {
 			t.Errorf("get-caller-identity: %+v", id)
 		}
 	})

@@ -271,3 +271,17 @@ func (s *Server) deniedAction(w http.ResponseWriter, r *http.Request, svc Servic
 	svc.Protocol.WriteError(w, rc, svc.Protocol.AccessDenied(msg))
 	return true
 }
+
+// Role is what assuming a role needs to know of it.
+type Role struct {
+	ID, Name, ARN string
+	Trust         string // the trust policy document
+	MaxSession    int    // seconds
+}
+
+// RoleFinder is implemented by the per-account state of the service that
+// holds the roles (IAM), for STS, which assumes them.
+type RoleFinder interface {
+	// FindRole returns the role called name (IAM names ignore case).
+	FindRole(name string) (Role, bool)
+}

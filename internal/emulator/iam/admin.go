@@ -1,4 +1,4 @@
-package emulator
+package iam
 
 import (
 	"fmt"
@@ -12,19 +12,19 @@ import (
 // create, read and delete: UpdateRole, UpdateRoleDescription,
 // ListInstanceProfilesForRole, ListPolicyVersions, SetDefaultPolicyVersion.
 
-func (i *iamService) updateRole(p iamParams) (any, *iamError) {
+func (i *iamService) updateRole(p core.QueryParams) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
 	}
-	description, err := p.matching("Description", nil, 0, 1000, false)
+	description, err := p.Matching("Description", nil, 0, 1000, false)
 	if err != nil {
 		return nil, err
 	}
-	_, hasDescription := p.form["Description"]
+	_, hasDescription := p.Form["Description"]
 	// The API reference: without MaxSessionDuration the default of one
 	// hour applies.
-	maxSession, err := p.integer("MaxSessionDuration", 3600, 3600, 43200)
+	maxSession, err := p.Integer("MaxSessionDuration", 3600, 3600, 43200)
 	if err != nil {
 		return nil, err
 	}
@@ -41,15 +41,15 @@ func (i *iamService) updateRole(p iamParams) (any, *iamError) {
 	return struct{}{}, nil // UpdateRoleResponse has no members but is present
 }
 
-func (i *iamService) updateRoleDescription(p iamParams) (any, *iamError) {
+func (i *iamService) updateRoleDescription(p core.QueryParams) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := p.form["Description"]; !ok {
-		return nil, iamErr("ValidationError", "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null")
+	if _, ok := p.Form["Description"]; !ok {
+		return nil, core.QueryErr("ValidationError", "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null")
 	}
-	description, err := p.matching("Description", nil, 0, 1000, false)
+	description, err := p.Matching("Description", nil, 0, 1000, false)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (i *iamService) updateRoleDescription(p iamParams) (any, *iamError) {
 // listInstanceProfilesForRole lists the instance profiles that hold a role.
 // The emulator has no instance profiles, so the list is always empty; the
 // role must exist.
-func (i *iamService) listInstanceProfilesForRole(p iamParams) (any, *iamError) {
+func (i *iamService) listInstanceProfilesForRole(p core.QueryParams) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func (i *iamService) listInstanceProfilesForRole(p iamParams) (any, *iamError) {
 	}{iamMembers[struct{}]{Member: page}, truncated, marker}, nil
 }
 
-func (i *iamService) listPolicyVersions(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) listPolicyVersions(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (i *iamService) listPolicyVersions(p iamParams, rc *core.Request) (any, *ia
 	var versions []iamPolicyVersionXML
 	for n := len(pol.versions) - 1; n >= 0; n-- {
 		v := pol.versions[n]
-		versions = append(versions, iamPolicyVersionXML{VersionId: v.id, IsDefaultVersion: v.id == pol.defaultID, CreateDate: iamTime(v.created)})
+		versions = append(versions, iamPolicyVersionXML{VersionId: v.id, IsDefaultVersion: v.id == pol.defaultID, CreateDate: core.QueryTime(v.created)})
 	}
 	key := func(v iamPolicyVersionXML) string {
 		num, _ := strconv.Atoi(strings.TrimPrefix(v.VersionId, "v"))
@@ -124,7 +124,7 @@ func (i *iamService) listPolicyVersions(p iamParams, rc *core.Request) (any, *ia
 	}{iamMembers[iamPolicyVersionXML]{Member: page}, truncated, marker}, nil
 }
 
-func (i *iamService) setDefaultPolicyVersion(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) setDefaultPolicyVersion(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func (i *iamService) setDefaultPolicyVersion(p iamParams, rc *core.Request) (any
 		return nil, err
 	}
 	if pol.version(id) == nil {
-		return nil, iamErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
+		return nil, core.QueryErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
 	}
 	pol.defaultID = id
 	pol.updated = i.s.Now()

@@ -1,10 +1,9 @@
-package emulator_test
+package kinesis_test
 
 import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -20,82 +19,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/cloudassure/cloudassure/internal/source/live"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
 	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
-// kinTestClock is a settable clock for Options.Now.
-type kinTestClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newKinTestClock() *kinTestClock {
-	return &kinTestClock{t: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)}
-}
-
-func (c *kinTestClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *kinTestClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // kinCmpSDK lets go-cmp compare SDK structs, which carry unexported fields.
 var kinCmpSDK = cmp.Exporter(func(reflect.Type) bool { return true })
 
-// kinTestEmulator starts an emulator and returns it with an SDK config that
-// does not retry, so error cases answer at once.
-//
-// The config has its own transport, whose idle connections are closed before
-// the emulator stops: concurrent requests leave connections the client
-// dialled but never used, and http.Server.Shutdown waits five seconds for
-// such never-used connections.
-func kinTestEmulator(t testing.TB, opts emulator.Options) (*emulator.Server, aws.Config) {
-	t.Helper()
-	s, cfg := emutest.Start(t, opts)
-	cfg.RetryMaxAttempts = 1
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	cfg.HTTPClient = live.BufferRequestBodies(&http.Client{Transport: tr})
-	t.Cleanup(tr.CloseIdleConnections) // runs before startEmulator's Close
-	return s, cfg
-}
-
 func kinTestClient(t testing.TB, opts emulator.Options) (*emulator.Server, *kinesis.Client) {
 	t.Helper()
-	s, cfg := kinTestEmulator(t, opts)
+	s, cfg := emutest.StartNoRetry(t, opts)
 	return s, kinesis.NewFromConfig(cfg)
-}
-
-// kinWantErr fails unless err is (or wraps) an error of type E.
-func kinWantErr[E error](t testing.TB, err error) {
-	t.Helper()
-	var target E
-	if !errors.As(err, &target) {
-		t.Fatalf("want %T, got %v", target, err)
-	}
-}
-
-// kinWantCode fails unless err is an API error with the given code.
-func kinWantCode(t testing.TB, err error, code string) {
-	t.Helper()
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		t.Fatalf("want API error %s, got %v", code, err)
-	}
-	if ae.ErrorCode() != code {
-		t.Fatalf("want error code %s, got %s (%s)", code, ae.ErrorCode(), ae.ErrorMessage())
-	}
 }
 
 func kinCreate(t testing.TB, c *kinesis.Client, in *kinesis.CreateStreamInput) {
@@ -120,8 +56,8 @@ func kinStatus(t testing.TB, c *kinesis.Client, name string) types.StreamStatus 
 }
 
 func TestKinesisDescribeStreamSummary(t *testing.T) {
-	clock := newKinTestClock()
-	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
+	clock := emutest.NewClock()
+	_, c := kinTestClient(t, emulator.Options{Now: clock.Now})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("logs")})
 
 	want := &types.StreamDescriptionSummary{
@@ -130,7 +66,7 @@ func TestKinesisDescribeStreamSummary(t *testing.T) {
 		StreamStatus:            types.StreamStatusActive,
 		StreamModeDetails:       &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand},
 		RetentionPeriodHours:    aws.Int32(24),
-		StreamCreationTimestamp: aws.Time(clock.now()),
+		StreamCreationTimestamp: aws.Time(clock.Now()),
 		EnhancedMonitoring:      []types.EnhancedMetrics{{ShardLevelMetrics: []types.MetricsName{}}},
 		EncryptionType:          types.EncryptionTypeNone,
 		OpenShardCount:          aws.Int32(4),
@@ -166,7 +102,7 @@ func TestKinesisCreateStream(t *testing.T) {
 			tt.in.StreamName = aws.String(name)
 			_, err := c.CreateStream(ctx, tt.in)
 			if tt.wantCode != "" {
-				kinWantCode(t, err, tt.wantCode)
+				emutest.WantCode(t, err, tt.wantCode)
 				return
 			}
 			if err != nil {
@@ -182,13 +118,13 @@ func TestKinesisCreateStream(t *testing.T) {
 	t.Run("names", func(t *testing.T) {
 		for _, name := range []string{"has space", "slash/name", strings.Repeat("x", 129)} {
 			_, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name)})
-			kinWantCode(t, err, "ValidationException")
+			emutest.WantCode(t, err, "ValidationException")
 		}
 		kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("ok_name-1.2")})
 	})
 	t.Run("duplicate", func(t *testing.T) {
 		_, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("stream-0")})
-		kinWantErr[*types.ResourceInUseException](t, err)
+		emutest.WantErr[*types.ResourceInUseException](t, err)
 	})
 }
 
@@ -229,9 +165,9 @@ func TestKinesisShardsSplitTheHashKeySpace(t *testing.T) {
 
 func TestKinesisActivationDelay(t *testing.T) {
 	ctx := context.Background()
-	clock := newKinTestClock()
+	clock := emutest.NewClock()
 	const delay = 10 * time.Second
-	_, c := kinTestClient(t, emulator.Options{Now: clock.now, StreamActivationDelay: delay})
+	_, c := kinTestClient(t, emulator.Options{Now: clock.Now, StreamActivationDelay: delay})
 	name := aws.String("slow")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(1)})
 
@@ -239,21 +175,21 @@ func TestKinesisActivationDelay(t *testing.T) {
 		t.Fatalf("status after create = %s, want CREATING", got)
 	}
 	_, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: name, PartitionKey: aws.String("k"), Data: []byte("x")})
-	kinWantErr[*types.ResourceNotFoundException](t, err)
+	emutest.WantErr[*types.ResourceNotFoundException](t, err)
 	_, err = c.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: name, Records: []types.PutRecordsRequestEntry{{PartitionKey: aws.String("k"), Data: []byte("x")}}})
-	kinWantErr[*types.ResourceNotFoundException](t, err)
+	emutest.WantErr[*types.ResourceNotFoundException](t, err)
 	_, err = c.ListShards(ctx, &kinesis.ListShardsInput{StreamName: name})
-	kinWantErr[*types.ResourceInUseException](t, err)
+	emutest.WantErr[*types.ResourceInUseException](t, err)
 	_, err = c.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: name})
-	kinWantErr[*types.ResourceInUseException](t, err)
+	emutest.WantErr[*types.ResourceInUseException](t, err)
 	_, err = c.StartStreamEncryption(ctx, &kinesis.StartStreamEncryptionInput{StreamName: name, EncryptionType: types.EncryptionTypeKms, KeyId: aws.String("alias/aws/kinesis")})
-	kinWantErr[*types.ResourceInUseException](t, err)
+	emutest.WantErr[*types.ResourceInUseException](t, err)
 
-	clock.advance(delay - time.Millisecond)
+	clock.Advance(delay - time.Millisecond)
 	if got := kinStatus(t, c, "slow"); got != types.StreamStatusCreating {
 		t.Fatalf("status just before the delay = %s, want CREATING", got)
 	}
-	clock.advance(time.Millisecond)
+	clock.Advance(time.Millisecond)
 	if got := kinStatus(t, c, "slow"); got != types.StreamStatusActive {
 		t.Fatalf("status after the delay = %s, want ACTIVE", got)
 	}
@@ -272,8 +208,8 @@ func TestKinesisActivationDelay(t *testing.T) {
 		t.Fatalf("PutRecord while UPDATING: %v", err)
 	}
 	_, err = c.StopStreamEncryption(ctx, &kinesis.StopStreamEncryptionInput{StreamName: name, EncryptionType: types.EncryptionTypeKms, KeyId: aws.String("alias/aws/kinesis")})
-	kinWantErr[*types.ResourceInUseException](t, err)
-	clock.advance(delay)
+	emutest.WantErr[*types.ResourceInUseException](t, err)
+	clock.Advance(delay)
 	if got := kinStatus(t, c, "slow"); got != types.StreamStatusActive {
 		t.Fatalf("status after the update = %s, want ACTIVE", got)
 	}
@@ -286,10 +222,10 @@ func TestKinesisActivationDelay(t *testing.T) {
 		t.Fatalf("status after DeleteStream = %s, want DELETING", got)
 	}
 	_, err = c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: name})
-	kinWantErr[*types.ResourceInUseException](t, err)
-	clock.advance(delay)
+	emutest.WantErr[*types.ResourceInUseException](t, err)
+	clock.Advance(delay)
 	_, err = c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: name})
-	kinWantErr[*types.ResourceNotFoundException](t, err)
+	emutest.WantErr[*types.ResourceNotFoundException](t, err)
 	list, err := c.ListStreams(ctx, &kinesis.ListStreamsInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -307,9 +243,9 @@ func TestKinesisDeleteStreamAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String("gone")})
-	kinWantErr[*types.ResourceNotFoundException](t, err)
+	emutest.WantErr[*types.ResourceNotFoundException](t, err)
 	_, err = c.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: aws.String("gone")})
-	kinWantErr[*types.ResourceNotFoundException](t, err)
+	emutest.WantErr[*types.ResourceNotFoundException](t, err)
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("gone")}) // the name is free again
 }
 
@@ -327,7 +263,7 @@ func TestKinesisSetStreamStatus(t *testing.T) {
 		}
 	}
 	_, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("pinned"), PartitionKey: aws.String("k"), Data: []byte("x")})
-	kinWantErr[*types.ResourceNotFoundException](t, err)
+	emutest.WantErr[*types.ResourceNotFoundException](t, err)
 
 	if err := s.SetStreamStatus("us-east-1", "pinned", "UPDATING"); err != nil {
 		t.Fatal(err)
@@ -373,7 +309,7 @@ func TestKinesisEncryption(t *testing.T) {
 	if put.EncryptionType != types.EncryptionTypeKms {
 		t.Errorf("PutRecord EncryptionType = %s, want KMS", put.EncryptionType)
 	}
-	recs := kinReadAll(t, c, "enc", aws.ToString(put.ShardId))
+	recs := emutest.ReadShard(t, c, "enc", aws.ToString(put.ShardId))
 	if len(recs) != 1 || recs[0].EncryptionType != types.EncryptionTypeKms {
 		t.Errorf("records = %+v, want one KMS record", recs)
 	}
@@ -400,25 +336,11 @@ func TestKinesisEncryption(t *testing.T) {
 			t.Errorf("%s: no error", tt.name)
 			continue
 		}
-		kinWantCode(t, err, tt.code)
+		emutest.WantCode(t, err, tt.code)
 	}
 }
 
 // kinReadAll reads a shard from its start.
-func kinReadAll(t testing.TB, c *kinesis.Client, stream, shard string) []types.Record {
-	t.Helper()
-	ctx := context.Background()
-	it, err := c.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String(stream), ShardId: aws.String(shard), ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out.Records
-}
-
 // kinShardFor routes a partition key with the shard ranges the API reports.
 func kinShardFor(t testing.TB, shards []types.Shard, key string) string {
 	t.Helper()
@@ -437,8 +359,8 @@ func kinShardFor(t testing.TB, shards []types.Shard, key string) string {
 
 func TestKinesisRecordsRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	clock := newKinTestClock()
-	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
+	clock := emutest.NewClock()
+	_, c := kinTestClient(t, emulator.Options{Now: clock.Now})
 	name := aws.String("data")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(3)})
 	shards, err := c.ListShards(ctx, &kinesis.ListShardsInput{StreamName: name})
@@ -462,7 +384,7 @@ func TestKinesisRecordsRoundTrip(t *testing.T) {
 			t.Errorf("%s went to %s, want %s", key, aws.ToString(out.ShardId), want)
 		}
 		puts = append(puts, put{key, aws.ToString(out.ShardId), aws.ToString(out.SequenceNumber)})
-		clock.advance(time.Second)
+		clock.Advance(time.Second)
 	}
 	// An explicit hash key wins over the partition key.
 	out, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: name, PartitionKey: aws.String("key-0"), ExplicitHashKey: aws.String("340282366920938463463374607431768211455"), Data: []byte("last")})
@@ -473,7 +395,7 @@ func TestKinesisRecordsRoundTrip(t *testing.T) {
 		t.Errorf("ExplicitHashKey 2^128-1 went to %s, want the last shard", aws.ToString(out.ShardId))
 	}
 	_, err = c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: name, PartitionKey: aws.String("k"), ExplicitHashKey: aws.String("340282366920938463463374607431768211456"), Data: []byte("x")})
-	kinWantErr[*types.InvalidArgumentException](t, err)
+	emutest.WantErr[*types.InvalidArgumentException](t, err)
 
 	// PutRecords answers per record, in order.
 	entries := []types.PutRecordsRequestEntry{
@@ -506,7 +428,7 @@ func TestKinesisRecordsRoundTrip(t *testing.T) {
 			}
 		}
 		var gotKeys, gotSeqs []string
-		for _, r := range kinReadAll(t, c, "data", id) {
+		for _, r := range emutest.ReadShard(t, c, "data", id) {
 			if aws.ToString(r.PartitionKey) == "key-0" && string(r.Data) == "last" {
 				continue // the explicit-hash-key record
 			}
@@ -533,8 +455,8 @@ func TestKinesisRecordsRoundTrip(t *testing.T) {
 
 func TestKinesisShardIterators(t *testing.T) {
 	ctx := context.Background()
-	clock := newKinTestClock()
-	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
+	clock := emutest.NewClock()
+	_, c := kinTestClient(t, emulator.Options{Now: clock.Now})
 	name := aws.String("iter")
 	shard := aws.String("shardId-000000000000")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(1)})
@@ -545,7 +467,7 @@ func TestKinesisShardIterators(t *testing.T) {
 			t.Fatal(err)
 		}
 		seqs = append(seqs, aws.ToString(out.SequenceNumber))
-		clock.advance(time.Second)
+		clock.Advance(time.Second)
 	}
 	data := func(recs []types.Record) string {
 		var b strings.Builder
@@ -591,7 +513,7 @@ func TestKinesisShardIterators(t *testing.T) {
 		}
 	}
 	out, err := c.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: name, ShardId: shard,
-		ShardIteratorType: types.ShardIteratorTypeAtTimestamp, Timestamp: aws.Time(clock.now().Add(-3 * time.Second))})
+		ShardIteratorType: types.ShardIteratorTypeAtTimestamp, Timestamp: aws.Time(clock.Now().Add(-3 * time.Second))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -653,16 +575,16 @@ func TestKinesisShardIterators(t *testing.T) {
 			t.Errorf("%s: no error", tt.name)
 			continue
 		}
-		kinWantCode(t, err, tt.code)
+		emutest.WantCode(t, err, tt.code)
 	}
 	_, err = c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String("bm90IGFuIGl0ZXJhdG9y")})
-	kinWantErr[*types.InvalidArgumentException](t, err)
+	emutest.WantErr[*types.InvalidArgumentException](t, err)
 
 	// Iterators expire after five minutes.
 	stale := iterator(types.ShardIteratorTypeTrimHorizon, "")
-	clock.advance(5*time.Minute + time.Second)
+	clock.Advance(5*time.Minute + time.Second)
 	_, err = c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: stale})
-	kinWantErr[*types.ExpiredIteratorException](t, err)
+	emutest.WantErr[*types.ExpiredIteratorException](t, err)
 
 	// A deleted stream's iterators find nothing, even once the name is reused.
 	fresh := iterator(types.ShardIteratorTypeTrimHorizon, "")
@@ -671,23 +593,23 @@ func TestKinesisShardIterators(t *testing.T) {
 	}
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(1)})
 	_, err = c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: fresh})
-	kinWantErr[*types.ResourceNotFoundException](t, err)
+	emutest.WantErr[*types.ResourceNotFoundException](t, err)
 }
 
 func TestKinesisRetention(t *testing.T) {
 	ctx := context.Background()
-	clock := newKinTestClock()
-	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
+	clock := emutest.NewClock()
+	_, c := kinTestClient(t, emulator.Options{Now: clock.Now})
 	name := aws.String("old")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(1)})
 	for _, d := range []string{"a", "b"} {
 		if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: name, PartitionKey: aws.String("k"), Data: []byte(d)}); err != nil {
 			t.Fatal(err)
 		}
-		clock.advance(12 * time.Hour)
+		clock.Advance(12 * time.Hour)
 	}
-	clock.advance(time.Minute) // "a" is now older than 24 hours
-	recs := kinReadAll(t, c, "old", "shardId-000000000000")
+	clock.Advance(time.Minute) // "a" is now older than 24 hours
+	recs := emutest.ReadShard(t, c, "old", "shardId-000000000000")
 	if len(recs) != 1 || string(recs[0].Data) != "b" {
 		t.Errorf("records after 24h = %d, want only b", len(recs))
 	}
@@ -695,7 +617,7 @@ func TestKinesisRetention(t *testing.T) {
 
 func TestKinesisRegions(t *testing.T) {
 	ctx := context.Background()
-	_, cfg := kinTestEmulator(t, emulator.Options{})
+	_, cfg := emutest.StartNoRetry(t, emulator.Options{})
 	east := kinesis.NewFromConfig(cfg)
 	west := kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.Region = "eu-west-1" })
 
@@ -730,7 +652,7 @@ func TestKinesisRegions(t *testing.T) {
 		t.Errorf("west-only by ARN: %d shards", aws.ToInt32(out.StreamDescriptionSummary.OpenShardCount))
 	}
 	_, err = east.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("west-only")})
-	kinWantErr[*types.ResourceNotFoundException](t, err)
+	emutest.WantErr[*types.ResourceNotFoundException](t, err)
 }
 
 func TestKinesisStreamNameAndARN(t *testing.T) {
@@ -756,7 +678,7 @@ func TestKinesisStreamNameAndARN(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := c.DescribeStreamSummary(context.Background(), tt.in)
 			if tt.wantCode != "" {
-				kinWantCode(t, err, tt.wantCode)
+				emutest.WantCode(t, err, tt.wantCode)
 				return
 			}
 			if err != nil {
@@ -815,9 +737,9 @@ func TestKinesisPagination(t *testing.T) {
 			t.Errorf("names (-want +got):\n%s HasMoreStreams %v", diff, aws.ToBool(out.HasMoreStreams))
 		}
 		_, err = c.ListStreams(ctx, &kinesis.ListStreamsInput{ExclusiveStartStreamName: aws.String("p4"), NextToken: out.NextToken})
-		kinWantErr[*types.InvalidArgumentException](t, err)
+		emutest.WantErr[*types.InvalidArgumentException](t, err)
 		_, err = c.ListStreams(ctx, &kinesis.ListStreamsInput{NextToken: aws.String("garbage")})
-		kinWantErr[*types.InvalidArgumentException](t, err)
+		emutest.WantErr[*types.InvalidArgumentException](t, err)
 	})
 	t.Run("ListShards", func(t *testing.T) {
 		var got []string
@@ -849,7 +771,7 @@ func TestKinesisPagination(t *testing.T) {
 			t.Errorf("AFTER_SHARD_ID: %d shards, want 2", len(out.Shards))
 		}
 		_, err = c.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String("wide"), NextToken: aws.String("x")})
-		kinWantErr[*types.InvalidArgumentException](t, err)
+		emutest.WantErr[*types.InvalidArgumentException](t, err)
 	})
 	t.Run("DescribeStream Limit", func(t *testing.T) {
 		out, err := c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String("wide"), Limit: aws.Int32(3)})
@@ -904,7 +826,7 @@ func kinRawRequest(t testing.TB, url, op, body string) (int, string) {
 }
 
 func TestKinesisProtocolErrors(t *testing.T) {
-	s, _ := kinTestEmulator(t, emulator.Options{})
+	s, _ := emutest.StartNoRetry(t, emulator.Options{})
 	tests := []struct {
 		name, op, body string
 		wantStatus     int
@@ -948,12 +870,12 @@ func TestKinesisLargeRecords(t *testing.T) {
 	_, c := kinTestClient(t, emulator.Options{})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("big"), ShardCount: aws.Int32(1)})
 	_, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("big"), PartitionKey: aws.String("k"), Data: bytes.Repeat([]byte("x"), 1<<20+1)})
-	kinWantCode(t, err, "ValidationException")
+	emutest.WantCode(t, err, "ValidationException")
 	if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("big"), PartitionKey: aws.String("k"), Data: bytes.Repeat([]byte("x"), 1<<20)}); err != nil {
 		t.Fatalf("a 1 MiB record: %v", err)
 	}
 	_, err = c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("big"), PartitionKey: aws.String(strings.Repeat("k", 257)), Data: []byte("x")})
-	kinWantCode(t, err, "ValidationException")
+	emutest.WantCode(t, err, "ValidationException")
 }
 
 func TestKinesisThrottling(t *testing.T) {
@@ -966,7 +888,7 @@ func TestKinesisThrottling(t *testing.T) {
 		})
 	})
 	_, err := c.ListStreams(context.Background(), &kinesis.ListStreamsInput{})
-	kinWantErr[*types.LimitExceededException](t, err)
+	emutest.WantErr[*types.LimitExceededException](t, err)
 	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) != aws.TrueTernary {
 		t.Errorf("the SDK does not see %v as throttling", err)
 	}
@@ -996,7 +918,7 @@ func TestKinesisConcurrentPuts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	total := len(kinReadAll(t, c, "busy", "shardId-000000000000")) + len(kinReadAll(t, c, "busy", "shardId-000000000001"))
+	total := len(emutest.ReadShard(t, c, "busy", "shardId-000000000000")) + len(emutest.ReadShard(t, c, "busy", "shardId-000000000001"))
 	if total != 40 {
 		t.Errorf("%d records stored, want 40", total)
 	}

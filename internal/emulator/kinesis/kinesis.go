@@ -1,4 +1,6 @@
-package emulator
+// Package kinesis emulates the Kinesis Data Streams JSON 1.1 API: streams,
+// their shards, records, encryption, retention, tags and capacity modes.
+package kinesis
 
 import (
 	"bytes"
@@ -101,13 +103,7 @@ func (st *kinStream) transition(status string, now time.Time, delay time.Duratio
 }
 
 // kinError is a Kinesis API error.
-type kinError struct {
-	status int
-	code   string
-	msg    string
-}
-
-func (e *kinError) Error() string { return e.code + ": " + e.msg }
+type kinError = core.Error
 
 func kinErr(code, format string, args ...any) *kinError {
 	status := http.StatusBadRequest
@@ -117,7 +113,7 @@ func kinErr(code, format string, args ...any) *kinError {
 	case "InternalFailure":
 		status = http.StatusInternalServerError
 	}
-	return &kinError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+	return &kinError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 func kinInvalidArgument(format string, args ...any) *kinError {
@@ -146,15 +142,15 @@ func (k *kinesisService) serve(w http.ResponseWriter, r *http.Request, rc *core.
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			writeKinesisError(w, rc, http.StatusRequestEntityTooLarge, "ValidationException", "Request body is too large.")
+			kinesisProtocol.WriteError(w, rc, &kinError{Status: http.StatusRequestEntityTooLarge, Code: "ValidationException", Message: "Request body is too large."})
 			return
 		}
-		writeKinesisError(w, rc, http.StatusBadRequest, "SerializationException", err.Error())
+		kinesisProtocol.WriteError(w, rc, &kinError{Status: http.StatusBadRequest, Code: "SerializationException", Message: err.Error()})
 		return
 	}
 	out, kerr := k.dispatch(op, rc, body)
 	if kerr != nil {
-		writeKinesisError(w, rc, kerr.status, kerr.code, kerr.msg)
+		kinesisProtocol.WriteError(w, rc, kerr)
 		return
 	}
 	if out == nil { // operations without output answer with an empty body
@@ -326,13 +322,13 @@ func (k *kinesisService) stream(rc *core.Request, name, arn string) (*kinStream,
 	return st, nil
 }
 
-// SetStreamStatus pins the status a Kinesis stream reports (CREATING, ACTIVE,
-// UPDATING or DELETING) until it is pinned again; an empty status unpins it
-// and lets the stream follow its own transitions. The stream behaves as its
-// pinned status says: a stream pinned CREATING takes no records, one pinned
-// DELETING never goes away.
-func (s *Server) SetStreamStatus(region, name, status string) error {
-	return s.Account(s.AccountID()).SetStreamStatus(region, name, status)
+// SetStreamStatus pins the status a Kinesis stream of account reports
+// (CREATING, ACTIVE, UPDATING or DELETING) until it is pinned again; an
+// empty status unpins it and lets the stream follow its own transitions.
+// The stream behaves as its pinned status says: a stream pinned CREATING
+// takes no records, one pinned DELETING never goes away.
+func SetStreamStatus(account *core.Account, region, name, status string) error {
+	return account.State("kinesis").(*kinesisService).setStreamStatus(region, name, status)
 }
 
 func (k *kinesisService) setStreamStatus(region, name, status string) error {
@@ -361,9 +357,9 @@ var kinesisProtocol = core.JSON{
 	Throttle:     core.Error{Status: http.StatusBadRequest, Code: "LimitExceededException", Message: "Rate exceeded for stream operations."},
 }
 
-// kinesisEndpoint registers Kinesis: JSON 1.1 by target header, its state
-// kept per account.
-func kinesisEndpoint() core.Service {
+// Service is Kinesis's registry entry: JSON 1.1 by target header, its
+// state kept per account.
+func Service() core.Service {
 	return core.Service{
 		Name:     "kinesis",
 		Protocol: kinesisProtocol,
@@ -373,9 +369,4 @@ func kinesisEndpoint() core.Service {
 			rc.Caller.Account.State("kinesis").(*kinesisService).serve(w, r, rc)
 		},
 	}
-}
-
-// writeKinesisError writes a JSON 1.1 error.
-func writeKinesisError(w http.ResponseWriter, rc *core.Request, status int, code, msg string) {
-	kinesisProtocol.WriteError(w, rc, &core.Error{Status: status, Code: code, Message: msg})
 }

@@ -1,4 +1,6 @@
-package emulator
+// Package sts emulates the STS query API: GetCallerIdentity and
+// AssumeRole across the emulator's accounts, whose sessions the core keeps.
+package sts
 
 import (
 	"crypto/sha256"
@@ -13,24 +15,24 @@ import (
 // session whose AssumeRole credentials signed the request.
 func (s *stsService) serve(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 	action := r.Form.Get("Action")
-	p := iamParams{form: r.Form}
+	p := core.QueryParams{Form: r.Form}
 	var result any
-	var err *iamError
+	var err *core.Error
 	switch action {
 	case "GetCallerIdentity":
 		result, err = s.callerIdentity(r, rc)
 	case "AssumeRole":
 		result, err = s.assumeRole(p, rc)
 	case "":
-		err = iamErr("MissingAction", "Missing Action")
+		err = core.QueryErr("MissingAction", "Missing Action")
 	default:
-		err = iamErr("InvalidAction", "Could not find operation %s for version 2011-06-15", action)
+		err = core.QueryErr("InvalidAction", "Could not find operation %s for version 2011-06-15", action)
 	}
 	if err != nil {
-		writeQueryError(w, stsProtocol, rc, err.status, err.code, err.msg)
+		stsProtocol.WriteError(w, rc, err)
 		return
 	}
-	iamWriteResponse(w, stsNS, action, rc, result)
+	stsProtocol.WriteResponse(w, action, rc, result)
 }
 
 type stsCallerIdentityXML struct {
@@ -42,7 +44,7 @@ type stsCallerIdentityXML struct {
 // callerIdentity answers GetCallerIdentity for the credentials that signed
 // the request: a role session's own, or else the emulator user of the
 // account the access key acts in.
-func (s *stsService) callerIdentity(_ *http.Request, rc *core.Request) (any, *iamError) {
+func (s *stsService) callerIdentity(_ *http.Request, rc *core.Request) (any, *core.Error) {
 	out := stsCallerIdentityXML{Arn: core.UserARN(rc.Account), UserId: stsUserID(rc.Account), Account: rc.Account}
 	if sess := rc.Caller.Session; sess != nil {
 		out.Arn, out.UserId = sess.ARN, sess.AssumedRoleID
@@ -83,16 +85,16 @@ type stsAssumedRoleUserXML struct {
 // are the core's, since they decide the account of every request.
 type stsService struct{ s *core.Server }
 
-const (
-	iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
-	stsNS = "https://sts.amazonaws.com/doc/2011-06-15/"
-)
+// stsNS is the XML namespace of the STS 2011-06-15 API.
+const stsNS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 // stsProtocol is STS's: the query protocol in the 2011-06-15 namespace.
 var stsProtocol = core.Query{Namespace: stsNS}
 
-// stsEndpoint registers STS: the query protocol, signed for sts.
-func stsEndpoint(s *core.Server) core.Service {
+// Service is STS's registry entry for the emulator s: the query protocol,
+// signed for sts (IAM hands it the STS actions signed for IAM, or
+// unsigned).
+func Service(s *core.Server) core.Service {
 	sts := &stsService{s: s}
 	return core.Service{
 		Name:     "sts",

@@ -1,4 +1,7 @@
-package emulator
+// Package organizations emulates the read operations of the AWS
+// Organizations JSON 1.1 API over the emulator's one organization, which is
+// seeded through Organizations' methods.
+package organizations
 
 import (
 	"encoding/base64"
@@ -22,11 +25,18 @@ const orgTargetPrefix = "AWSOrganizationsV20161128."
 // orgMaxResults is the most items an Organizations list call returns per page.
 const orgMaxResults = 20
 
-// orgState holds the emulator's organization, if any.
-type orgState struct {
+// Organizations is the emulator's Organizations service: its
+// organization, if any, is the emulator's, not an account's.
+type Organizations struct {
+	s *core.Server
+
 	mu  sync.Mutex
 	org *organization
 }
+
+// New returns the Organizations service of the emulator s, without an
+// organization.
+func New(s *core.Server) *Organizations { return &Organizations{s: s} }
 
 // organization is the AWS Organization the emulator's default account manages.
 type organization struct {
@@ -52,8 +62,8 @@ type orgMember struct {
 	joined                                 time.Time
 }
 
-// OrgAccount describes an account added to the emulator's organization.
-type OrgAccount struct {
+// Account describes an account added to the emulator's organization.
+type Account struct {
 	ID    string // 12 digits
 	Name  string
 	Email string // default: ID@example.com
@@ -68,23 +78,23 @@ const orgIDAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 // CreateOrganization makes the default account the management account of a
 // new organization (with all features) and returns the organization's ID.
 // Calling it again returns the existing organization's ID.
-func (s *Server) CreateOrganization() string {
-	a := s.org
+func (s *Organizations) CreateOrganization() string {
+	a := s
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.org != nil {
 		return a.org.id
 	}
-	now := s.Now()
+	now := s.s.Now()
 	o := &organization{
-		id:      "o-" + s.RandomID(orgIDAlphabet, 10),
-		master:  s.AccountID(),
+		id:      "o-" + s.s.RandomID(orgIDAlphabet, 10),
+		master:  s.s.AccountID(),
 		units:   map[string]*orgUnit{},
 		byID:    map[string]*orgMember{},
 		admins:  map[string]bool{},
 		created: now,
 	}
-	o.root = &orgUnit{id: "r-" + s.RandomID(orgIDAlphabet, 4), name: "Root"}
+	o.root = &orgUnit{id: "r-" + s.s.RandomID(orgIDAlphabet, 4), name: "Root"}
 	o.units[o.root.id] = o.root
 	m := &orgMember{id: o.master, name: "management", email: o.master + "@example.com", state: "ACTIVE", parent: o.root.id, method: "CREATED", joined: now}
 	o.members = append(o.members, m)
@@ -95,19 +105,19 @@ func (s *Server) CreateOrganization() string {
 
 // OrganizationRoot returns the ID of the organization's root, or "" when
 // there is no organization.
-func (s *Server) OrganizationRoot() string {
-	s.org.mu.Lock()
-	defer s.org.mu.Unlock()
-	if s.org.org == nil {
+func (s *Organizations) OrganizationRoot() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.org == nil {
 		return ""
 	}
-	return s.org.org.root.id
+	return s.org.root.id
 }
 
 // CreateOrganizationalUnit adds an OU under parent (the root or an OU) and
 // returns its ID.
-func (s *Server) CreateOrganizationalUnit(parent, name string) (string, error) {
-	a := s.org
+func (s *Organizations) CreateOrganizationalUnit(parent, name string) (string, error) {
+	a := s
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	o := a.org
@@ -117,7 +127,7 @@ func (s *Server) CreateOrganizationalUnit(parent, name string) (string, error) {
 	if _, ok := o.units[parent]; !ok {
 		return "", fmt.Errorf("emulator: parent %s not found", parent)
 	}
-	u := &orgUnit{id: "ou-" + strings.TrimPrefix(o.root.id, "r-") + "-" + s.RandomID(orgIDAlphabet, 8), name: name, parent: parent}
+	u := &orgUnit{id: "ou-" + strings.TrimPrefix(o.root.id, "r-") + "-" + s.s.RandomID(orgIDAlphabet, 8), name: name, parent: parent}
 	o.units[u.id] = u
 	o.order = append(o.order, u)
 	return u.id, nil
@@ -125,11 +135,11 @@ func (s *Server) CreateOrganizationalUnit(parent, name string) (string, error) {
 
 // AddOrganizationAccount adds an account to the organization (and to the
 // accounts the emulator serves).
-func (s *Server) AddOrganizationAccount(acc OrgAccount) error {
-	if err := s.AddAccount(acc.ID); err != nil {
+func (s *Organizations) AddOrganizationAccount(acc Account) error {
+	if err := s.s.AddAccount(acc.ID); err != nil {
 		return err
 	}
-	a := s.org
+	a := s
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	o := a.org
@@ -139,7 +149,7 @@ func (s *Server) AddOrganizationAccount(acc OrgAccount) error {
 	if _, dup := o.byID[acc.ID]; dup {
 		return fmt.Errorf("emulator: account %s is already in the organization", acc.ID)
 	}
-	m := &orgMember{id: acc.ID, name: acc.Name, email: acc.Email, state: acc.State, parent: acc.Parent, method: "CREATED", joined: s.Now()}
+	m := &orgMember{id: acc.ID, name: acc.Name, email: acc.Email, state: acc.State, parent: acc.Parent, method: "CREATED", joined: s.s.Now()}
 	if m.name == "" {
 		m.name = "account-" + acc.ID
 	}
@@ -166,11 +176,11 @@ func (s *Server) AddOrganizationAccount(acc OrgAccount) error {
 
 // RegisterDelegatedAdministrator lets a member account call the
 // Organizations read operations, as a delegated administrator can.
-func (s *Server) RegisterDelegatedAdministrator(account string) {
-	s.org.mu.Lock()
-	defer s.org.mu.Unlock()
-	if s.org.org != nil {
-		s.org.org.admins[account] = true
+func (s *Organizations) RegisterDelegatedAdministrator(account string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.org != nil {
+		s.org.admins[account] = true
 	}
 }
 
@@ -200,7 +210,7 @@ type orgRequest struct {
 // Only the management account and delegated administrators may call them:
 // another member gets AccessDeniedException, an account outside the
 // organization AWSOrganizationsNotInUseException.
-func (s *Server) serveOrganizations(w http.ResponseWriter, r *http.Request, rc *core.Request) {
+func (s *Organizations) serveOrganizations(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), orgTargetPrefix)
 	out, err := s.orgDispatch(r, rc, op)
 	if err != nil {
@@ -219,7 +229,7 @@ func (s *Server) serveOrganizations(w http.ResponseWriter, r *http.Request, rc *
 	core.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) orgDispatch(r *http.Request, rc *core.Request, op string) (any, *orgError) {
+func (s *Organizations) orgDispatch(r *http.Request, rc *core.Request, op string) (any, *orgError) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		return nil, orgErr("SerializationException", "%v", err)
@@ -230,7 +240,7 @@ func (s *Server) orgDispatch(r *http.Request, rc *core.Request, op string) (any,
 			return nil, orgErr("SerializationException", "Start of structure or map found where not expected: %v", err)
 		}
 	}
-	a := s.org
+	a := s
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	o := a.org
@@ -418,9 +428,8 @@ var orgProtocol = core.JSON{
 		Message: "AWS Organizations can't complete your request because another request is already in progress. Try again later."},
 }
 
-// organizationsEndpoint registers Organizations: JSON 1.1 by target
-// header. The organization is the emulator's, not an account's.
-func organizationsEndpoint(s *Server) core.Service {
+// Service is Organizations' registry entry: JSON 1.1 by target header.
+func (s *Organizations) Service() core.Service {
 	return core.Service{
 		Name:     "organizations",
 		Protocol: orgProtocol,

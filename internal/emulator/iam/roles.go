@@ -1,4 +1,4 @@
-package emulator
+package iam
 
 import (
 	"regexp"
@@ -60,18 +60,18 @@ func (r *iamRole) xml() iamRoleXML {
 		RoleName:                 r.name,
 		RoleId:                   r.id,
 		Arn:                      r.arn,
-		CreateDate:               iamTime(r.created),
+		CreateDate:               core.QueryTime(r.created),
 		AssumeRolePolicyDocument: iamEncodeDocument(r.trust),
 		Description:              r.description,
 	}
 }
 
-func iamNoSuchRole(name string) *iamError {
-	return iamErr("NoSuchEntity", "The role with name %s cannot be found.", name)
+func iamNoSuchRole(name string) *core.Error {
+	return core.QueryErr("NoSuchEntity", "The role with name %s cannot be found.", name)
 }
 
 // role returns a role by name; the caller holds i.mu.
-func (i *iamService) role(name string) (*iamRole, *iamError) {
+func (i *iamService) role(name string) (*iamRole, *core.Error) {
 	r, ok := i.roles[strings.ToLower(name)]
 	if !ok {
 		return nil, iamNoSuchRole(name)
@@ -80,13 +80,13 @@ func (i *iamService) role(name string) (*iamRole, *iamError) {
 }
 
 // iamRoleName reads and checks the RoleName member.
-func iamRoleName(p iamParams) (string, *iamError) {
-	return p.matching("RoleName", iamNameRe, 1, 64, true)
+func iamRoleName(p core.QueryParams) (string, *core.Error) {
+	return p.Matching("RoleName", iamNameRe, 1, 64, true)
 }
 
 // iamDocument reads and checks a policy document member.
-func iamDocument(p iamParams, member string, trust bool) (string, *iamError) {
-	doc, err := p.matching(member, iamDocumentRe, 1, 131072, true)
+func iamDocument(p core.QueryParams, member string, trust bool) (string, *core.Error) {
+	doc, err := p.Matching(member, iamDocumentRe, 1, 131072, true)
 	if err != nil {
 		return "", err
 	}
@@ -95,38 +95,38 @@ func iamDocument(p iamParams, member string, trust bool) (string, *iamError) {
 
 // iamTrustDocument reads a role's trust policy from member: a valid
 // document within the trust policy quota.
-func iamTrustDocument(p iamParams, member string) (string, *iamError) {
+func iamTrustDocument(p core.QueryParams, member string) (string, *core.Error) {
 	trust, err := iamDocument(p, member, true)
 	if err != nil {
 		return "", err
 	}
 	if iamPolicySize(trust) > iamTrustPolicyQuota {
-		return "", iamErr("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", iamTrustPolicyQuota)
+		return "", core.QueryErr("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", iamTrustPolicyQuota)
 	}
 	return trust, nil
 }
 
-func (i *iamService) createRole(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) createRole(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
 	}
-	path, err := p.matching("Path", iamRolePathRe, 1, 512, false)
+	path, err := p.Matching("Path", iamRolePathRe, 1, 512, false)
 	if err != nil {
 		return nil, err
 	}
 	if path == "" {
 		path = "/"
 	}
-	description, err := p.matching("Description", nil, 0, 1000, false)
+	description, err := p.Matching("Description", nil, 0, 1000, false)
 	if err != nil {
 		return nil, err
 	}
-	maxSession, err := p.integer("MaxSessionDuration", 3600, 3600, 43200)
+	maxSession, err := p.Integer("MaxSessionDuration", 3600, 3600, 43200)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := p.tags()
+	tags, err := iamTags(p)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func (i *iamService) createRole(p iamParams, rc *core.Request) (any, *iamError) 
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if _, ok := i.roles[strings.ToLower(name)]; ok {
-		return nil, iamErr("EntityAlreadyExists", "Role with name %s already exists.", name)
+		return nil, core.QueryErr("EntityAlreadyExists", "Role with name %s already exists.", name)
 	}
 	r := &iamRole{
 		name:        name,
@@ -160,7 +160,7 @@ func (i *iamService) createRole(p iamParams, rc *core.Request) (any, *iamError) 
 	return struct{ Role iamRoleXML }{out}, nil
 }
 
-func (i *iamService) getRole(p iamParams) (any, *iamError) {
+func (i *iamService) getRole(p core.QueryParams) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -178,7 +178,7 @@ func (i *iamService) getRole(p iamParams) (any, *iamError) {
 	return struct{ Role iamRoleXML }{out}, nil
 }
 
-func (i *iamService) deleteRole(p iamParams) (any, *iamError) {
+func (i *iamService) deleteRole(p core.QueryParams) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -191,16 +191,16 @@ func (i *iamService) deleteRole(p iamParams) (any, *iamError) {
 	}
 	switch {
 	case len(r.inline) > 0:
-		return nil, iamErr("DeleteConflict", "Cannot delete entity, must delete policies first.")
+		return nil, core.QueryErr("DeleteConflict", "Cannot delete entity, must delete policies first.")
 	case len(r.attached) > 0:
-		return nil, iamErr("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+		return nil, core.QueryErr("DeleteConflict", "Cannot delete entity, must detach all policies first.")
 	}
 	delete(i.roles, strings.ToLower(r.name))
 	return nil, nil
 }
 
-func (i *iamService) listRoles(p iamParams) (any, *iamError) {
-	prefix, err := p.matching("PathPrefix", iamPathPrefixRe, 1, 512, false)
+func (i *iamService) listRoles(p core.QueryParams) (any, *core.Error) {
+	prefix, err := p.Matching("PathPrefix", iamPathPrefixRe, 1, 512, false)
 	if err != nil {
 		return nil, err
 	}
@@ -232,13 +232,13 @@ func (i *iamService) listRoles(p iamParams) (any, *iamError) {
 }
 
 // iamPolicyName reads and checks the PolicyName member.
-func iamPolicyName(p iamParams) (string, *iamError) {
-	return p.matching("PolicyName", iamNameRe, 1, 128, true)
+func iamPolicyName(p core.QueryParams) (string, *core.Error) {
+	return p.Matching("PolicyName", iamNameRe, 1, 128, true)
 }
 
 // updateAssumeRolePolicy replaces a role's trust policy. Like IAM it takes
 // the document as PolicyDocument and answers with an empty result.
-func (i *iamService) updateAssumeRolePolicy(p iamParams) (any, *iamError) {
+func (i *iamService) updateAssumeRolePolicy(p core.QueryParams) (any, *core.Error) {
 	roleName, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -257,7 +257,7 @@ func (i *iamService) updateAssumeRolePolicy(p iamParams) (any, *iamError) {
 	return nil, nil
 }
 
-func (i *iamService) putRolePolicy(p iamParams) (any, *iamError) {
+func (i *iamService) putRolePolicy(p core.QueryParams) (any, *core.Error) {
 	roleName, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -283,7 +283,7 @@ func (i *iamService) putRolePolicy(p iamParams) (any, *iamError) {
 		}
 	}
 	if size > iamInlinePolicyQuota {
-		return nil, iamErr("LimitExceeded", "Maximum policy size of %d bytes exceeded for role %s", iamInlinePolicyQuota, r.name)
+		return nil, core.QueryErr("LimitExceeded", "Maximum policy size of %d bytes exceeded for role %s", iamInlinePolicyQuota, r.name)
 	}
 	if pol, ok := r.inline[strings.ToLower(policyName)]; ok {
 		pol.doc = doc // a put replaces the document and keeps the first name's case
@@ -293,7 +293,7 @@ func (i *iamService) putRolePolicy(p iamParams) (any, *iamError) {
 	return nil, nil
 }
 
-func (i *iamService) inlinePolicy(p iamParams) (*iamRole, *iamInlinePolicy, *iamError) {
+func (i *iamService) inlinePolicy(p core.QueryParams) (*iamRole, *iamInlinePolicy, *core.Error) {
 	roleName, err := iamRoleName(p)
 	if err != nil {
 		return nil, nil, err
@@ -308,12 +308,12 @@ func (i *iamService) inlinePolicy(p iamParams) (*iamRole, *iamInlinePolicy, *iam
 	}
 	pol, ok := r.inline[strings.ToLower(policyName)]
 	if !ok {
-		return nil, nil, iamErr("NoSuchEntity", "The role policy with name %s cannot be found.", policyName)
+		return nil, nil, core.QueryErr("NoSuchEntity", "The role policy with name %s cannot be found.", policyName)
 	}
 	return r, pol, nil
 }
 
-func (i *iamService) getRolePolicy(p iamParams) (any, *iamError) {
+func (i *iamService) getRolePolicy(p core.QueryParams) (any, *core.Error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	r, pol, err := i.inlinePolicy(p)
@@ -327,7 +327,7 @@ func (i *iamService) getRolePolicy(p iamParams) (any, *iamError) {
 	}{r.name, pol.name, iamEncodeDocument(pol.doc)}, nil
 }
 
-func (i *iamService) deleteRolePolicy(p iamParams) (any, *iamError) {
+func (i *iamService) deleteRolePolicy(p core.QueryParams) (any, *core.Error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	r, pol, err := i.inlinePolicy(p)
@@ -338,7 +338,7 @@ func (i *iamService) deleteRolePolicy(p iamParams) (any, *iamError) {
 	return nil, nil
 }
 
-func (i *iamService) listRolePolicies(p iamParams) (any, *iamError) {
+func (i *iamService) listRolePolicies(p core.QueryParams) (any, *core.Error) {
 	roleName, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -366,7 +366,7 @@ func (i *iamService) listRolePolicies(p iamParams) (any, *iamError) {
 	}{iamMembers[string]{Member: page}, truncated, marker}, nil
 }
 
-func (i *iamService) attachRolePolicy(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) attachRolePolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	roleName, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -383,7 +383,7 @@ func (i *iamService) attachRolePolicy(p iamParams, rc *core.Request) (any, *iamE
 	}
 	pol, err := i.policy(arn, rc)
 	if err != nil {
-		return nil, iamErr("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
+		return nil, core.QueryErr("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
 	}
 	for _, a := range r.attached {
 		if a == pol.arn {
@@ -391,14 +391,14 @@ func (i *iamService) attachRolePolicy(p iamParams, rc *core.Request) (any, *iamE
 		}
 	}
 	if len(r.attached) >= iamPoliciesPerRole {
-		return nil, iamErr("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", iamPoliciesPerRole)
+		return nil, core.QueryErr("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", iamPoliciesPerRole)
 	}
 	r.attached = append(r.attached, pol.arn)
 	pol.attachments++
 	return nil, nil
 }
 
-func (i *iamService) detachRolePolicy(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) detachRolePolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	roleName, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -422,7 +422,7 @@ func (i *iamService) detachRolePolicy(p iamParams, rc *core.Request) (any, *iamE
 			return nil, nil
 		}
 	}
-	return nil, iamErr("NoSuchEntity", "Policy %s was not found.", arn)
+	return nil, core.QueryErr("NoSuchEntity", "Policy %s was not found.", arn)
 }
 
 type iamAttachedPolicyXML struct {
@@ -430,12 +430,12 @@ type iamAttachedPolicyXML struct {
 	PolicyArn  string
 }
 
-func (i *iamService) listAttachedRolePolicies(p iamParams) (any, *iamError) {
+func (i *iamService) listAttachedRolePolicies(p core.QueryParams) (any, *core.Error) {
 	roleName, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
 	}
-	prefix, err := p.matching("PathPrefix", iamPolicyPathRe, 1, 512, false)
+	prefix, err := p.Matching("PathPrefix", iamPolicyPathRe, 1, 512, false)
 	if err != nil {
 		return nil, err
 	}
@@ -463,4 +463,15 @@ func (i *iamService) listAttachedRolePolicies(p iamParams) (any, *iamError) {
 		IsTruncated      bool
 		Marker           string `xml:",omitempty"`
 	}{iamMembers[iamAttachedPolicyXML]{Member: page}, truncated, marker}, nil
+}
+
+// FindRole returns the role called name, for STS's AssumeRole.
+func (i *iamService) FindRole(name string) (core.Role, bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	role, ok := i.roles[strings.ToLower(name)]
+	if !ok {
+		return core.Role{}, false
+	}
+	return core.Role{ID: role.id, Name: role.name, ARN: role.arn, Trust: role.trust, MaxSession: role.maxSession}, true
 }

@@ -1,4 +1,4 @@
-package emulator_test
+package kinesis_test
 
 import (
 	"context"
@@ -12,14 +12,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 func TestKinesisRetentionPeriodChanges(t *testing.T) {
-	clock := newKinTestClock()
-	_, c := kinTestClient(t, emulator.Options{Now: clock.now, StreamActivationDelay: time.Second})
+	clock := emutest.NewClock()
+	_, c := kinTestClient(t, emulator.Options{Now: clock.Now, StreamActivationDelay: time.Second})
 	ctx := context.Background()
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("r"), ShardCount: aws.Int32(1)})
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	if got := kinSummary(t, c, "r").RetentionPeriodHours; aws.ToInt32(got) != 24 {
 		t.Fatalf("new stream retention %d, want 24", aws.ToInt32(got))
 	}
@@ -38,12 +39,12 @@ func TestKinesisRetentionPeriodChanges(t *testing.T) {
 	if s := kinSummary(t, c, "r"); s.StreamStatus != types.StreamStatusUpdating {
 		t.Fatalf("status after a retention change %s, want UPDATING", s.StreamStatus)
 	}
-	kinWantErr[*types.ResourceInUseException](t, inc(48))
-	clock.advance(time.Second)
+	emutest.WantErr[*types.ResourceInUseException](t, inc(48))
+	clock.Advance(time.Second)
 	if err := inc(48); err != nil {
 		t.Fatal(err)
 	}
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	if s := kinSummary(t, c, "r"); aws.ToInt32(s.RetentionPeriodHours) != 48 || s.StreamStatus != types.StreamStatusActive {
 		t.Fatalf("after increase: %d hours, %s", aws.ToInt32(s.RetentionPeriodHours), s.StreamStatus)
 	}
@@ -56,12 +57,12 @@ func TestKinesisRetentionPeriodChanges(t *testing.T) {
 		{"below minimum", dec(23)},
 		{"above maximum", inc(8761)},
 	} {
-		t.Run(tt.name, func(t *testing.T) { kinWantErr[*types.InvalidArgumentException](t, tt.err) })
+		t.Run(tt.name, func(t *testing.T) { emutest.WantErr[*types.InvalidArgumentException](t, tt.err) })
 	}
 	if err := dec(24); err != nil {
 		t.Fatal(err)
 	}
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	d, err := c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String("r")})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +71,7 @@ func TestKinesisRetentionPeriodChanges(t *testing.T) {
 		t.Fatalf("DescribeStream retention %d, want 24", aws.ToInt32(d.StreamDescription.RetentionPeriodHours))
 	}
 	_, err = c.IncreaseStreamRetentionPeriod(ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: aws.String("missing"), RetentionPeriodHours: aws.Int32(48)})
-	kinWantErr[*types.ResourceNotFoundException](t, err)
+	emutest.WantErr[*types.ResourceNotFoundException](t, err)
 }
 
 func TestKinesisTags(t *testing.T) {
@@ -115,25 +116,25 @@ func TestKinesisTags(t *testing.T) {
 		many[string(rune('a'+i%26))+string(rune('a'+i/26))] = "v"
 	}
 	_, err := c.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String("t"), Tags: many})
-	kinWantErr[*types.InvalidArgumentException](t, err)
+	emutest.WantErr[*types.InvalidArgumentException](t, err)
 	_, err = c.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String("t"), Tags: map[string]string{"aws:x": "y"}})
-	kinWantErr[*types.InvalidArgumentException](t, err)
+	emutest.WantErr[*types.InvalidArgumentException](t, err)
 	_, err = c.ListTagsForStream(ctx, &kinesis.ListTagsForStreamInput{StreamName: aws.String("t"), Limit: aws.Int32(51)})
-	kinWantCode(t, err, "ValidationException")
+	emutest.WantCode(t, err, "ValidationException")
 }
 
 func TestKinesisUpdateStreamMode(t *testing.T) {
-	clock := newKinTestClock()
-	_, c := kinTestClient(t, emulator.Options{Now: clock.now, StreamActivationDelay: time.Second})
+	clock := emutest.NewClock()
+	_, c := kinTestClient(t, emulator.Options{Now: clock.Now, StreamActivationDelay: time.Second})
 	ctx := context.Background()
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("m"), ShardCount: aws.Int32(2)})
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	arn := kinSummary(t, c, "m").StreamARN
 	mode := func(m types.StreamMode) error {
 		_, err := c.UpdateStreamMode(ctx, &kinesis.UpdateStreamModeInput{StreamARN: arn, StreamModeDetails: &types.StreamModeDetails{StreamMode: m}})
 		return err
 	}
-	kinWantErr[*types.InvalidArgumentException](t, mode(types.StreamModeProvisioned))
+	emutest.WantErr[*types.InvalidArgumentException](t, mode(types.StreamModeProvisioned))
 	if err := mode(types.StreamModeOnDemand); err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +142,8 @@ func TestKinesisUpdateStreamMode(t *testing.T) {
 	if s.StreamModeDetails.StreamMode != types.StreamModeOnDemand || s.StreamStatus != types.StreamStatusUpdating || aws.ToInt32(s.OpenShardCount) != 2 {
 		t.Fatalf("after switch: mode %s, status %s, %d shards", s.StreamModeDetails.StreamMode, s.StreamStatus, aws.ToInt32(s.OpenShardCount))
 	}
-	kinWantErr[*types.ResourceInUseException](t, mode(types.StreamModeProvisioned))
-	clock.advance(time.Second)
+	emutest.WantErr[*types.ResourceInUseException](t, mode(types.StreamModeProvisioned))
+	clock.Advance(time.Second)
 	if err := mode(types.StreamModeProvisioned); err != nil {
 		t.Fatal(err)
 	}
@@ -166,8 +167,8 @@ func TestKinesisDescribeLimits(t *testing.T) {
 // stream's own retention period.
 func TestKinesisLongerRetentionKeepsRecords(t *testing.T) {
 	ctx := context.Background()
-	clock := newKinTestClock()
-	_, c := kinTestClient(t, emulator.Options{Now: clock.now})
+	clock := emutest.NewClock()
+	_, c := kinTestClient(t, emulator.Options{Now: clock.Now})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("long"), ShardCount: aws.Int32(1)})
 	if _, err := c.IncreaseStreamRetentionPeriod(ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: aws.String("long"), RetentionPeriodHours: aws.Int32(48)}); err != nil {
 		t.Fatal(err)
@@ -175,22 +176,22 @@ func TestKinesisLongerRetentionKeepsRecords(t *testing.T) {
 	if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("long"), PartitionKey: aws.String("k"), Data: []byte("a")}); err != nil {
 		t.Fatal(err)
 	}
-	clock.advance(30 * time.Hour)
-	if recs := kinReadAll(t, c, "long", "shardId-000000000000"); len(recs) != 1 {
+	clock.Advance(30 * time.Hour)
+	if recs := emutest.ReadShard(t, c, "long", "shardId-000000000000"); len(recs) != 1 {
 		t.Fatalf("records after 30h with 48h retention = %d, want 1", len(recs))
 	}
-	clock.advance(19 * time.Hour)
-	if recs := kinReadAll(t, c, "long", "shardId-000000000000"); len(recs) != 0 {
+	clock.Advance(19 * time.Hour)
+	if recs := emutest.ReadShard(t, c, "long", "shardId-000000000000"); len(recs) != 0 {
 		t.Fatalf("records after 49h with 48h retention = %d, want 0", len(recs))
 	}
 }
 
 func TestKinesisUpdateShardCount(t *testing.T) {
 	ctx := context.Background()
-	clock := newKinTestClock()
-	_, c := kinTestClient(t, emulator.Options{Now: clock.now, StreamActivationDelay: time.Second})
+	clock := emutest.NewClock()
+	_, c := kinTestClient(t, emulator.Options{Now: clock.Now, StreamActivationDelay: time.Second})
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("s"), ShardCount: aws.Int32(2)})
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("s"), PartitionKey: aws.String("k"), Data: []byte("before")}); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestKinesisUpdateShardCount(t *testing.T) {
 		return c.UpdateShardCount(ctx, &kinesis.UpdateShardCountInput{StreamName: aws.String("s"), TargetShardCount: aws.Int32(n), ScalingType: types.ScalingTypeUniformScaling})
 	}
 	_, err := update(5)
-	kinWantErr[*types.InvalidArgumentException](t, err)
+	emutest.WantErr[*types.InvalidArgumentException](t, err)
 	out, err := update(4)
 	if err != nil {
 		t.Fatal(err)
@@ -211,8 +212,8 @@ func TestKinesisUpdateShardCount(t *testing.T) {
 		t.Fatalf("after resharding: %s, %d open shards", s.StreamStatus, aws.ToInt32(s.OpenShardCount))
 	}
 	_, err = update(2)
-	kinWantErr[*types.ResourceInUseException](t, err)
-	clock.advance(time.Second)
+	emutest.WantErr[*types.ResourceInUseException](t, err)
+	clock.Advance(time.Second)
 
 	d, err := c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String("s")})
 	if err != nil {
@@ -264,7 +265,7 @@ func TestKinesisUpdateShardCount(t *testing.T) {
 	if _, err := update(2); err != nil {
 		t.Fatal(err)
 	}
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	d, err = c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String("s"), ExclusiveStartShardId: aws.String("shardId-000000000005")})
 	if err != nil {
 		t.Fatal(err)
@@ -273,9 +274,9 @@ func TestKinesisUpdateShardCount(t *testing.T) {
 		t.Errorf("after 4 → 2: %d new shards, first %+v", n, d.StreamDescription.Shards)
 	}
 	_, err = update(0)
-	kinWantCode(t, err, "ValidationException")
+	emutest.WantCode(t, err, "ValidationException")
 	kinCreate(t, c, &kinesis.CreateStreamInput{StreamName: aws.String("od"), StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}})
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	_, err = c.UpdateShardCount(ctx, &kinesis.UpdateShardCountInput{StreamName: aws.String("od"), TargetShardCount: aws.Int32(5), ScalingType: types.ScalingTypeUniformScaling})
-	kinWantCode(t, err, "ValidationException")
+	emutest.WantCode(t, err, "ValidationException")
 }

@@ -1,4 +1,4 @@
-package emulator_test
+package iam_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,25 +20,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
-const (
-	iamTestTrust = `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "Principal": {"Service": "cloudfront.amazonaws.com"},
-      "Action": "sts:AssumeRole"
-    }
-  ]
-}`
-	iamTestPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kinesis:DescribeStreamSummary","kinesis:PutRecord","kinesis:PutRecords"],"Resource":"arn:aws:kinesis:us-east-1:111122223333:stream/cf-logs"}]}`
-)
+// iamCmpSDK lets go-cmp compare SDK structs, which carry unexported fields.
+var iamCmpSDK = cmp.Exporter(func(reflect.Type) bool { return true })
 
 func iamTestClient(t testing.TB, opts emulator.Options) (*emulator.Server, *iam.Client) {
 	t.Helper()
-	s, cfg := kinTestEmulator(t, opts)
+	s, cfg := emutest.StartNoRetry(t, opts)
 	return s, iam.NewFromConfig(cfg)
 }
 
@@ -53,7 +44,7 @@ func iamDecode(t testing.TB, doc *string) string {
 
 func iamCreateRole(t testing.TB, c *iam.Client, name string) *types.Role {
 	t.Helper()
-	out, err := c.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(iamTestTrust)})
+	out, err := c.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy)})
 	if err != nil {
 		t.Fatalf("CreateRole %s: %v", name, err)
 	}
@@ -67,14 +58,14 @@ var (
 
 func TestIAMRoleLifecycle(t *testing.T) {
 	ctx := context.Background()
-	clock := newKinTestClock()
-	_, c := iamTestClient(t, emulator.Options{Now: clock.now})
+	clock := emutest.NewClock()
+	_, c := iamTestClient(t, emulator.Options{Now: clock.Now})
 
 	created, err := c.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String("CloudFrontRealtime"),
 		Path:                     aws.String("/service-role/"),
 		Description:              aws.String("delivers real-time logs"),
-		AssumeRolePolicyDocument: aws.String(iamTestTrust),
+		AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy),
 		Tags:                     []types.Tag{{Key: aws.String("team"), Value: aws.String("edge")}},
 	})
 	if err != nil {
@@ -89,45 +80,45 @@ func TestIAMRoleLifecycle(t *testing.T) {
 		RoleName:                 aws.String("CloudFrontRealtime"),
 		RoleId:                   role.RoleId,
 		Arn:                      aws.String("arn:aws:iam::111122223333:role/service-role/CloudFrontRealtime"),
-		CreateDate:               aws.Time(clock.now()),
+		CreateDate:               aws.Time(clock.Now()),
 		AssumeRolePolicyDocument: role.AssumeRolePolicyDocument,
 		Description:              aws.String("delivers real-time logs"),
 		Tags:                     []types.Tag{{Key: aws.String("team"), Value: aws.String("edge")}},
 	}
-	if diff := cmp.Diff(want, role, kinCmpSDK); diff != "" {
+	if diff := cmp.Diff(want, role, iamCmpSDK); diff != "" {
 		t.Errorf("CreateRole (-want +got):\n%s", diff)
 	}
-	if got := iamDecode(t, role.AssumeRolePolicyDocument); got != iamTestTrust {
+	if got := iamDecode(t, role.AssumeRolePolicyDocument); got != emutest.TrustPolicy {
 		t.Errorf("trust policy decodes to %q, want the document as given", got)
 	}
-	if aws.ToString(role.AssumeRolePolicyDocument) == iamTestTrust {
+	if aws.ToString(role.AssumeRolePolicyDocument) == emutest.TrustPolicy {
 		t.Error("trust policy is not URL-encoded")
 	}
 
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	got, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("CloudFrontRealtime")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want.MaxSessionDuration = aws.Int32(3600)
 	want.RoleLastUsed = &types.RoleLastUsed{}
-	if diff := cmp.Diff(want, got.Role, kinCmpSDK); diff != "" {
+	if diff := cmp.Diff(want, got.Role, iamCmpSDK); diff != "" {
 		t.Errorf("GetRole (-want +got):\n%s", diff)
 	}
 	// Role names ignore case.
 	if _, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("cloudfrontrealtime")}); err != nil {
 		t.Errorf("GetRole in lower case: %v", err)
 	}
-	_, err = c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("CLOUDFRONTREALTIME"), AssumeRolePolicyDocument: aws.String(iamTestTrust)})
-	kinWantErr[*types.EntityAlreadyExistsException](t, err)
+	_, err = c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("CLOUDFRONTREALTIME"), AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy)})
+	emutest.WantErr[*types.EntityAlreadyExistsException](t, err)
 
 	if _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("CloudFrontRealtime")}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("CloudFrontRealtime")})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("CloudFrontRealtime")})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 }
 
 func TestIAMCreateRoleErrors(t *testing.T) {
@@ -138,27 +129,27 @@ func TestIAMCreateRoleErrors(t *testing.T) {
 		in   iam.CreateRoleInput
 		code string
 	}{
-		{"exists", iam.CreateRoleInput{RoleName: aws.String("taken"), AssumeRolePolicyDocument: aws.String(iamTestTrust)}, "EntityAlreadyExists"},
+		{"exists", iam.CreateRoleInput{RoleName: aws.String("taken"), AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy)}, "EntityAlreadyExists"},
 		{"invalid JSON", iam.CreateRoleInput{RoleName: aws.String("r1"), AssumeRolePolicyDocument: aws.String(`{"Version":`)}, "MalformedPolicyDocument"},
 		{"not an object", iam.CreateRoleInput{RoleName: aws.String("r2"), AssumeRolePolicyDocument: aws.String(`[]`)}, "MalformedPolicyDocument"},
 		{"no statement", iam.CreateRoleInput{RoleName: aws.String("r3"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17"}`)}, "MalformedPolicyDocument"},
 		{"no principal", iam.CreateRoleInput{RoleName: aws.String("r4"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole"}}`)}, "MalformedPolicyDocument"},
 		{"bad version", iam.CreateRoleInput{RoleName: aws.String("r5"), AssumeRolePolicyDocument: aws.String(`{"Version":"2020-01-01","Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}`)}, "MalformedPolicyDocument"},
-		{"bad name", iam.CreateRoleInput{RoleName: aws.String("no spaces"), AssumeRolePolicyDocument: aws.String(iamTestTrust)}, "ValidationError"},
-		{"long name", iam.CreateRoleInput{RoleName: aws.String(strings.Repeat("r", 65)), AssumeRolePolicyDocument: aws.String(iamTestTrust)}, "ValidationError"},
-		{"bad path", iam.CreateRoleInput{RoleName: aws.String("r6"), Path: aws.String("no-slashes"), AssumeRolePolicyDocument: aws.String(iamTestTrust)}, "ValidationError"},
-		{"short session", iam.CreateRoleInput{RoleName: aws.String("r7"), MaxSessionDuration: aws.Int32(60), AssumeRolePolicyDocument: aws.String(iamTestTrust)}, "ValidationError"},
+		{"bad name", iam.CreateRoleInput{RoleName: aws.String("no spaces"), AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy)}, "ValidationError"},
+		{"long name", iam.CreateRoleInput{RoleName: aws.String(strings.Repeat("r", 65)), AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy)}, "ValidationError"},
+		{"bad path", iam.CreateRoleInput{RoleName: aws.String("r6"), Path: aws.String("no-slashes"), AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy)}, "ValidationError"},
+		{"short session", iam.CreateRoleInput{RoleName: aws.String("r7"), MaxSessionDuration: aws.Int32(60), AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy)}, "ValidationError"},
 		{"trust too big", iam.CreateRoleInput{RoleName: aws.String("r8"), AssumeRolePolicyDocument: aws.String(
 			`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"` + strings.Repeat("a", 2100) + `"},"Action":"sts:AssumeRole"}}`)}, "LimitExceeded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.CreateRole(context.Background(), &tt.in)
-			kinWantCode(t, err, tt.code)
+			emutest.WantCode(t, err, tt.code)
 		})
 	}
 	_, err := c.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("r1"), AssumeRolePolicyDocument: aws.String("nope")})
-	kinWantErr[*types.MalformedPolicyDocumentException](t, err)
+	emutest.WantErr[*types.MalformedPolicyDocumentException](t, err)
 }
 
 func TestIAMInlinePolicies(t *testing.T) {
@@ -170,11 +161,11 @@ func TestIAMInlinePolicies(t *testing.T) {
 		return err
 	}
 	for _, name := range []string{"zeta", "Alpha", "kinesis"} {
-		if err := put(name, iamTestPolicy); err != nil {
+		if err := put(name, emutest.RolePolicy); err != nil {
 			t.Fatal(err)
 		}
 	}
-	replaced := strings.Replace(iamTestPolicy, "PutRecords", "ListShards", 1)
+	replaced := strings.Replace(emutest.RolePolicy, "PutRecords", "ListShards", 1)
 	if err := put("kinesis", replaced); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +185,7 @@ func TestIAMInlinePolicies(t *testing.T) {
 	}
 
 	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("writer")})
-	kinWantErr[*types.DeleteConflictException](t, err)
+	emutest.WantErr[*types.DeleteConflictException](t, err)
 
 	for _, tt := range []struct {
 		name string
@@ -210,14 +201,14 @@ func TestIAMInlinePolicies(t *testing.T) {
 			t.Errorf("%s: no error", tt.name)
 			continue
 		}
-		kinWantCode(t, tt.err, tt.code)
+		emutest.WantCode(t, tt.err, tt.code)
 	}
-	_, err = c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("nobody"), PolicyName: aws.String("p"), PolicyDocument: aws.String(iamTestPolicy)})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	_, err = c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("nobody"), PolicyName: aws.String("p"), PolicyDocument: aws.String(emutest.RolePolicy)})
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 	_, err = c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("writer"), PolicyName: aws.String("missing")})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 	_, err = c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("nobody")})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 
 	for _, name := range []string{"zeta", "alpha", "kinesis"} { // names ignore case
 		if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("writer"), PolicyName: aws.String(name)}); err != nil {
@@ -225,7 +216,7 @@ func TestIAMInlinePolicies(t *testing.T) {
 		}
 	}
 	_, err = c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("writer"), PolicyName: aws.String("zeta")})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 	if _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("writer")}); err != nil {
 		t.Fatal(err)
 	}
@@ -233,11 +224,11 @@ func TestIAMInlinePolicies(t *testing.T) {
 
 func TestIAMManagedPolicies(t *testing.T) {
 	ctx := context.Background()
-	clock := newKinTestClock()
-	_, c := iamTestClient(t, emulator.Options{Now: clock.now})
+	clock := emutest.NewClock()
+	_, c := iamTestClient(t, emulator.Options{Now: clock.Now})
 	iamCreateRole(t, c, "deliverer")
 
-	created, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("KinesisWrite"), Path: aws.String("/cloudassure/"), PolicyDocument: aws.String(iamTestPolicy), Description: aws.String("writes logs")})
+	created, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("KinesisWrite"), Path: aws.String("/cloudassure/"), PolicyDocument: aws.String(emutest.RolePolicy), Description: aws.String("writes logs")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,21 +243,21 @@ func TestIAMManagedPolicies(t *testing.T) {
 		AttachmentCount:               aws.Int32(0),
 		PermissionsBoundaryUsageCount: aws.Int32(0),
 		IsAttachable:                  true,
-		CreateDate:                    aws.Time(clock.now()),
-		UpdateDate:                    aws.Time(clock.now()),
+		CreateDate:                    aws.Time(clock.Now()),
+		UpdateDate:                    aws.Time(clock.Now()),
 	}
-	if diff := cmp.Diff(want, pol, kinCmpSDK); diff != "" {
+	if diff := cmp.Diff(want, pol, iamCmpSDK); diff != "" {
 		t.Errorf("CreatePolicy (-want +got):\n%s", diff)
 	}
 	if !iamPolicyIDRe.MatchString(aws.ToString(pol.PolicyId)) {
 		t.Errorf("PolicyId %s", aws.ToString(pol.PolicyId))
 	}
-	_, err = c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("kinesiswrite"), PolicyDocument: aws.String(iamTestPolicy)})
-	kinWantErr[*types.EntityAlreadyExistsException](t, err)
+	_, err = c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("kinesiswrite"), PolicyDocument: aws.String(emutest.RolePolicy)})
+	emutest.WantErr[*types.EntityAlreadyExistsException](t, err)
 
 	// Versions.
-	clock.advance(time.Minute)
-	v2doc := strings.Replace(iamTestPolicy, "PutRecords", "DescribeStream", 1)
+	clock.Advance(time.Minute)
+	v2doc := strings.Replace(emutest.RolePolicy, "PutRecords", "DescribeStream", 1)
 	v2, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: aws.String(v2doc), SetAsDefault: true})
 	if err != nil {
 		t.Fatal(err)
@@ -278,13 +269,13 @@ func TestIAMManagedPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aws.ToString(got.Policy.DefaultVersionId) != "v2" || !got.Policy.UpdateDate.Equal(clock.now()) || aws.ToString(got.Policy.Description) != "writes logs" {
+	if aws.ToString(got.Policy.DefaultVersionId) != "v2" || !got.Policy.UpdateDate.Equal(clock.Now()) || aws.ToString(got.Policy.Description) != "writes logs" {
 		t.Errorf("GetPolicy after SetAsDefault: default %s, updated %v, description %q", aws.ToString(got.Policy.DefaultVersionId), got.Policy.UpdateDate, aws.ToString(got.Policy.Description))
 	}
 	for _, tt := range []struct {
 		id, doc   string
 		isDefault bool
-	}{{"v1", iamTestPolicy, false}, {"v2", v2doc, true}} {
+	}{{"v1", emutest.RolePolicy, false}, {"v2", v2doc, true}} {
 		v, err := c.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: aws.String(tt.id)})
 		if err != nil {
 			t.Fatal(err)
@@ -294,9 +285,9 @@ func TestIAMManagedPolicies(t *testing.T) {
 		}
 	}
 	_, err = c.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: aws.String("v9")})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 	for n := 3; n <= 5; n++ {
-		v, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: aws.String(iamTestPolicy)})
+		v, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: aws.String(emutest.RolePolicy)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,8 +295,8 @@ func TestIAMManagedPolicies(t *testing.T) {
 			t.Errorf("version %s, default %v, want %s not default", aws.ToString(v.PolicyVersion.VersionId), v.PolicyVersion.IsDefaultVersion, id)
 		}
 	}
-	_, err = c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: aws.String(iamTestPolicy)})
-	kinWantErr[*types.LimitExceededException](t, err)
+	_, err = c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: aws.String(emutest.RolePolicy)})
+	emutest.WantErr[*types.LimitExceededException](t, err)
 
 	// Attachments.
 	if _, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("deliverer"), PolicyArn: arn}); err != nil {
@@ -319,20 +310,20 @@ func TestIAMManagedPolicies(t *testing.T) {
 		t.Errorf("AttachmentCount = %d, want 1", aws.ToInt32(got.Policy.AttachmentCount))
 	}
 	_, err = c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn})
-	kinWantErr[*types.DeleteConflictException](t, err)
+	emutest.WantErr[*types.DeleteConflictException](t, err)
 	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("deliverer")})
-	kinWantErr[*types.DeleteConflictException](t, err)
+	emutest.WantErr[*types.DeleteConflictException](t, err)
 	if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("deliverer"), PolicyArn: arn}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("deliverer"), PolicyArn: arn})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 
 	// Deletion needs the other versions gone first.
 	_, err = c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn})
-	kinWantErr[*types.DeleteConflictException](t, err)
+	emutest.WantErr[*types.DeleteConflictException](t, err)
 	_, err = c.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: arn, VersionId: aws.String("v2")})
-	kinWantErr[*types.DeleteConflictException](t, err)
+	emutest.WantErr[*types.DeleteConflictException](t, err)
 	for _, id := range []string{"v1", "v3", "v4", "v5"} {
 		if _, err := c.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: arn, VersionId: aws.String(id)}); err != nil {
 			t.Fatal(err)
@@ -342,7 +333,7 @@ func TestIAMManagedPolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 
 	for _, tt := range []struct {
 		name string
@@ -358,7 +349,7 @@ func TestIAMManagedPolicies(t *testing.T) {
 			t.Errorf("%s: no error", tt.name)
 			continue
 		}
-		kinWantCode(t, err, tt.code)
+		emutest.WantCode(t, err, tt.code)
 	}
 	if _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("deliverer")}); err != nil {
 		t.Fatal(err)
@@ -419,11 +410,11 @@ func TestIAMAWSManagedPolicies(t *testing.T) {
 	}
 
 	_, err = c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("reader"), PolicyArn: aws.String("arn:aws:iam::aws:policy/NoSuchManagedPolicy")})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 	_, err = c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("nobody"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
-	kinWantErr[*types.NoSuchEntityException](t, err)
+	emutest.WantErr[*types.NoSuchEntityException](t, err)
 	_, err = c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
-	kinWantCode(t, err, "AccessDenied")
+	emutest.WantCode(t, err, "AccessDenied")
 }
 
 func TestIAMPagination(t *testing.T) {
@@ -437,7 +428,7 @@ func TestIAMPagination(t *testing.T) {
 		if n%2 == 1 {
 			path = "/odd/"
 		}
-		if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String(path), AssumeRolePolicyDocument: aws.String(iamTestTrust)}); err != nil {
+		if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String(path), AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -487,7 +478,7 @@ func TestIAMPagination(t *testing.T) {
 	}
 
 	for n := range 5 {
-		if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("role-0"), PolicyName: aws.String(fmt.Sprintf("inline-%d", n)), PolicyDocument: aws.String(iamTestPolicy)}); err != nil {
+		if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("role-0"), PolicyName: aws.String(fmt.Sprintf("inline-%d", n)), PolicyDocument: aws.String(emutest.RolePolicy)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -525,9 +516,9 @@ func TestIAMPagination(t *testing.T) {
 	}
 
 	_, err = c.ListRoles(ctx, &iam.ListRolesInput{MaxItems: aws.Int32(0)})
-	kinWantCode(t, err, "ValidationError")
+	emutest.WantCode(t, err, "ValidationError")
 	_, err = c.ListRoles(ctx, &iam.ListRolesInput{Marker: aws.String("!!!")})
-	kinWantCode(t, err, "InvalidInput")
+	emutest.WantCode(t, err, "InvalidInput")
 }
 
 func TestIAMPolicyDocumentEncoding(t *testing.T) {
@@ -535,7 +526,7 @@ func TestIAMPolicyDocumentEncoding(t *testing.T) {
 	s, c := iamTestClient(t, emulator.Options{})
 	iamCreateRole(t, c, "enc")
 	docs := []string{
-		iamTestPolicy,
+		emutest.RolePolicy,
 		"{\n\t\"Version\": \"2012-10-17\",\n\t\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/a+b c%20d*\"}]\n}\n",
 		`{"Version":"2012-10-17","Statement":{"Sid":"Caf` + "\u00e9" + `","Effect":"Allow","Action":"kinesis:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/x":"~y_z.-"}}}}`,
 	}
@@ -606,9 +597,9 @@ func TestIAMProtocol(t *testing.T) {
 }
 
 func TestIAMThrottling(t *testing.T) {
-	_, cfg := kinTestEmulator(t, emulator.Options{Faults: emulator.Faults{ThrottleRate: 1}})
+	_, cfg := emutest.StartNoRetry(t, emulator.Options{Faults: emulator.Faults{ThrottleRate: 1}})
 	_, err := iam.NewFromConfig(cfg).ListRoles(context.Background(), &iam.ListRolesInput{})
-	kinWantCode(t, err, "Throttling")
+	emutest.WantCode(t, err, "Throttling")
 	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) != aws.TrueTernary {
 		t.Errorf("the SDK does not see %v as throttling", err)
 	}
@@ -618,7 +609,7 @@ func TestIAMUpdateAssumeRolePolicy(t *testing.T) {
 	ctx := context.Background()
 	_, c := iamTestClient(t, emulator.Options{})
 	iamCreateRole(t, c, "Delivery")
-	other := strings.Replace(iamTestTrust, "cloudfront.amazonaws.com", "lambda.amazonaws.com", 1)
+	other := strings.Replace(emutest.TrustPolicy, "cloudfront.amazonaws.com", "lambda.amazonaws.com", 1)
 
 	if _, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("delivery"), PolicyDocument: aws.String(other)}); err != nil {
 		t.Fatalf("UpdateAssumeRolePolicy: %v", err)
@@ -636,10 +627,10 @@ func TestIAMUpdateAssumeRolePolicy(t *testing.T) {
 		in   *iam.UpdateAssumeRolePolicyInput
 		want func(testing.TB, error)
 	}{
-		{"unknown role", &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("nobody"), PolicyDocument: aws.String(iamTestTrust)},
-			func(t testing.TB, err error) { kinWantErr[*types.NoSuchEntityException](t, err) }},
+		{"unknown role", &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("nobody"), PolicyDocument: aws.String(emutest.TrustPolicy)},
+			func(t testing.TB, err error) { emutest.WantErr[*types.NoSuchEntityException](t, err) }},
 		{"not JSON", &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("Delivery"), PolicyDocument: aws.String("{")},
-			func(t testing.TB, err error) { kinWantErr[*types.MalformedPolicyDocumentException](t, err) }},
+			func(t testing.TB, err error) { emutest.WantErr[*types.MalformedPolicyDocumentException](t, err) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.UpdateAssumeRolePolicy(ctx, tc.in)

@@ -1,4 +1,4 @@
-package emulator
+package iam
 
 import (
 	"regexp"
@@ -68,8 +68,8 @@ func (p *iamPolicy) xml() iamPolicyXML {
 		AttachmentCount:  p.attachments,
 		IsAttachable:     true,
 		Description:      p.description,
-		CreateDate:       iamTime(p.created),
-		UpdateDate:       iamTime(p.updated),
+		CreateDate:       core.QueryTime(p.created),
+		UpdateDate:       core.QueryTime(p.updated),
 		Tags:             iamTagList(p.tags),
 	}
 }
@@ -88,23 +88,23 @@ var (
 )
 
 // iamPolicyARN reads and checks the PolicyArn member.
-func iamPolicyARN(p iamParams) (string, *iamError) {
-	arn, err := p.matching("PolicyArn", nil, 20, 2048, true)
+func iamPolicyARN(p core.QueryParams) (string, *core.Error) {
+	arn, err := p.Matching("PolicyArn", nil, 20, 2048, true)
 	if err != nil {
 		return "", err
 	}
 	if !iamPolicyARNRe.MatchString(arn) {
-		return "", iamErr("InvalidInput", "ARN %s is not valid.", arn)
+		return "", core.QueryErr("InvalidInput", "ARN %s is not valid.", arn)
 	}
 	return arn, nil
 }
 
-func iamNoSuchPolicy(arn string) *iamError {
-	return iamErr("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
+func iamNoSuchPolicy(arn string) *core.Error {
+	return core.QueryErr("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
 }
 
 // policy returns a managed policy by ARN; the caller holds i.mu.
-func (i *iamService) policy(arn string, rc *core.Request) (*iamPolicy, *iamError) {
+func (i *iamService) policy(arn string, rc *core.Request) (*iamPolicy, *core.Error) {
 	m := iamPolicyARNRe.FindStringSubmatch(arn)
 	if m == nil || (m[1] != "aws" && m[1] != rc.Account) {
 		return nil, iamNoSuchPolicy(arn)
@@ -117,35 +117,35 @@ func (i *iamService) policy(arn string, rc *core.Request) (*iamPolicy, *iamError
 }
 
 // customerPolicy returns a policy the caller may change.
-func (i *iamService) customerPolicy(arn string, rc *core.Request, action string) (*iamPolicy, *iamError) {
+func (i *iamService) customerPolicy(arn string, rc *core.Request, action string) (*iamPolicy, *core.Error) {
 	pol, err := i.policy(arn, rc)
 	if err != nil {
 		return nil, err
 	}
 	if pol.awsManaged {
-		return nil, iamErr("AccessDenied", "User: arn:aws:iam::%s:user/emulator is not authorized to perform: iam:%s on resource: policy %s",
+		return nil, core.QueryErr("AccessDenied", "User: arn:aws:iam::%s:user/emulator is not authorized to perform: iam:%s on resource: policy %s",
 			rc.Account, action, arn)
 	}
 	return pol, nil
 }
 
-func (i *iamService) createPolicy(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) createPolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	name, err := iamPolicyName(p)
 	if err != nil {
 		return nil, err
 	}
-	path, err := p.matching("Path", iamPolicyPathRe, 1, 512, false)
+	path, err := p.Matching("Path", iamPolicyPathRe, 1, 512, false)
 	if err != nil {
 		return nil, err
 	}
 	if path == "" {
 		path = "/"
 	}
-	description, err := p.matching("Description", nil, 0, 1000, false)
+	description, err := p.Matching("Description", nil, 0, 1000, false)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := p.tags()
+	tags, err := iamTags(p)
 	if err != nil {
 		return nil, err
 	}
@@ -157,13 +157,13 @@ func (i *iamService) createPolicy(p iamParams, rc *core.Request) (any, *iamError
 		return nil, err
 	}
 	if iamPolicySize(doc) > iamManagedPolicyQuota {
-		return nil, iamErr("LimitExceeded", "Cannot exceed quota for PolicySize: %d", iamManagedPolicyQuota)
+		return nil, core.QueryErr("LimitExceeded", "Cannot exceed quota for PolicySize: %d", iamManagedPolicyQuota)
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	for _, pol := range i.policies {
 		if !pol.awsManaged && strings.EqualFold(pol.name, name) {
-			return nil, iamErr("EntityAlreadyExists", "A policy called %s already exists. Duplicate names are not allowed.", name)
+			return nil, core.QueryErr("EntityAlreadyExists", "A policy called %s already exists. Duplicate names are not allowed.", name)
 		}
 	}
 	now := i.s.Now()
@@ -186,7 +186,7 @@ func (i *iamService) createPolicy(p iamParams, rc *core.Request) (any, *iamError
 	return struct{ Policy iamPolicyXML }{out}, nil
 }
 
-func (i *iamService) getPolicy(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) getPolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -201,11 +201,11 @@ func (i *iamService) getPolicy(p iamParams, rc *core.Request) (any, *iamError) {
 }
 
 // iamVersionID reads and checks the VersionId member.
-func iamVersionID(p iamParams) (string, *iamError) {
-	return p.matching("VersionId", iamVersionIDRe, 1, 128, true)
+func iamVersionID(p core.QueryParams) (string, *core.Error) {
+	return p.Matching("VersionId", iamVersionIDRe, 1, 128, true)
 }
 
-func (i *iamService) getPolicyVersion(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) getPolicyVersion(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -222,22 +222,22 @@ func (i *iamService) getPolicyVersion(p iamParams, rc *core.Request) (any, *iamE
 	}
 	v := pol.version(id)
 	if v == nil {
-		return nil, iamErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
+		return nil, core.QueryErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
 	}
 	return struct{ PolicyVersion iamPolicyVersionXML }{iamPolicyVersionXML{
 		Document:         iamEncodeDocument(v.doc),
 		VersionId:        v.id,
 		IsDefaultVersion: v.id == pol.defaultID,
-		CreateDate:       iamTime(v.created),
+		CreateDate:       core.QueryTime(v.created),
 	}}, nil
 }
 
-func (i *iamService) createPolicyVersion(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) createPolicyVersion(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
 	}
-	setDefault, err := p.boolean("SetAsDefault")
+	setDefault, err := p.Boolean("SetAsDefault")
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func (i *iamService) createPolicyVersion(p iamParams, rc *core.Request) (any, *i
 		return nil, err
 	}
 	if iamPolicySize(doc) > iamManagedPolicyQuota {
-		return nil, iamErr("LimitExceeded", "Cannot exceed quota for PolicySize: %d", iamManagedPolicyQuota)
+		return nil, core.QueryErr("LimitExceeded", "Cannot exceed quota for PolicySize: %d", iamManagedPolicyQuota)
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -255,7 +255,7 @@ func (i *iamService) createPolicyVersion(p iamParams, rc *core.Request) (any, *i
 		return nil, err
 	}
 	if len(pol.versions) >= iamVersionsPerPolicy {
-		return nil, iamErr("LimitExceeded", "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", iamVersionsPerPolicy)
+		return nil, core.QueryErr("LimitExceeded", "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", iamVersionsPerPolicy)
 	}
 	now := i.s.Now()
 	pol.lastVersion++
@@ -268,11 +268,11 @@ func (i *iamService) createPolicyVersion(p iamParams, rc *core.Request) (any, *i
 	return struct{ PolicyVersion iamPolicyVersionXML }{iamPolicyVersionXML{
 		VersionId:        v.id,
 		IsDefaultVersion: setDefault,
-		CreateDate:       iamTime(v.created),
+		CreateDate:       core.QueryTime(v.created),
 	}}, nil
 }
 
-func (i *iamService) deletePolicyVersion(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) deletePolicyVersion(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -288,7 +288,7 @@ func (i *iamService) deletePolicyVersion(p iamParams, rc *core.Request) (any, *i
 		return nil, err
 	}
 	if id == pol.defaultID {
-		return nil, iamErr("DeleteConflict", "Cannot delete the default version of a policy.")
+		return nil, core.QueryErr("DeleteConflict", "Cannot delete the default version of a policy.")
 	}
 	for n, v := range pol.versions {
 		if v.id == id {
@@ -296,10 +296,10 @@ func (i *iamService) deletePolicyVersion(p iamParams, rc *core.Request) (any, *i
 			return nil, nil
 		}
 	}
-	return nil, iamErr("NoSuchEntity", "Policy %s version %s does not exist.", arn, id)
+	return nil, core.QueryErr("NoSuchEntity", "Policy %s version %s does not exist.", arn, id)
 }
 
-func (i *iamService) deletePolicy(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) deletePolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
@@ -312,9 +312,9 @@ func (i *iamService) deletePolicy(p iamParams, rc *core.Request) (any, *iamError
 	}
 	switch {
 	case pol.attachments > 0:
-		return nil, iamErr("DeleteConflict", "Cannot delete a policy attached to entities.")
+		return nil, core.QueryErr("DeleteConflict", "Cannot delete a policy attached to entities.")
 	case len(pol.versions) > 1:
-		return nil, iamErr("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+		return nil, core.QueryErr("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
 	}
 	delete(i.policies, pol.arn)
 	return nil, nil

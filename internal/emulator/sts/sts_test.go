@@ -1,4 +1,4 @@
-package emulator_test
+package sts_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 var (
@@ -26,7 +27,7 @@ var (
 
 func TestSTSGetCallerIdentity(t *testing.T) {
 	for _, account := range []string{"", "444455556666"} {
-		_, cfg := kinTestEmulator(t, emulator.Options{AccountID: account})
+		_, cfg := emutest.StartNoRetry(t, emulator.Options{AccountID: account})
 		c := sts.NewFromConfig(cfg)
 		want := account
 		if want == "" {
@@ -51,8 +52,8 @@ func TestSTSGetCallerIdentity(t *testing.T) {
 
 func TestSTSAssumeRole(t *testing.T) {
 	ctx := context.Background()
-	clock := newKinTestClock()
-	_, cfg := kinTestEmulator(t, emulator.Options{Now: clock.now})
+	clock := emutest.NewClock()
+	_, cfg := emutest.StartNoRetry(t, emulator.Options{Now: clock.Now})
 	c := sts.NewFromConfig(cfg)
 	ic := iam.NewFromConfig(cfg)
 	// AssumeRole evaluates the trust policy: this one admits the account's own principals.
@@ -71,7 +72,7 @@ func TestSTSAssumeRole(t *testing.T) {
 	if !stsAccessKeyRe.MatchString(aws.ToString(cr.AccessKeyId)) || len(aws.ToString(cr.SecretAccessKey)) != 40 || aws.ToString(cr.SessionToken) == "" {
 		t.Errorf("credentials %s / %q / %q", aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken))
 	}
-	if want := clock.now().Add(30 * time.Minute); !aws.ToTime(cr.Expiration).Equal(want) {
+	if want := clock.Now().Add(30 * time.Minute); !aws.ToTime(cr.Expiration).Equal(want) {
 		t.Errorf("Expiration %v, want %v", aws.ToTime(cr.Expiration), want)
 	}
 	if got, want := aws.ToString(out.AssumedRoleUser.Arn), "arn:aws:sts::111122223333:assumed-role/Delivery/audit"; got != want {
@@ -91,9 +92,9 @@ func TestSTSAssumeRole(t *testing.T) {
 	if aws.ToString(id.Arn) != aws.ToString(out.AssumedRoleUser.Arn) || aws.ToString(id.UserId) != aws.ToString(out.AssumedRoleUser.AssumedRoleId) {
 		t.Errorf("session identity %s %s", aws.ToString(id.Arn), aws.ToString(id.UserId))
 	}
-	clock.advance(31 * time.Minute)
+	clock.Advance(31 * time.Minute)
 	_, err = sts.NewFromConfig(sessCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	kinWantCode(t, err, "ExpiredToken")
+	emutest.WantCode(t, err, "ExpiredToken")
 
 	// The SDK's assume-role credential provider works against the emulator.
 	provCfg := cfg.Copy()
@@ -122,7 +123,7 @@ func TestSTSAssumeRole(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.AssumeRole(ctx, tt.in)
-			kinWantCode(t, err, tt.code)
+			emutest.WantCode(t, err, tt.code)
 			var re *awshttp.ResponseError
 			if !errors.As(err, &re) || re.HTTPStatusCode() != tt.status {
 				t.Errorf("HTTP status of %v, want %d", err, tt.status)
@@ -132,9 +133,9 @@ func TestSTSAssumeRole(t *testing.T) {
 }
 
 func TestSTSThrottling(t *testing.T) {
-	_, cfg := kinTestEmulator(t, emulator.Options{Faults: emulator.Faults{ThrottleRate: 1}})
+	_, cfg := emutest.StartNoRetry(t, emulator.Options{Faults: emulator.Faults{ThrottleRate: 1}})
 	_, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-	kinWantCode(t, err, "Throttling")
+	emutest.WantCode(t, err, "Throttling")
 	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) != aws.TrueTernary {
 		t.Errorf("the SDK does not see %v as throttling", err)
 	}

@@ -1,4 +1,4 @@
-package emulator_test
+package organizations_test
 
 import (
 	"context"
@@ -33,7 +33,7 @@ type testOrg struct {
 
 func newTestOrg(t *testing.T, members int) *testOrg {
 	t.Helper()
-	s, cfg := kinTestEmulator(t, emulator.Options{})
+	s, cfg := emutest.StartNoRetry(t, emulator.Options{})
 	o := &testOrg{s: s, cfg: cfg}
 	s.CreateOrganization()
 	o.root = s.OrganizationRoot()
@@ -102,9 +102,9 @@ func TestOrganizationsListAccountsPages(t *testing.T) {
 	}
 
 	_, err := c.ListAccounts(ctx, &organizations.ListAccountsInput{MaxResults: aws.Int32(21)})
-	kinWantCode(t, err, "InvalidInputException")
+	emutest.WantCode(t, err, "InvalidInputException")
 	_, err = c.ListAccounts(ctx, &organizations.ListAccountsInput{NextToken: aws.String("bogus")})
-	kinWantCode(t, err, "InvalidInputException")
+	emutest.WantCode(t, err, "InvalidInputException")
 
 	acc, err := c.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String(o.members[3])})
 	if err != nil {
@@ -116,7 +116,7 @@ func TestOrganizationsListAccountsPages(t *testing.T) {
 		t.Errorf("DescribeAccount: %+v", a)
 	}
 	_, err = c.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String("999999999999")})
-	kinWantCode(t, err, "AccountNotFoundException")
+	emutest.WantCode(t, err, "AccountNotFoundException")
 }
 
 func TestOrganizationsTree(t *testing.T) {
@@ -178,23 +178,23 @@ func TestOrganizationsTree(t *testing.T) {
 		t.Errorf("accounts under the root (-want +got):\n%s", diff)
 	}
 	_, err = c.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{ParentId: aws.String("ou-zzzz-zzzzzzzz")})
-	kinWantCode(t, err, "ParentNotFoundException")
+	emutest.WantCode(t, err, "ParentNotFoundException")
 }
 
 func TestOrganizationsCallers(t *testing.T) {
 	ctx := context.Background()
 	o := newTestOrg(t, 2)
 	_, err := organizations.NewFromConfig(o.memberConfig(t, o.members[0])).ListAccounts(ctx, &organizations.ListAccountsInput{})
-	kinWantCode(t, err, "AccessDeniedException")
+	emutest.WantCode(t, err, "AccessDeniedException")
 
 	o.s.RegisterDelegatedAdministrator(o.members[1])
 	if _, err := organizations.NewFromConfig(o.memberConfig(t, o.members[1])).ListAccounts(ctx, &organizations.ListAccountsInput{}); err != nil {
 		t.Errorf("delegated administrator: %v", err)
 	}
 
-	_, cfg := kinTestEmulator(t, emulator.Options{})
+	_, cfg := emutest.StartNoRetry(t, emulator.Options{})
 	_, err = organizations.NewFromConfig(cfg).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
-	kinWantCode(t, err, "AWSOrganizationsNotInUseException")
+	emutest.WantCode(t, err, "AWSOrganizationsNotInUseException")
 }
 
 // auditTrust trusts the management account, with an external ID when one is given.
@@ -241,7 +241,7 @@ func TestAssumeRoleIntoMember(t *testing.T) {
 			}
 			out, err := c.AssumeRole(ctx, in)
 			if tt.wantCode != "" {
-				kinWantCode(t, err, tt.wantCode)
+				emutest.WantCode(t, err, tt.wantCode)
 				return
 			}
 			if err != nil {
@@ -287,12 +287,12 @@ func TestAssumeRoleIntoMember(t *testing.T) {
 		t.Errorf("the member's role from its session: %v", err)
 	}
 	_, err = iam.NewFromConfig(o.cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("CloudAssureAudit")})
-	kinWantCode(t, err, "NoSuchEntity")
+	emutest.WantCode(t, err, "NoSuchEntity")
 
 	// An SCP-style denial hits only the account it is set for.
 	o.s.DenyAction(plain, "cloudfront:ListDistributions")
 	_, err = cloudfront.NewFromConfig(sess).ListDistributions(ctx, &cloudfront.ListDistributionsInput{})
-	kinWantCode(t, err, "AccessDenied")
+	emutest.WantCode(t, err, "AccessDenied")
 	if count(o.cfg) != 0 {
 		t.Error("management account listing changed")
 	}

@@ -1,16 +1,19 @@
-package emulator
+package sts
 
 import (
 	"encoding/base64"
 	"encoding/json"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/cloudassure/cloudassure/internal/iampolicy"
 
 	"github.com/cloudassure/cloudassure/internal/emulator/core"
 )
+
+// roleService is the service whose per-account state holds the roles
+// (a core.RoleFinder).
+const roleService = "iam"
 
 // stsExternalIDRe is the pattern AWS gives ExternalId.
 var stsExternalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
@@ -20,68 +23,64 @@ var stsExternalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
 // policy allows the caller, with the sts:ExternalId the request gives;
 // anything else is AccessDenied, as AWS answers. The credentials act in the
 // role's account.
-func (s *stsService) assumeRole(p iamParams, rc *core.Request) (any, *iamError) {
-	roleARN, err := p.matching("RoleArn", nil, 20, 2048, true)
+func (s *stsService) assumeRole(p core.QueryParams, rc *core.Request) (any, *core.Error) {
+	roleARN, err := p.Matching("RoleArn", nil, 20, 2048, true)
 	if err != nil {
 		return nil, err
 	}
-	session, err := p.matching("RoleSessionName", stsSessionNameRe, 2, 64, true)
+	session, err := p.Matching("RoleSessionName", stsSessionNameRe, 2, 64, true)
 	if err != nil {
 		return nil, err
 	}
-	duration, err := p.integer("DurationSeconds", 3600, 900, 43200)
+	duration, err := p.Integer("DurationSeconds", 3600, 900, 43200)
 	if err != nil {
 		return nil, err
 	}
-	externalID, err := p.matching("ExternalId", stsExternalIDRe, 2, 1224, false)
+	externalID, err := p.Matching("ExternalId", stsExternalIDRe, 2, 1224, false)
 	if err != nil {
 		return nil, err
 	}
-	if policy := p.get("Policy"); policy != "" {
+	if policy := p.Get("Policy"); policy != "" {
 		var v map[string]any
 		if json.Unmarshal([]byte(policy), &v) != nil {
-			return nil, iamErr("MalformedPolicyDocument", "The policy is not in the valid JSON format.")
+			return nil, core.QueryErr("MalformedPolicyDocument", "The policy is not in the valid JSON format.")
 		}
 	}
 	m := stsRoleARNRe.FindStringSubmatch(roleARN)
 	if m == nil {
-		return nil, iamErr("ValidationError", "%s is invalid", roleARN)
+		return nil, core.QueryErr("ValidationError", "%s is invalid", roleARN)
 	}
 	c := rc.Caller
-	denied := iamErr("AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.ARN(), roleARN)
+	denied := core.QueryErr("AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.ARN(), roleARN)
 	target, ok := s.s.LookupAccount(m[1])
 	if !ok {
 		return nil, denied
 	}
 
-	i := target.State("iam").(*iamService)
-	i.mu.Lock()
-	role, ok := i.roles[strings.ToLower(m[3])]
-	var trust, roleID, roleName, arn string
-	var maxSession int
-	if ok {
-		trust, roleID, roleName, arn, maxSession = role.trust, role.id, role.name, role.arn, role.maxSession
-	}
-	i.mu.Unlock()
-	if !ok || arn != roleARN {
+	roles, ok := target.State(roleService).(core.RoleFinder)
+	if !ok {
 		return nil, denied
 	}
-	if !trustAllows(trust, c, roleARN, externalID) {
+	role, ok := roles.FindRole(m[3])
+	if !ok || role.ARN != roleARN {
+		return nil, denied
+	}
+	if !trustAllows(role.Trust, c, roleARN, externalID) {
 		return nil, denied
 	}
 	if c.Session != nil && duration > 3600 {
 		// Role chaining limits a session to one hour.
-		return nil, iamErr("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		return nil, core.QueryErr("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
-	if duration > maxSession {
-		return nil, iamErr("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+	if duration > role.MaxSession {
+		return nil, core.QueryErr("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	now := s.s.Now()
 	sess := &core.Session{
 		Account:       target.ID(),
 		RoleARN:       roleARN,
-		AssumedRoleID: roleID + ":" + session,
-		ARN:           "arn:aws:sts::" + target.ID() + ":assumed-role/" + roleName + "/" + session,
+		AssumedRoleID: role.ID + ":" + session,
+		ARN:           "arn:aws:sts::" + target.ID() + ":assumed-role/" + role.Name + "/" + session,
 		Expires:       now.Add(time.Duration(duration) * time.Second),
 	}
 	keyID := "ASIA" + s.s.RandomID(core.UpperAlnum, 16)
@@ -94,7 +93,7 @@ func (s *stsService) assumeRole(p iamParams, rc *core.Request) (any, *iamError) 
 			AccessKeyId:     keyID,
 			SecretAccessKey: s.s.RandomID(stsSecretAlphabet, 40),
 			SessionToken:    base64.StdEncoding.EncodeToString([]byte(s.s.RandomID(stsSecretAlphabet, 240))),
-			Expiration:      iamTime(sess.Expires),
+			Expiration:      core.QueryTime(sess.Expires),
 		},
 		AssumedRoleUser: stsAssumedRoleUserXML{AssumedRoleId: sess.AssumedRoleID, Arn: sess.ARN},
 	}, nil

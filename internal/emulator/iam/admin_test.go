@@ -1,4 +1,4 @@
-package emulator_test
+package iam_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/emulator"
+	"github.com/cloudassure/cloudassure/internal/emulator/emutest"
 )
 
 func iamTagStrings(tags []types.Tag) []string {
@@ -24,7 +25,7 @@ func TestIAMRoleTags(t *testing.T) {
 	ctx := context.Background()
 	_, c := iamTestClient(t, emulator.Options{})
 	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{
-		RoleName: aws.String("tagged"), AssumeRolePolicyDocument: aws.String(iamTestTrust),
+		RoleName: aws.String("tagged"), AssumeRolePolicyDocument: aws.String(emutest.TrustPolicy),
 		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("edge")}},
 	}); err != nil {
 		t.Fatal(err)
@@ -60,15 +61,15 @@ func TestIAMRoleTags(t *testing.T) {
 		t.Errorf("GetRole carries %d tags, want 2", n)
 	}
 	_, err = c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("tagged"), Tags: []types.Tag{{Key: aws.String("bad<key>"), Value: aws.String("v")}}})
-	kinWantCode(t, err, "ValidationError")
+	emutest.WantCode(t, err, "ValidationError")
 	_, err = c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("missing"), Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
-	kinWantCode(t, err, "NoSuchEntity")
+	emutest.WantCode(t, err, "NoSuchEntity")
 	var many []types.Tag
 	for _, k := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" {
 		many = append(many, types.Tag{Key: aws.String(string(k)), Value: aws.String("v")})
 	}
 	_, err = c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("tagged"), Tags: many[:49]})
-	kinWantCode(t, err, "LimitExceeded")
+	emutest.WantCode(t, err, "LimitExceeded")
 }
 
 func TestIAMUpdateRole(t *testing.T) {
@@ -93,16 +94,16 @@ func TestIAMUpdateRole(t *testing.T) {
 		t.Errorf("UpdateRoleDescription returned %+v", desc.Role)
 	}
 	_, err = c.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("r"), MaxSessionDuration: aws.Int32(60)})
-	kinWantCode(t, err, "ValidationError")
+	emutest.WantCode(t, err, "ValidationError")
 	_, err = c.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("nope")})
-	kinWantCode(t, err, "NoSuchEntity")
+	emutest.WantCode(t, err, "NoSuchEntity")
 
 	profiles, err := c.ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String("r")})
 	if err != nil || len(profiles.InstanceProfiles) != 0 || profiles.IsTruncated {
 		t.Errorf("ListInstanceProfilesForRole: %v %+v", err, profiles)
 	}
 	_, err = c.ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String("nope")})
-	kinWantCode(t, err, "NoSuchEntity")
+	emutest.WantCode(t, err, "NoSuchEntity")
 }
 
 // TestIAMPolicyVersionsAndTags follows what the Terraform provider does to
@@ -112,7 +113,7 @@ func TestIAMPolicyVersionsAndTags(t *testing.T) {
 	ctx := context.Background()
 	_, c := iamTestClient(t, emulator.Options{})
 	created, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{
-		PolicyName: aws.String("put"), PolicyDocument: aws.String(iamTestPolicy),
+		PolicyName: aws.String("put"), PolicyDocument: aws.String(emutest.RolePolicy),
 		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("edge")}},
 	})
 	if err != nil {
@@ -120,7 +121,7 @@ func TestIAMPolicyVersionsAndTags(t *testing.T) {
 	}
 	arn := created.Policy.Arn
 	for range 2 {
-		if _, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: aws.String(iamTestPolicy)}); err != nil {
+		if _, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: aws.String(emutest.RolePolicy)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -151,9 +152,9 @@ func TestIAMPolicyVersionsAndTags(t *testing.T) {
 		t.Fatalf("second page: %v %+v", err, page)
 	}
 	_, err = c.SetDefaultPolicyVersion(ctx, &iam.SetDefaultPolicyVersionInput{PolicyArn: arn, VersionId: aws.String("v9")})
-	kinWantCode(t, err, "NoSuchEntity")
+	emutest.WantCode(t, err, "NoSuchEntity")
 	_, err = c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn})
-	kinWantCode(t, err, "DeleteConflict")
+	emutest.WantCode(t, err, "DeleteConflict")
 
 	if _, err := c.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: arn, Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("prod")}}}); err != nil {
 		t.Fatal(err)
@@ -166,7 +167,7 @@ func TestIAMPolicyVersionsAndTags(t *testing.T) {
 		t.Errorf("ListPolicyTags: %v %v", err, iamTagStrings(tags.Tags))
 	}
 	_, err = c.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess"), Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
-	kinWantCode(t, err, "AccessDenied")
+	emutest.WantCode(t, err, "AccessDenied")
 
 	for _, v := range versions.Versions {
 		if !v.IsDefaultVersion {

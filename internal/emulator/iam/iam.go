@@ -1,19 +1,15 @@
-package emulator
+// Package iam emulates the IAM query API: roles, their inline and attached
+// policies, managed policies and their versions, and tags.
+package iam
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
-	"fmt"
 	"net/http"
-	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 
 	"github.com/cloudassure/cloudassure/internal/emulator/core"
@@ -37,122 +33,18 @@ func newIAM(s *core.Server) *iamService {
 	return i
 }
 
-// iamError is an IAM or STS query-protocol error.
-type iamError struct {
-	status int
-	code   string
-	msg    string
-}
-
-func (e *iamError) Error() string { return e.code + ": " + e.msg }
-
-// iamErr returns an error with the HTTP status the IAM model gives code.
-func iamErr(code, format string, args ...any) *iamError {
-	status := http.StatusBadRequest
-	switch code {
-	case "NoSuchEntity":
-		status = http.StatusNotFound
-	case "EntityAlreadyExists", "DeleteConflict", "LimitExceeded", "ConcurrentModification":
-		status = http.StatusConflict
-	case "AccessDenied":
-		status = http.StatusForbidden
-	case "ServiceFailure":
-		status = http.StatusInternalServerError
-	}
-	return &iamError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
-}
-
-// iamValidation reports a violated model constraint the way AWS's request
-// validation does, naming the member in lower camel case.
-func iamValidation(member, value, constraint string) *iamError {
-	return iamErr("ValidationError", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s",
-		value, iamLowerFirst(member), constraint)
-}
-
-func iamLowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
-
-// iamParams reads the members of a query request.
-type iamParams struct{ form url.Values }
-
-// get returns a member, or "" when it is absent.
-func (p iamParams) get(name string) string { return p.form.Get(name) }
-
-// required returns a member that must be present.
-func (p iamParams) required(name string) (string, *iamError) {
-	v := p.form.Get(name)
-	if v == "" {
-		return "", iamErr("ValidationError", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", iamLowerFirst(name))
-	}
-	return v, nil
-}
-
-// matching returns a member that must match pattern and length bounds when present.
-func (p iamParams) matching(name string, re *regexp.Regexp, minLen, maxLen int, required bool) (string, *iamError) {
-	v := p.form.Get(name)
-	if v == "" {
-		if required {
-			return p.required(name)
-		}
-		return "", nil
-	}
-	n := len([]rune(v))
-	switch {
-	case n < minLen:
-		return "", iamValidation(name, v, fmt.Sprintf("Member must have length greater than or equal to %d", minLen))
-	case n > maxLen:
-		return "", iamValidation(name, v, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
-	case re != nil && !re.MatchString(v):
-		return "", iamValidation(name, v, "Member must satisfy regular expression pattern: "+strings.Trim(re.String(), "^$"))
-	}
-	return v, nil
-}
-
-// boolean returns a boolean member.
-func (p iamParams) boolean(name string) (bool, *iamError) {
-	v := p.form.Get(name)
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, iamErr("MalformedInput", "Invalid boolean value %q for %s", v, name)
-	}
-	return b, nil
-}
-
-// integer returns an integer member within bounds, or def when it is absent.
-func (p iamParams) integer(name string, def, lo, hi int) (int, *iamError) {
-	v := p.form.Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, iamErr("MalformedInput", "Invalid integer value %q for %s", v, name)
-	}
-	if n < lo || n > hi {
-		return 0, iamValidation(name, v, fmt.Sprintf("Member must have value between %d and %d", lo, hi))
-	}
-	return n, nil
-}
-
-// tags reads a Tags.member.N.Key/Value list.
-func (p iamParams) tags() ([]iamTagXML, *iamError) {
+// iamTags reads a Tags.member.N.Key/Value list.
+func iamTags(p core.QueryParams) ([]iamTagXML, *core.Error) {
 	var tags []iamTagXML
 	for n := 1; ; n++ {
 		prefix := "Tags.member." + strconv.Itoa(n) + "."
-		key, hasKey := p.form[prefix+"Key"]
-		value, hasValue := p.form[prefix+"Value"]
+		key, hasKey := p.Form[prefix+"Key"]
+		value, hasValue := p.Form[prefix+"Value"]
 		if !hasKey && !hasValue {
 			break
 		}
 		if !hasKey || key[0] == "" {
-			return nil, iamErr("ValidationError", "1 validation error detected: Value null at 'tags.%d.member.key' failed to satisfy constraint: Member must not be null", n)
+			return nil, core.QueryErr("ValidationError", "1 validation error detected: Value null at 'tags.%d.member.key' failed to satisfy constraint: Member must not be null", n)
 		}
 		t := iamTagXML{Key: key[0]}
 		if hasValue {
@@ -161,7 +53,7 @@ func (p iamParams) tags() ([]iamTagXML, *iamError) {
 		tags = append(tags, t)
 	}
 	if len(tags) > 50 {
-		return nil, iamErr("LimitExceeded", "Cannot exceed quota for TagsPerRole: 50")
+		return nil, core.QueryErr("LimitExceeded", "Cannot exceed quota for TagsPerRole: 50")
 	}
 	return tags, nil
 }
@@ -169,16 +61,16 @@ func (p iamParams) tags() ([]iamTagXML, *iamError) {
 // serve dispatches a query request on its Action.
 func (i *iamService) serve(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 	action := r.Form.Get("Action")
-	p := iamParams{form: r.Form}
+	p := core.QueryParams{Form: r.Form}
 	result, err := i.dispatch(action, p, rc)
 	if err != nil {
-		writeQueryError(w, iamProtocol, rc, err.status, err.code, err.msg)
+		iamProtocol.WriteError(w, rc, err)
 		return
 	}
-	iamWriteResponse(w, iamNS, action, rc, result)
+	iamProtocol.WriteResponse(w, action, rc, result)
 }
 
-func (i *iamService) dispatch(action string, p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) dispatch(action string, p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	switch action {
 	case "CreateRole":
 		return i.createRole(p, rc)
@@ -239,42 +131,9 @@ func (i *iamService) dispatch(action string, p iamParams, rc *core.Request) (any
 	case "SetDefaultPolicyVersion":
 		return i.setDefaultPolicyVersion(p, rc)
 	case "":
-		return nil, iamErr("MissingAction", "Missing Action")
+		return nil, core.QueryErr("MissingAction", "Missing Action")
 	}
-	return nil, iamErr("InvalidAction", "Could not find operation %s for version 2010-05-08", action)
-}
-
-// iamWriteResponse writes a query-protocol response:
-// <ActionResponse><ActionResult>result</ActionResult><ResponseMetadata>...
-// A nil result writes no Result element, as for actions without output.
-func iamWriteResponse(w http.ResponseWriter, ns, action string, rc *core.Request, result any) {
-	var buf bytes.Buffer
-	enc := xml.NewEncoder(&buf)
-	start := xml.StartElement{
-		Name: xml.Name{Local: action + "Response"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: ns}},
-	}
-	err := enc.EncodeToken(start)
-	if err == nil && result != nil {
-		err = enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
-	}
-	if err == nil {
-		err = enc.EncodeElement(struct{ RequestId string }{rc.RequestID}, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
-	}
-	if err == nil {
-		err = enc.EncodeToken(start.End())
-	}
-	if err == nil {
-		err = enc.Flush()
-	}
-	if err != nil {
-		writeQueryError(w, iamProtocol, rc, http.StatusInternalServerError, "ServiceFailure", err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte(xml.Header))
-	_, _ = w.Write(buf.Bytes())
+	return nil, core.QueryErr("InvalidAction", "Could not find operation %s for version 2010-05-08", action)
 }
 
 // iamMembers is a query-protocol list: <Name><member>..</member></Name>. As a
@@ -295,9 +154,6 @@ func iamTagList(tags []iamTagXML) *iamMembers[iamTagXML] {
 	}
 	return &iamMembers[iamTagXML]{Member: tags}
 }
-
-// iamTime formats a timestamp as IAM does: ISO 8601 in UTC, whole seconds.
-func iamTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 // iamEncodeDocument URL-encodes a policy document as IAM returns it: every
 // byte but the RFC 3986 unreserved characters becomes %XX, so spaces are
@@ -343,58 +199,58 @@ func iamPolicySize(doc string) int {
 // JSON object with a known Version and one or more statements, each with an
 // Effect; a trust policy's statements name a principal and a permissions
 // policy's do not.
-func iamCheckDocument(doc string, trust bool) *iamError {
+func iamCheckDocument(doc string, trust bool) *core.Error {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(doc), &top); err != nil || top == nil {
-		return iamErr("MalformedPolicyDocument", "This policy contains invalid Json")
+		return core.QueryErr("MalformedPolicyDocument", "This policy contains invalid Json")
 	}
 	if v, ok := top["Version"]; ok {
 		var version string
 		if json.Unmarshal(v, &version) != nil || (version != "2012-10-17" && version != "2008-10-17") {
-			return iamErr("MalformedPolicyDocument", "The policy failed legacy parsing")
+			return core.QueryErr("MalformedPolicyDocument", "The policy failed legacy parsing")
 		}
 	}
 	raw, ok := top["Statement"]
 	if !ok {
-		return iamErr("MalformedPolicyDocument", "Syntax errors in policy.")
+		return core.QueryErr("MalformedPolicyDocument", "Syntax errors in policy.")
 	}
 	var stmts []map[string]json.RawMessage
 	if json.Unmarshal(raw, &stmts) != nil {
 		var one map[string]json.RawMessage
 		if json.Unmarshal(raw, &one) != nil || one == nil {
-			return iamErr("MalformedPolicyDocument", "Syntax errors in policy.")
+			return core.QueryErr("MalformedPolicyDocument", "Syntax errors in policy.")
 		}
 		stmts = []map[string]json.RawMessage{one}
 	}
 	for _, st := range stmts {
 		var effect string
 		if e, ok := st["Effect"]; !ok || json.Unmarshal(e, &effect) != nil {
-			return iamErr("MalformedPolicyDocument", "Missing required field Effect")
+			return core.QueryErr("MalformedPolicyDocument", "Missing required field Effect")
 		} else if effect != "Allow" && effect != "Deny" {
-			return iamErr("MalformedPolicyDocument", "Invalid effect: %s", effect)
+			return core.QueryErr("MalformedPolicyDocument", "Invalid effect: %s", effect)
 		}
 		_, hasAction := st["Action"]
 		_, hasNotAction := st["NotAction"]
 		if !hasAction && !hasNotAction {
-			return iamErr("MalformedPolicyDocument", "Policy statement must contain actions.")
+			return core.QueryErr("MalformedPolicyDocument", "Policy statement must contain actions.")
 		}
 		_, hasPrincipal := st["Principal"]
 		_, hasNotPrincipal := st["NotPrincipal"]
 		switch {
 		case trust && !hasPrincipal && !hasNotPrincipal:
-			return iamErr("MalformedPolicyDocument", "Missing required field Principal")
+			return core.QueryErr("MalformedPolicyDocument", "Missing required field Principal")
 		case !trust && (hasPrincipal || hasNotPrincipal):
-			return iamErr("MalformedPolicyDocument", "Policy document should not specify a principal.")
+			return core.QueryErr("MalformedPolicyDocument", "Policy document should not specify a principal.")
 		}
 		if trust {
 			if _, ok := st["Resource"]; ok {
-				return iamErr("MalformedPolicyDocument", "Has prohibited field Resource")
+				return core.QueryErr("MalformedPolicyDocument", "Has prohibited field Resource")
 			}
 		} else {
 			_, hasResource := st["Resource"]
 			_, hasNotResource := st["NotResource"]
 			if !hasResource && !hasNotResource {
-				return iamErr("MalformedPolicyDocument", "Policy statement must contain resources.")
+				return core.QueryErr("MalformedPolicyDocument", "Policy statement must contain resources.")
 			}
 		}
 	}
@@ -403,15 +259,15 @@ func iamCheckDocument(doc string, trust bool) *iamError {
 
 // iamPage returns one page of items, which are sorted by key. A marker is
 // the key of the first item of the next page, so it survives deletions.
-func iamPage[T any](p iamParams, items []T, key func(T) string) (page []T, marker string, truncated bool, err *iamError) {
-	maxItems, err := p.integer("MaxItems", 100, 1, 1000)
+func iamPage[T any](p core.QueryParams, items []T, key func(T) string) (page []T, marker string, truncated bool, err *core.Error) {
+	maxItems, err := p.Integer("MaxItems", 100, 1, 1000)
 	if err != nil {
 		return nil, "", false, err
 	}
-	if m := p.get("Marker"); m != "" {
+	if m := p.Get("Marker"); m != "" {
 		b, derr := base64.RawURLEncoding.DecodeString(m)
 		if derr != nil {
-			return nil, "", false, iamErr("InvalidInput", "Invalid Marker.")
+			return nil, "", false, core.QueryErr("InvalidInput", "Invalid Marker.")
 		}
 		from := string(b)
 		items = items[sort.Search(len(items), func(i int) bool { return key(items[i]) >= from }):]
@@ -422,13 +278,16 @@ func iamPage[T any](p iamParams, items []T, key func(T) string) (page []T, marke
 	return items, "", false, nil
 }
 
+// iamNS is the XML namespace of the IAM 2010-05-08 API.
+const iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
+
 // iamProtocol is IAM's: the query protocol in the 2010-05-08 namespace.
 var iamProtocol = core.Query{Namespace: iamNS}
 
-// iamEndpoint registers IAM: the query protocol, signed for iam, or any
-// other form POST or Action query; STS actions among them are rerouted to
-// STS once the form is parsed. Its state is kept per account.
-func iamEndpoint() core.Service {
+// Service is IAM's registry entry: the query protocol, signed for iam, or
+// any other form POST or Action query; STS actions among them are rerouted
+// to STS once the form is parsed. Its state is kept per account.
+func Service() core.Service {
 	return core.Service{
 		Name:     "iam",
 		Protocol: iamProtocol,
@@ -456,9 +315,4 @@ func isSTSAction(action string) bool {
 		return true
 	}
 	return false
-}
-
-// writeQueryError writes a query-protocol error in proto.
-func writeQueryError(w http.ResponseWriter, proto core.Query, rc *core.Request, status int, code, msg string) {
-	proto.WriteError(w, rc, &core.Error{Status: status, Code: code, Message: msg})
 }

@@ -1,4 +1,4 @@
-package emulator
+package iam
 
 import (
 	"regexp"
@@ -21,27 +21,27 @@ var (
 const iamMaxTags = 50
 
 // iamCheckTags checks tag keys and values against the model's patterns.
-func iamCheckTags(tags []iamTagXML) *iamError {
+func iamCheckTags(tags []iamTagXML) *core.Error {
 	for n, t := range tags {
 		member := "tags." + strconv.Itoa(n+1) + ".member."
 		if utf8.RuneCountInString(t.Key) > 128 {
-			return iamValidation(member+"key", t.Key, "Member must have length less than or equal to 128")
+			return core.QueryValidation(member+"key", t.Key, "Member must have length less than or equal to 128")
 		}
 		if !iamTagKeyRe.MatchString(t.Key) {
-			return iamValidation(member+"key", t.Key, `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`)
+			return core.QueryValidation(member+"key", t.Key, `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`)
 		}
 		if utf8.RuneCountInString(t.Value) > 256 {
-			return iamValidation(member+"value", t.Value, "Member must have length less than or equal to 256")
+			return core.QueryValidation(member+"value", t.Value, "Member must have length less than or equal to 256")
 		}
 		if !iamTagValueRe.MatchString(t.Value) {
-			return iamValidation(member+"value", t.Value, `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
+			return core.QueryValidation(member+"value", t.Value, `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
 		}
 	}
 	return nil
 }
 
 // iamMergeTags adds or overwrites tags by key, keeping the rest in order.
-func iamMergeTags(have, add []iamTagXML, quota string) ([]iamTagXML, *iamError) {
+func iamMergeTags(have, add []iamTagXML, quota string) ([]iamTagXML, *core.Error) {
 	out := append([]iamTagXML(nil), have...)
 	for _, t := range add {
 		found := false
@@ -55,7 +55,7 @@ func iamMergeTags(have, add []iamTagXML, quota string) ([]iamTagXML, *iamError) 
 		}
 	}
 	if len(out) > iamMaxTags {
-		return nil, iamErr("LimitExceeded", "Cannot exceed quota for %s: %d", quota, iamMaxTags)
+		return nil, core.QueryErr("LimitExceeded", "Cannot exceed quota for %s: %d", quota, iamMaxTags)
 	}
 	return out, nil
 }
@@ -75,24 +75,24 @@ func iamRemoveTags(have []iamTagXML, keys []string) []iamTagXML {
 	return out
 }
 
-// tagKeys reads a TagKeys.member.N list.
-func (p iamParams) tagKeys() ([]string, *iamError) {
+// iamTagKeys reads a TagKeys.member.N list.
+func iamTagKeys(p core.QueryParams) ([]string, *core.Error) {
 	var keys []string
 	for n := 1; ; n++ {
-		k, ok := p.form["TagKeys.member."+strconv.Itoa(n)]
+		k, ok := p.Form["TagKeys.member."+strconv.Itoa(n)]
 		if !ok {
 			break
 		}
 		keys = append(keys, k[0])
 	}
 	if len(keys) == 0 {
-		return nil, iamErr("ValidationError", "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
+		return nil, core.QueryErr("ValidationError", "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
 	}
 	return keys, nil
 }
 
 // iamTagPage answers a List*Tags call: tags sorted by key, paged.
-func iamTagPage(p iamParams, tags []iamTagXML) (any, *iamError) {
+func iamTagPage(p core.QueryParams, tags []iamTagXML) (any, *core.Error) {
 	sorted := append([]iamTagXML(nil), tags...)
 	sort.Slice(sorted, func(a, b int) bool { return sorted[a].Key < sorted[b].Key })
 	page, marker, truncated, err := iamPage(p, sorted, func(t iamTagXML) string { return t.Key })
@@ -106,17 +106,17 @@ func iamTagPage(p iamParams, tags []iamTagXML) (any, *iamError) {
 	}{iamMembers[iamTagXML]{Member: page}, truncated, marker}, nil
 }
 
-func (i *iamService) tagRole(p iamParams) (any, *iamError) {
+func (i *iamService) tagRole(p core.QueryParams) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := p.tags()
+	tags, err := iamTags(p)
 	if err != nil {
 		return nil, err
 	}
 	if len(tags) == 0 {
-		return nil, iamErr("ValidationError", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
+		return nil, core.QueryErr("ValidationError", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
 	}
 	if err := iamCheckTags(tags); err != nil {
 		return nil, err
@@ -135,12 +135,12 @@ func (i *iamService) tagRole(p iamParams) (any, *iamError) {
 	return nil, nil
 }
 
-func (i *iamService) untagRole(p iamParams) (any, *iamError) {
+func (i *iamService) untagRole(p core.QueryParams) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := p.tagKeys()
+	keys, err := iamTagKeys(p)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (i *iamService) untagRole(p iamParams) (any, *iamError) {
 	return nil, nil
 }
 
-func (i *iamService) listRoleTags(p iamParams) (any, *iamError) {
+func (i *iamService) listRoleTags(p core.QueryParams) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
@@ -168,17 +168,17 @@ func (i *iamService) listRoleTags(p iamParams) (any, *iamError) {
 	return iamTagPage(p, r.tags)
 }
 
-func (i *iamService) tagPolicy(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) tagPolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := p.tags()
+	tags, err := iamTags(p)
 	if err != nil {
 		return nil, err
 	}
 	if len(tags) == 0 {
-		return nil, iamErr("ValidationError", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
+		return nil, core.QueryErr("ValidationError", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
 	}
 	if err := iamCheckTags(tags); err != nil {
 		return nil, err
@@ -197,12 +197,12 @@ func (i *iamService) tagPolicy(p iamParams, rc *core.Request) (any, *iamError) {
 	return nil, nil
 }
 
-func (i *iamService) untagPolicy(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) untagPolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := p.tagKeys()
+	keys, err := iamTagKeys(p)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (i *iamService) untagPolicy(p iamParams, rc *core.Request) (any, *iamError)
 	return nil, nil
 }
 
-func (i *iamService) listPolicyTags(p iamParams, rc *core.Request) (any, *iamError) {
+func (i *iamService) listPolicyTags(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	arn, err := iamPolicyARN(p)
 	if err != nil {
 		return nil, err
