@@ -279,7 +279,7 @@ func newHistoryCmd(ios *IO) *cobra.Command {
 			for _, k := range kinds {
 				f.Kinds = append(f.Kinds, store.EventKind(k))
 			}
-			var evs []store.Event
+			evs := []store.Event{} // [] in JSON when nothing matches
 			for len(evs) < sf.limit {
 				f.Limit = min(1000, sf.limit-len(evs))
 				p, err := st.ListEvents(ctx, f)
@@ -352,7 +352,7 @@ func newFindingsCmd(ios *IO) *cobra.Command {
 					return fmt.Errorf("--since: %w", err)
 				}
 			}
-			var fs []store.Finding
+			fs := []store.Finding{}
 			for len(fs) < sf.limit {
 				f.Limit = min(1000, sf.limit-len(fs))
 				p, err := st.ListFindings(ctx, f)

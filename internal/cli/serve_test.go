@@ -157,6 +157,13 @@ func TestFindingsCommandFilters(t *testing.T) {
 			t.Errorf("findings %v = %q, want %q", tt.args, got, tt.want)
 		}
 	}
+	// Nothing matching is an empty list, in JSON too.
+	for _, args := range [][]string{{"findings", "--risk", "Critical"}, {"history", "--kind", "suppression_expired"}} {
+		r := runFix(t, "", append(args, "--store", dsn, "--format", "json")...)
+		if r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
+			t.Errorf("%v --format json: exit %d, stdout %q, want []", args, r.code, r.stdout)
+		}
+	}
 	r := runFix(t, "", "findings", "--store", dsn, "--risk", "Severe")
 	if r.code != 2 || !strings.Contains(r.stderr, `--risk: "Severe" is not one of Low, Medium, High, Critical`) {
 		t.Errorf("findings --risk Severe: exit %d, stderr %q", r.code, r.stderr)

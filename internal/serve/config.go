@@ -294,6 +294,9 @@ func (c *Config) check() error {
 			if a.URLEnv == "" && a.URLFile == "" {
 				return fmt.Errorf("alert %s: %s needs url_env or url_file (the URL is a secret: not in the config)", a.Name, a.Type)
 			}
+			if a.Type == "webhook" && a.SecretEnv == "" && a.SecretFile == "" {
+				return fmt.Errorf("alert %s: webhook needs secret_env or secret_file (the shared key of X-Cloudassure-Signature, which receivers check)", a.Name)
+			}
 		case "email":
 			if a.SMTP == "" || a.From == "" || len(a.To) == 0 {
 				return fmt.Errorf("alert %s: email needs smtp (host:port), from and to", a.Name)

@@ -1,11 +1,16 @@
 package serve
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cloudassure/cloudassure/internal/store"
 )
@@ -88,9 +93,17 @@ func TestSecrets(t *testing.T) {
 	if err != nil || len(chans) != 1 || chans[0].Name() != "h" {
 		t.Fatalf("channels %v, %v", chans, err)
 	}
-	cfg, _ = ParseConfig(filepath.Join(dir, "serve.yaml"), []byte("alerts:\n  - name: h\n    type: webhook\n    url_env: CA_TEST_UNSET\n"))
+	cfg, err = ParseConfig(filepath.Join(dir, "serve.yaml"), []byte("alerts:\n  - name: h\n    type: webhook\n    url_env: CA_TEST_UNSET\n    secret_env: CA_TEST_SECRET\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Channels(cfg, nil); err == nil || !strings.Contains(err.Error(), "CA_TEST_UNSET is not set") {
 		t.Errorf("unset secret: %v", err)
+	}
+	// A webhook without its HMAC key would send unsigned bodies: refused.
+	_, err = ParseConfig(filepath.Join(dir, "serve.yaml"), []byte("alerts:\n  - name: h\n    type: webhook\n    url_file: url\n"))
+	if err == nil || !strings.Contains(err.Error(), "alert h: webhook needs secret_env or secret_file") {
+		t.Errorf("webhook without a secret: %v", err)
 	}
 }
 
@@ -107,5 +120,70 @@ func TestRunRefusesOpenListenWithoutToken(t *testing.T) {
 	err = Run(t.Context(), RunOptions{Config: cfg, Scanner: &fakeScanner{}, WorkerOnly: true})
 	if err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
 		t.Errorf("--worker-only on SQLite: %v", err)
+	}
+}
+
+// TestREADMEServeYAML: the README's serve.yaml example is a valid config,
+// and its reference table lists exactly the keys serve.yaml accepts.
+func TestREADMEServeYAML(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(raw), "\n### serve.yaml\n")
+	if !ok {
+		t.Fatal("README has no serve.yaml section")
+	}
+	sec, _, _ = strings.Cut(sec, "\n### ")
+	_, example, ok := strings.Cut(sec, "```yaml\n")
+	example, _, ok2 := strings.Cut(example, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml example in the serve.yaml section")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "prod.cloudassure.yaml"), []byte("policy:\n  min_sampling_rate: 100\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseConfig(filepath.Join(dir, "serve.yaml"), []byte(example)); err != nil {
+		t.Errorf("the README's example: %v", err)
+	}
+
+	documented := map[string]bool{}
+	for _, line := range strings.Split(sec, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		cell := strings.Split(line, "|")[1]
+		prefix := ""
+		for i, part := range strings.Split(cell, "`") {
+			name := strings.TrimSpace(part)
+			if i%2 == 0 || name == "" {
+				continue
+			}
+			if p, n, ok := strings.Cut(name, "[]."); ok {
+				prefix, name = p+"[].", n
+			}
+			documented[prefix+name] = true
+		}
+	}
+	accepted := map[string]bool{}
+	var walk func(prefix string, typ reflect.Type)
+	walk = func(prefix string, typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if tag == "" || tag == "-" {
+				continue
+			}
+			if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct {
+				walk(prefix+tag+"[].", f.Type.Elem())
+				continue
+			}
+			accepted[prefix+tag] = true
+		}
+	}
+	walk("", reflect.TypeFor[Config]())
+	if diff := cmp.Diff(slices.Sorted(maps.Keys(accepted)), slices.Sorted(maps.Keys(documented))); diff != "" {
+		t.Errorf("serve.yaml keys (-accepted +documented in the README):\n%s", diff)
 	}
 }
