@@ -321,6 +321,9 @@ alerts:
 	start := time.Now()
 	b.StartTimer()
 	for h := range rounds {
+		if h > 0 && h%24 == 0 {
+			fmt.Fprintf(os.Stderr, "%s: day %d of %d after %s\n", st.Dialect(), h/24, *bench30Days, time.Since(start).Round(time.Second))
+		}
 		change := h > 0 && *bench30ChangeEvery > 0 && h%*bench30ChangeEvery == *bench30ChangeEvery/2
 		afterChange := h > 1 && *bench30ChangeEvery > 0 && (h-1)%*bench30ChangeEvery == *bench30ChangeEvery/2
 		real := *bench30AllReal || h <= 1 || change || afterChange || h == rounds-1 || source == ""
@@ -392,9 +395,6 @@ alerts:
 			}
 			source, sourceStart = roundID, roundStart
 		}
-		if (h+1)%24 == 0 {
-			fmt.Fprintf(os.Stderr, "%s: day %d of %d after %s\n", st.Dialect(), (h+1)/24, *bench30Days, time.Since(start).Round(time.Second))
-		}
 	}
 	b.StopTimer()
 	sizes := measureStore(b, st)
@@ -410,8 +410,9 @@ alerts:
 		changedRounds, pairs/100, toChanged, toSeeded, (changedWall / time.Duration(max(changedRounds, 1))).Round(time.Millisecond),
 		changedRows/max(changedRounds, 1), changedEvents/max(changedRounds, 1))
 	b.Logf("alert batches sent: %d; total wall time %s", sent, time.Since(start).Round(time.Second))
+	// The table goes to standard error whole (a benchmark's log keeps 10 lines without -v).
 	for _, line := range sizes.lines {
-		b.Log(line)
+		fmt.Fprintf(os.Stderr, "%s: %s\n", st.Dialect(), line)
 	}
 }
 
