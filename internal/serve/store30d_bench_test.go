@@ -294,6 +294,7 @@ alerts:
 	}
 	var mu sync.Mutex
 	var rows, events int
+	var retried []string // failed attempts
 	svc.OnScan = func(_ store.ScanRecord, res store.RecordResult) {
 		mu.Lock()
 		rows += res.RowsWritten
@@ -356,8 +357,19 @@ alerts:
 		for range *bench30Writers {
 			wg.Go(func() {
 				for acc := range work {
-					if err := svc.RunScan(ctx, ScanArgs{Target: "bench-org", Account: acc, RoundID: roundID}, nil); err != nil {
-						b.Error(err)
+					// A scan that fails runs again, up to 5 attempts, as the queues retry a job.
+					for attempt := 1; ; attempt++ {
+						err := svc.RunScan(ctx, ScanArgs{Target: "bench-org", Account: acc, RoundID: roundID}, nil)
+						if err == nil {
+							break
+						}
+						mu.Lock()
+						retried = append(retried, fmt.Sprintf("round %d attempt %d: %v", h, attempt, err))
+						mu.Unlock()
+						if attempt == 5 {
+							b.Error(err)
+							break
+						}
 					}
 				}
 			})
@@ -409,7 +421,10 @@ alerts:
 	b.Logf("%d rounds with 1 %% of the distributions changed (%d pairs each; %d into the changed variant, %d back): %v each, %d rows and %d events each",
 		changedRounds, pairs/100, toChanged, toSeeded, (changedWall / time.Duration(max(changedRounds, 1))).Round(time.Millisecond),
 		changedRows/max(changedRounds, 1), changedEvents/max(changedRounds, 1))
-	b.Logf("alert batches sent: %d; total wall time %s", sent, time.Since(start).Round(time.Second))
+	b.Logf("alert batches sent: %d; total wall time %s; %d scan attempts failed and ran again", sent, time.Since(start).Round(time.Second), len(retried))
+	for _, r := range retried {
+		fmt.Fprintf(os.Stderr, "%s: failed scan attempt, %s\n", st.Dialect(), r)
+	}
 	// The table goes to standard error whole (a benchmark's log keeps 10 lines without -v).
 	for _, line := range sizes.lines {
 		fmt.Fprintf(os.Stderr, "%s: %s\n", st.Dialect(), line)
