@@ -245,7 +245,20 @@ func (a *applier) fixOne(ctx context.Context, ch fixplan.Change, backupPath stri
 	var sent *pendingUpdate // the last update sent whose outcome is not known
 	for attempt := 1; attempt <= MaxAttempts; attempt++ {
 		r.Attempts = attempt
-		got, err := a.cf.GetDistributionConfig(wctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(d.ID)})
+		var got *cloudfront.GetDistributionConfigOutput
+		read := func() error {
+			var err error
+			got, err = a.cf.GetDistributionConfig(wctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(d.ID)})
+			return err
+		}
+		var err error
+		if sent != nil {
+			// It tells whether the update sent before was applied: made
+			// again when throttled, as the re-read after a server error is.
+			err = retryRead(wctx, a.o.readBackoff, read)
+		} else {
+			err = read()
+		}
 		if err != nil && sent == nil && retryableRead(err) && attempt < MaxAttempts && pauseRead(ctx, a.o.readBackoff, attempt-1) {
 			continue // throttled past the SDK's attempts: read again after a pause
 		}
@@ -309,8 +322,15 @@ func (a *applier) fixOne(ctx context.Context, ch fixplan.Change, backupPath stri
 				r.Reason += "; the distribution was not changed"
 				return r
 			}
-			// A server error or a timeout: the write may have happened.
-			again, rerr := a.cf.GetDistributionConfig(wctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(d.ID)})
+			// A server error or a timeout: the write may have happened. The
+			// re-read that tells is made again when throttled (ReadRounds in
+			// all), within the update's own time, not cut short by ctx.
+			var again *cloudfront.GetDistributionConfigOutput
+			rerr := retryRead(wctx, a.o.readBackoff, func() error {
+				var err error
+				again, err = a.cf.GetDistributionConfig(wctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(d.ID)})
+				return err
+			})
 			switch {
 			case rerr != nil:
 				r.Reason += "; whether it was applied is not known (the re-read failed: " + callErr("cloudfront:GetDistributionConfig", rerr).Error() + "): its backup is kept"

@@ -3,6 +3,8 @@ package fixaws
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -51,5 +53,67 @@ func BenchmarkFix1000(b *testing.B) {
 			b.ReportMetric(float64(counts["cloudfront:ListDistributions"]), "list-pages")
 			b.Logf("calls: %v", counts)
 		})
+	}
+}
+
+// BenchmarkFixUnderFaults fixes the demo account (4 distributions to fix)
+// under 60 % throttling and 20 % server errors, as `fix aws --apply`
+// against `emulator --demo --throttle-rate 0.6 --error-rate 0.2` does, a
+// fresh emulator per run, CLOUDASSURE_BENCH_FIX_RUNS runs (default 20). The
+// SDK has the CLI's 10 attempts per call, with backoffs of at most 5 ms and
+// no pause between the fix's own rounds, so a run takes a second instead of
+// minutes; whether a run gets through depends on the attempts, not on the
+// waits. It reports the runs that did everything planned, and each failure.
+//
+//	go test -run '^$' -bench BenchmarkFixUnderFaults -benchtime 1x ./internal/fix/fixaws/
+func BenchmarkFixUnderFaults(b *testing.B) {
+	runs := 20
+	if s := os.Getenv("CLOUDASSURE_BENCH_FIX_RUNS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("CLOUDASSURE_BENCH_FIX_RUNS=%q: want a positive number", s)
+		}
+		runs = n
+	}
+	for b.Loop() {
+		complete, fixed, setupFailed := 0, 0, 0
+		for i := range runs {
+			b.StopTimer()
+			emu, url := testEmulator(b, emulator.Options{Seed: int64(100 + i)})
+			seedDemo(b, emu, url)
+			emu.SetFaults(emulator.Faults{ThrottleRate: 0.6, ServerErrorRate: 0.2})
+			cfg := retryingConfig(b, url, nil, 0)
+			o := testApplyOptions(cfg, b.TempDir())
+			o.readBackoff = noPause
+			b.StartTimer()
+			p, err := MakePlan(context.Background(), PlanOptions{Config: cfg, readBackoff: noPause})
+			if err != nil {
+				b.Logf("run %d: planning aborted: %v", i, err)
+				continue
+			}
+			rep, err := Apply(context.Background(), p, o)
+			if err != nil {
+				b.Logf("run %d: apply aborted: %v", i, err)
+				continue
+			}
+			fixed += rep.Summary.Fixed
+			if rep.Complete() {
+				complete++
+				continue
+			}
+			if rep.Setup != nil {
+				setupFailed++
+				b.Logf("run %d: set-up failed: %s", i, rep.Setup.Failed)
+			}
+			for _, d := range rep.Distributions {
+				if d.Status == StatusFailed && rep.Setup == nil {
+					b.Logf("run %d: %s failed: %s", i, d.ID, d.Reason)
+				}
+			}
+		}
+		b.ReportMetric(float64(complete), "complete-runs")
+		b.ReportMetric(float64(runs), "runs")
+		b.ReportMetric(float64(setupFailed), "setup-failed-runs")
+		b.ReportMetric(float64(fixed)/float64(runs), "fixed/run")
 	}
 }

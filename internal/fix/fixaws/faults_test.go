@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -245,6 +246,60 @@ func TestPlanNotAllOrNothing(t *testing.T) {
 	for _, c := range changesOf(p, fixplan.TypeDistribution) {
 		if c.Distribution.Skip != fixplan.SkipUnread || !strings.Contains(c.Error, "could not be read") {
 			t.Errorf("%s: %+v", c.Resource.ID, c)
+		}
+	}
+}
+
+// reReadFault throttles the given number of GetDistributionConfig calls made
+// after the first UpdateDistribution: the re-read that tells whether an
+// update whose response was lost was applied.
+type reReadFault struct {
+	next    http.Handler
+	updates *updateFault
+	mu      sync.Mutex
+	left    int
+}
+
+func (f *reReadFault) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	fail := f.updates.calls.Load() > 0 && operation(r) == "GetDistributionConfig" && f.left > 0
+	if fail {
+		f.left--
+	}
+	f.mu.Unlock()
+	if !fail {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(http.StatusBadRequest)
+	w.Write([]byte(`<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>injected</Message></Error><RequestId>r5</RequestId></ErrorResponse>`))
+}
+
+// TestUpdateOutcomeReReadRetried: the re-read that tells whether an update
+// that failed with a server error was applied is made again when throttled
+// past the SDK's attempts (ReadRounds in all), so the outcome is known: an
+// applied update is fixed, one not applied is sent again and fixed.
+func TestUpdateOutcomeReReadRetried(t *testing.T) {
+	for _, write := range []bool{true, false} {
+		emu, u := testEmulator(t, emulator.Options{})
+		id := seedMany(t, u, 1, "reread")[0]
+		p, err := MakePlan(context.Background(), PlanOptions{Config: live.EndpointConfig(u, nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &updateFault{next: emu, status: 503, code: "ServiceUnavailable", write: write}
+		srv := httptest.NewServer(&reReadFault{next: f, updates: f, left: ReadRounds - 1})
+		t.Cleanup(srv.Close)
+		o := testApplyOptions(retryingConfig(t, srv.URL, nil, 1), t.TempDir())
+		o.readBackoff = noPause
+		rep, err := Apply(context.Background(), p, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := resultOf(t, rep, id)
+		if r.Status != StatusFixed || r.Backup == "" || !rep.Complete() {
+			t.Errorf("written %v: %s (%s), backup %q", write, r.Status, r.Reason, r.Backup)
 		}
 	}
 }
