@@ -1,6 +1,6 @@
 // Package cloudfront emulates the CloudFront 2020-05-31 REST-XML API:
-// distributions, real-time log configurations, origin access controls, the
-// managed cache and origin request policies, and tags.
+// distributions, real-time log configurations, origin access controls, cache,
+// origin request and response headers policies (managed and custom), and tags.
 package cloudfront
 
 import (
@@ -26,6 +26,8 @@ type cloudFront struct {
 	seqByID map[string]int64         // every ID ever created, so markers survive deletes
 	rlcs    map[string]*realtimeLogConfig
 	oacs    map[string]*originAccessControl // by ID
+
+	policies customPolicies // custom cache, origin request and response headers policies
 }
 
 func newCloudFront(s *core.Server) *cloudFront {
@@ -70,6 +72,9 @@ func (c *cloudFront) route(w http.ResponseWriter, r *http.Request, rc *core.Requ
 	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, cfPathPrefix), "/")
 	parts := strings.Split(path, "/")
 	q := r.URL.Query()
+	if err, ok := c.routePolicies(w, r, parts); ok {
+		return err
+	}
 	switch {
 	case path == "distribution" && q.Has("WithTags") && r.Method == http.MethodPost:
 		return c.createDistributionWithTags(w, r, rc)
@@ -105,18 +110,6 @@ func (c *cloudFront) route(w http.ResponseWriter, r *http.Request, rc *core.Requ
 		case http.MethodPut:
 			return c.updateRealtimeLogConfig(w, r)
 		}
-	case path == "cache-policy" && r.Method == http.MethodGet:
-		return c.listCachePolicies(w, q)
-	case len(parts) == 2 && parts[0] == "cache-policy" && r.Method == http.MethodGet:
-		return c.getCachePolicy(w, parts[1], false)
-	case len(parts) == 3 && parts[0] == "cache-policy" && parts[2] == "config" && r.Method == http.MethodGet:
-		return c.getCachePolicy(w, parts[1], true)
-	case path == "origin-request-policy" && r.Method == http.MethodGet:
-		return c.listOriginRequestPolicies(w, q)
-	case len(parts) == 2 && parts[0] == "origin-request-policy" && r.Method == http.MethodGet:
-		return c.getOriginRequestPolicy(w, parts[1], false)
-	case len(parts) == 3 && parts[0] == "origin-request-policy" && parts[2] == "config" && r.Method == http.MethodGet:
-		return c.getOriginRequestPolicy(w, parts[1], true)
 	case path == "origin-access-control" && r.Method == http.MethodPost:
 		return c.createOAC(w, r)
 	case path == "origin-access-control" && r.Method == http.MethodGet:
@@ -204,6 +197,9 @@ func Service() core.Service {
 func cloudFrontOperation(r *http.Request) string {
 	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, cfPathPrefix), "/")
 	parts := strings.Split(path, "/")
+	if op := policyOperation(r, parts); op != "" {
+		return op
+	}
 	switch {
 	case path == "distribution" && r.Method == http.MethodGet:
 		return "ListDistributions"

@@ -29,10 +29,11 @@ type distConfig struct {
 
 // cfBehavior is the part of a cache behavior the emulator looks at.
 type cfBehavior struct {
-	pathPattern         string // empty for the default cache behavior
-	rtlcARN             string
-	cachePolicy         string // CachePolicyId, if any
-	originRequestPolicy string // OriginRequestPolicyId, if any
+	pathPattern           string // empty for the default cache behavior
+	rtlcARN               string
+	cachePolicy           string // CachePolicyId, if any
+	originRequestPolicy   string // OriginRequestPolicyId, if any
+	responseHeadersPolicy string // ResponseHeadersPolicyId, if any
 }
 
 // cfRawElement is one child element kept verbatim.
@@ -93,13 +94,14 @@ type configFields struct {
 }
 
 type behaviorFields struct {
-	PathPattern           *string
-	TargetOriginId        *string
-	ViewerProtocolPolicy  *string
-	CachePolicyId         *string
-	OriginRequestPolicyId string
-	ForwardedValues       *struct{}
-	RealtimeLogConfigArn  string
+	PathPattern             *string
+	TargetOriginId          *string
+	ViewerProtocolPolicy    *string
+	CachePolicyId           *string
+	OriginRequestPolicyId   string
+	ResponseHeadersPolicyId string
+	ForwardedValues         *struct{}
+	RealtimeLogConfigArn    string
 }
 
 // parseDistributionConfig parses and checks a DistributionConfig document
@@ -192,7 +194,8 @@ func (d *distConfig) fill(f *configFields) *cfError {
 		if !targets[*b.TargetOriginId] {
 			return cfErr(http.StatusNotFound, "NoSuchOrigin", "One or more of your origins or origin groups do not exist.")
 		}
-		bh := cfBehavior{rtlcARN: strings.TrimSpace(b.RealtimeLogConfigArn), originRequestPolicy: strings.TrimSpace(b.OriginRequestPolicyId)}
+		bh := cfBehavior{rtlcARN: strings.TrimSpace(b.RealtimeLogConfigArn), originRequestPolicy: strings.TrimSpace(b.OriginRequestPolicyId),
+			responseHeadersPolicy: strings.TrimSpace(b.ResponseHeadersPolicyId)}
 		if b.CachePolicyId != nil {
 			bh.cachePolicy = strings.TrimSpace(*b.CachePolicyId)
 		}

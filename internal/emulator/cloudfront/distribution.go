@@ -188,11 +188,8 @@ func (c *cloudFront) checkReferences(cfg *distConfig, rc *core.Request, self str
 		}
 	}
 	for _, b := range cfg.behaviors {
-		if b.cachePolicy != "" && !cfManagedPolicyExists(b.cachePolicy, true) {
-			return cfErr(http.StatusNotFound, "NoSuchCachePolicy", "The cache policy does not exist.")
-		}
-		if b.originRequestPolicy != "" && !cfManagedPolicyExists(b.originRequestPolicy, false) {
-			return cfErr(http.StatusNotFound, "NoSuchOriginRequestPolicy", "The origin request policy does not exist.")
+		if err := c.checkPolicyReferences(b); err != nil {
+			return err
 		}
 		if b.rtlcARN == "" {
 			continue

@@ -41,10 +41,10 @@ func TestCloudFrontManagedCachePolicies(t *testing.T) {
 		t.Fatalf("%d policies in %d pages, want 7 in 3", len(byName), pages)
 	}
 	for name, id := range map[string]string{
-		"Managed-CachingOptimized":             "658327ea-f89d-4fab-a63d-7e88639e58f6",
-		"Managed-CachingDisabled":              "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
-		"Managed-Amplify":                      "2e54312d-136d-493c-8eb9-b001f22f67d2",
-		"Managed-UseOriginCacheControlHeaders": "83da9c7e-98b4-4e11-a168-04f0df8e2c65",
+		"Managed-CachingOptimized":     "658327ea-f89d-4fab-a63d-7e88639e58f6",
+		"Managed-CachingDisabled":      "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+		"Managed-Amplify":              "2e54312d-136d-493c-8eb9-b001f22f67d2",
+		"UseOriginCacheControlHeaders": "83da9c7e-98b4-4e11-a168-04f0df8e2c65",
 	} {
 		if got := aws.ToString(byName[name].Id); got != id {
 			t.Errorf("%s has ID %q, want %s", name, got, id)
@@ -79,8 +79,8 @@ func TestCloudFrontManagedOriginRequestPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := aws.ToInt32(out.OriginRequestPolicyList.Quantity); n != 6 {
-		t.Fatalf("%d managed origin request policies, want 6", n)
+	if n := aws.ToInt32(out.OriginRequestPolicyList.Quantity); n != 8 {
+		t.Fatalf("%d managed origin request policies, want 8", n)
 	}
 	got, err := c.GetOriginRequestPolicy(ctx, &cloudfront.GetOriginRequestPolicyInput{Id: aws.String("b689b0a8-53d0-40ab-baf2-68738e2966ac")})
 	if err != nil {
