@@ -87,9 +87,9 @@ func TestScanIaCRealPlans(t *testing.T) {
 		{"modules-create", ExitFindings, []string{
 			`CF-001 aws_cloudfront_distribution.root PASS`,
 			`CF-001 aws_cloudfront_distribution.via_local PASS`,
-			`CF-001 module.cdn["blog"].aws_cloudfront_distribution.this FAIL /health`,
-			`CF-001 module.cdn["docs"].aws_cloudfront_distribution.this FAIL *,/health,/docs/*,/feed/*`,
-			`CF-001 module.edge[0].aws_cloudfront_distribution.this FAIL /health`,
+			`CF-001 module.cdn["blog"].aws_cloudfront_distribution.this PASS`, // dynamic behaviors too
+			`CF-001 module.cdn["docs"].aws_cloudfront_distribution.this FAIL *,/docs/*,/feed/*,/health`,
+			`CF-001 module.edge[0].aws_cloudfront_distribution.this PASS`,
 			`CF-003 aws_cloudfront_distribution.root PASS`,
 			`CF-003 aws_cloudfront_distribution.via_local SKIP`, // through a local: which config is not in the plan
 			`CF-003 module.cdn["blog"].aws_cloudfront_distribution.this PASS`,
@@ -99,8 +99,8 @@ func TestScanIaCRealPlans(t *testing.T) {
 		{"modules-update", ExitFindings, []string{
 			`CF-001 aws_cloudfront_distribution.root PASS`,
 			`CF-001 aws_cloudfront_distribution.via_local PASS`,
-			`CF-001 module.cdn["blog"].aws_cloudfront_distribution.this FAIL *,/health,/blog/*,/feed/*`,
-			`CF-001 module.cdn["docs"].aws_cloudfront_distribution.this FAIL /health`,
+			`CF-001 module.cdn["blog"].aws_cloudfront_distribution.this FAIL *,/blog/*,/feed/*,/health`,
+			`CF-001 module.cdn["docs"].aws_cloudfront_distribution.this PASS`,
 			`CF-003 aws_cloudfront_distribution.root PASS`,
 			`CF-003 aws_cloudfront_distribution.via_local PASS`, // matched by its known ARN
 			`CF-003 module.cdn["blog"].aws_cloudfront_distribution.this SKIP`,
@@ -216,5 +216,76 @@ func goldenText(t *testing.T, path string, got []byte) {
 	}
 	if !bytes.Equal(want, got) {
 		t.Errorf("%s differs from the output; run go test ./internal/cli -run %s -update and review the diff\n got:\n%s", path, t.Name(), got)
+	}
+}
+
+// TestScanIaCRealPlanWithSource scans a real plan together with the .tf
+// files it was made from: each distribution is judged once, from the plan,
+// and its finding points at the resource in main.tf.
+func TestScanIaCRealPlanWithSource(t *testing.T) {
+	dir := t.TempDir()
+	stack := filepath.Join("..", "e2e", "terraform", "testdata", "site")
+	for _, f := range []struct{ from, to string }{
+		{filepath.Join(stack, "main.tf"), "main.tf"},
+		{filepath.Join(stack, "provider.tf"), "provider.tf"},
+		{filepath.Join(realPlans, "site-create.json"), "plan.json"},
+	} {
+		data, err := os.ReadFile(f.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.to), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(l, `resource "aws_cloudfront_distribution" "site"`) {
+			line = i + 1
+		}
+	}
+	t.Chdir(dir)
+	ios, out, errb := testIO()
+	if code := Execute(context.Background(), ios, []string{"scan", "iac", ".", "--format", "json"}); code != ExitFindings {
+		t.Errorf("exit %d, want %d\n%s", code, ExitFindings, errb.String())
+	}
+	var rep struct {
+		Findings []struct {
+			RuleID   string `json:"rule_id"`
+			Status   string `json:"status"`
+			Resource struct {
+				ID string `json:"id"`
+			} `json:"resource"`
+			Location struct {
+				File      string `json:"file"`
+				StartLine int    `json:"start_line"`
+			} `json:"location"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, fmt.Sprintf("%s %s %s", f.RuleID, f.Resource.ID, f.Status))
+		if f.Location.File != "main.tf" || f.Location.StartLine != line {
+			t.Errorf("%s %s at %+v, want main.tf:%d", f.RuleID, f.Resource.ID, f.Location, line)
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		`CF-001 aws_cloudfront_distribution.site["legacy"] SKIP`,
+		`CF-001 aws_cloudfront_distribution.site["shop"] FAIL`,
+		`CF-001 aws_cloudfront_distribution.site["www"] PASS`,
+		`CF-003 aws_cloudfront_distribution.site["legacy"] SKIP`,
+		`CF-003 aws_cloudfront_distribution.site["shop"] PASS`,
+		`CF-003 aws_cloudfront_distribution.site["www"] PASS`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings\n got %q\nwant %q", got, want)
 	}
 }

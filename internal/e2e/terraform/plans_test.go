@@ -29,13 +29,46 @@ const planFixtureDir = "../../source/tfplan/testdata/real"
 // that the dates it returns are the same in every run.
 var fixtureClock = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
-// planCase is a stack whose plans are scan iac fixtures: STACK-create.json
-// before anything exists (values known after apply), and, once that is
-// applied and change has edited the code, STACK-update.json (known values,
-// prior_state).
+// planCase is a stack whose plans are scan iac fixtures: the plan before
+// anything exists (values known after apply) is written to create, and,
+// once that is applied and change has edited the code, the next one (known
+// values, prior_state) to update. Either path may be empty: that plan is
+// made but not kept. The paths default to planFixtureDir/STACK-create.json
+// and STACK-update.json.
 type planCase struct {
-	stack  string
-	change func(w *workspace)
+	stack          string
+	change         func(w *workspace)
+	create, update string
+	// also are more copies of the update plan.
+	also []string
+}
+
+// paths returns where pc's plans are kept.
+func (pc planCase) paths() (create, update string) {
+	create, update = pc.create, pc.update
+	if create == "" && update == "" {
+		create = filepath.Join(planFixtureDir, pc.stack+"-create.json")
+		update = filepath.Join(planFixtureDir, pc.stack+"-update.json")
+	}
+	return create, update
+}
+
+// replaceFiles returns a change that removes the files named remove and
+// renames each from in rename to its to.
+func replaceFiles(remove []string, rename map[string]string) func(w *workspace) {
+	return func(w *workspace) {
+		w.t.Helper()
+		for _, name := range remove {
+			if err := os.Remove(filepath.Join(w.dir, name)); err != nil {
+				w.t.Fatal(err)
+			}
+		}
+		for from, to := range rename {
+			if err := os.Rename(filepath.Join(w.dir, from), filepath.Join(w.dir, to)); err != nil {
+				w.t.Fatal(err)
+			}
+		}
+	}
 }
 
 // edit returns a change that replaces old, which must occur exactly once,
@@ -86,7 +119,21 @@ var planCases = []planCase{
 	// Modules: blog's behaviors lose the ARN they had from module.logs, docs
 	// gains it, and edge is deleted.
 	{stack: "modules", change: edit("{ blog = true, docs = false }", "{ blog = false, docs = true }", "count  = 1", "count  = 0")},
+	// The plan of the mixed trees scan iac's and fix iac's golden tests read
+	// (fix iac leaves it as it is): retired is deleted, app and its config
+	// are created, edge is unchanged.
+	{stack: "treeplan", change: replaceFiles([]string{"retired.tf"}, map[string]string{"app.tf.next": "app.tf"}),
+		update: "../../source/iac/testdata/tree/plan/plan.json",
+		also:   []string{"../../fix/fixiac/testdata/mixed/input/plan.json", "../../fix/fixiac/testdata/mixed/want/plan.json"}},
 }
+
+// parityCases are the parity fixtures of internal/source/iac (the same
+// distribution as CloudFormation YAML, JSON, Terraform and plan JSON): their
+// plan.json is the plan of their main.tf, with the stacks' provider.tf.
+var parityCases = []string{"literal", "partial"}
+
+// parityDir is where the parity cases are, relative to testdata.
+const parityDir = "../../../source/iac/testdata/parity"
 
 // TestPlanFixtures makes, for each stack, the plans scan iac is tested
 // with and compares them with the committed fixtures; -update-plans
@@ -103,25 +150,46 @@ func TestPlanFixtures(t *testing.T) {
 			// returns depends on the requests alone.
 			w := newWorkspaceWith(t, tc, pc.stack, emulator.Options{Seed: 1, Now: func() time.Time { return fixtureClock }})
 			w.terraform(nil, "init", "-input=false")
-			checkPlanFixture(t, pc.stack+"-create", w.planJSON(2), w.url)
+			create, update := pc.paths()
+			if p := w.planJSON(2); create != "" {
+				checkPlanFixture(t, create, p, w.url)
+			}
 			w.terraform(nil, "apply", "-input=false", "-auto-approve", "tfplan")
 			pc.change(w)
-			checkPlanFixture(t, pc.stack+"-update", w.planJSON(2), w.url)
+			if p := w.planJSON(2); update != "" {
+				for _, path := range append([]string{update}, pc.also...) {
+					checkPlanFixture(t, path, p, w.url)
+				}
+			}
+		})
+	}
+	for _, name := range parityCases {
+		t.Run("parity/"+name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorkspaceWith(t, tc, filepath.Join(parityDir, name), emulator.Options{Seed: 1, Now: func() time.Time { return fixtureClock }})
+			provider, err := os.ReadFile(filepath.Join("testdata", "site", "provider.tf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(w.dir, "provider.tf"), provider, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			w.terraform(nil, "init", "-input=false")
+			checkPlanFixture(t, filepath.Join("testdata", parityDir, name, "plan.json"), w.planJSON(2), w.url)
 		})
 	}
 }
 
 // checkPlanFixture compares the plan terraform made with the committed
-// scan iac fixture NAME.json (-update-plans rewrites it). What differs
+// scan iac fixture at path (-update-plans rewrites it). What differs
 // from run to run is replaced by fixed values: the emulator's random port,
 // the plan's timestamp; Terraform lists relevant_attributes in no fixed
 // order.
-func checkPlanFixture(t *testing.T, name string, data []byte, url string) {
+func checkPlanFixture(t *testing.T, path string, data []byte, url string) {
 	t.Helper()
 	norm := normalizePlan(t, data, url)
-	path := filepath.Join(planFixtureDir, name+".json")
 	if *updatePlans {
-		if err := os.MkdirAll(planFixtureDir, 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, norm, 0o644); err != nil {
@@ -134,7 +202,7 @@ func checkPlanFixture(t *testing.T, name string, data []byte, url string) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(want, norm) {
-		got := filepath.Join(os.TempDir(), "cloudassure-plan-"+name+".json")
+		got := filepath.Join(os.TempDir(), "cloudassure-plan-"+strings.ReplaceAll(filepath.ToSlash(path), "/", "_"))
 		_ = os.WriteFile(got, norm, 0o644)
 		wl, gl := strings.Split(string(want), "\n"), strings.Split(string(norm), "\n")
 		line := 0
@@ -179,7 +247,8 @@ func normalizePlan(t *testing.T, data []byte, url string) []byte {
 // volatile are the values that differ from run to run even with the
 // emulator's seed and clock fixed: the emulator's random IDs (drawn in the
 // order the provider's concurrent requests arrive) and the provider's
-// caller references (made from the wall clock).
+// unique IDs (a prefix, the wall clock to 0.1 ms and a counter: caller
+// references, role policy attachment IDs).
 var volatile = []struct {
 	re     *regexp.Regexp
 	format string
@@ -188,7 +257,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`\bd[a-z0-9]{13}\.cloudfront\.net\b`), "d%013d.cloudfront.net"}, // distribution domain names
 	{regexp.MustCompile(`\bAROA[A-Z0-9]{17}\b`), "AROA%017d"},                           // role IDs
 	{regexp.MustCompile(`\bANPA[A-Z0-9]{17}\b`), "ANPA%017d"},                           // policy IDs
-	{regexp.MustCompile(`\bterraform-[0-9]{26}\b`), "terraform-%026d"},                  // caller references
+	{regexp.MustCompile(`\b20[0-9]{24}\b`), "%026d"},                                    // the provider's unique IDs: caller references, attachment IDs
 }
 
 // renumber replaces each volatile value by a placeholder of the same shape,

@@ -152,7 +152,7 @@ func newWorkspaceWith(t *testing.T, tc toolchain, stack string, opts emulator.Op
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
-	dir := filepath.Join(t.TempDir(), stack)
+	dir := filepath.Join(t.TempDir(), filepath.Base(stack))
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", stack))); err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,8 @@ func shapeOf(t *testing.T, inv *model.Inventory) shape {
 
 // TestParity reads the same distribution written as CloudFormation YAML,
 // CloudFormation JSON, Terraform and Terraform plan JSON, and requires the
-// same model from each.
+// same model from each. Each plan.json is what terraform show -json wrote for
+// the main.tf beside it (TestPlanFixtures in internal/e2e/terraform makes it).
 func TestParity(t *testing.T) {
 	cases, err := filepath.Glob("testdata/parity/*")
 	if err != nil || len(cases) == 0 {

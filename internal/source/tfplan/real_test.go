@@ -163,16 +163,16 @@ func TestReadRealPlans(t *testing.T) {
 			// Module instances with for_each and count keys: the ARN comes
 			// through var.log_arn from module.logs's output, or is null.
 			// The configuration does not hold dynamic blocks: the static
-			// one is matched by its path, and the plan cannot say which
-			// config the dynamic ones and the local refer to while the ARN
-			// is unknown.
+			// /health after them is matched by its path, and while the ARN
+			// is unknown the plan cannot say which config the dynamic ones
+			// and the local refer to.
 			plan: "modules-create",
 			dists: []realDist{
 				{ID: "aws_cloudfront_distribution.root", Enabled: true, Behaviors: []behaviorView{b("*", U, "", modCfg)}},
 				{ID: "aws_cloudfront_distribution.via_local", Enabled: true, Behaviors: []behaviorView{b("*", U, "", "")}},
-				{ID: cdn("blog"), Enabled: true, Behaviors: []behaviorView{b("*", U, "", modCfg), b("/health", A, "", ""), b("/blog/*", U, "", ""), b("/feed/*", U, "", "")}},
-				{ID: cdn("docs"), Enabled: true, Behaviors: []behaviorView{b("*", A, "", ""), b("/health", A, "", ""), b("/docs/*", A, "", ""), b("/feed/*", A, "", "")}},
-				{ID: "module.edge[0].aws_cloudfront_distribution.this", Enabled: true, Behaviors: []behaviorView{b("*", U, "", modCfg), b("/health", A, "", "")}},
+				{ID: cdn("blog"), Enabled: true, Behaviors: []behaviorView{b("*", U, "", modCfg), b("/blog/*", U, "", ""), b("/feed/*", U, "", ""), b("/health", U, "", modCfg)}},
+				{ID: cdn("docs"), Enabled: true, Behaviors: []behaviorView{b("*", A, "", ""), b("/docs/*", A, "", ""), b("/feed/*", A, "", ""), b("/health", A, "", "")}},
+				{ID: "module.edge[0].aws_cloudfront_distribution.this", Enabled: true, Behaviors: []behaviorView{b("*", U, "", modCfg), b("/health", U, "", modCfg)}},
 			},
 			configs: map[string]realConfig{modCfg: {Name: "mod-logs", Rate: 100, Fields: 7, Stream: U, Role: U}},
 		},
@@ -184,8 +184,8 @@ func TestReadRealPlans(t *testing.T) {
 			dists: []realDist{
 				{ID: "aws_cloudfront_distribution.root", Enabled: true, ARNKnown: true, Behaviors: []behaviorView{b("*", K, modARN, modCfg)}},
 				{ID: "aws_cloudfront_distribution.via_local", Enabled: true, ARNKnown: true, Behaviors: []behaviorView{b("*", K, modARN, modCfg)}},
-				{ID: cdn("blog"), Enabled: true, ARNKnown: true, Behaviors: []behaviorView{b("*", A, "", ""), b("/health", A, "", ""), b("/blog/*", A, "", ""), b("/feed/*", A, "", "")}},
-				{ID: cdn("docs"), Enabled: true, ARNKnown: true, Behaviors: []behaviorView{b("*", K, modARN, modCfg), b("/health", A, "", ""), b("/docs/*", K, modARN, modCfg), b("/feed/*", K, modARN, modCfg)}},
+				{ID: cdn("blog"), Enabled: true, ARNKnown: true, Behaviors: []behaviorView{b("*", A, "", ""), b("/blog/*", A, "", ""), b("/feed/*", A, "", ""), b("/health", A, "", "")}},
+				{ID: cdn("docs"), Enabled: true, ARNKnown: true, Behaviors: []behaviorView{b("*", K, modARN, modCfg), b("/docs/*", K, modARN, modCfg), b("/feed/*", K, modARN, modCfg), b("/health", K, modARN, modCfg)}},
 			},
 			configs: map[string]realConfig{modCfg: modApplied},
 		},

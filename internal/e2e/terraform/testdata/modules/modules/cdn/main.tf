@@ -1,5 +1,5 @@
-# One distribution; its default behavior and the dynamic ones for
-# extra_paths log to log_arn when it is set.
+# One distribution; every behavior (the default one, the dynamic ones for
+# extra_paths, then a static one) logs to log_arn when it is set.
 
 variable "name" {
   type = string
@@ -52,15 +52,6 @@ resource "aws_cloudfront_distribution" "this" {
     realtime_log_config_arn = var.log_arn
   }
 
-  ordered_cache_behavior {
-    path_pattern           = "/health"
-    target_origin_id       = "app"
-    viewer_protocol_policy = "https-only"
-    allowed_methods        = ["GET", "HEAD"]
-    cached_methods         = ["GET", "HEAD"]
-    cache_policy_id        = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-  }
-
   dynamic "ordered_cache_behavior" {
     for_each = var.extra_paths
     content {
@@ -72,6 +63,16 @@ resource "aws_cloudfront_distribution" "this" {
       cache_policy_id         = "658327ea-f89d-4fab-a63d-7e88639e58f6"
       realtime_log_config_arn = var.log_arn
     }
+  }
+
+  ordered_cache_behavior {
+    path_pattern            = "/health"
+    target_origin_id        = "app"
+    viewer_protocol_policy  = "https-only"
+    allowed_methods         = ["GET", "HEAD"]
+    cached_methods          = ["GET", "HEAD"]
+    cache_policy_id         = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    realtime_log_config_arn = var.log_arn
   }
 
   restrictions {

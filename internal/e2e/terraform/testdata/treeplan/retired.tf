@@ -1,0 +1,36 @@
+# Removed by the change TestPlanFixtures makes: deleted in the plan.
+
+resource "aws_cloudfront_distribution" "retired" {
+  enabled             = false
+  comment             = "retired"
+  wait_for_deployment = false
+
+  origin {
+    origin_id   = "retired"
+    domain_name = "retired.example.com"
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+
+  default_cache_behavior {
+    target_origin_id       = "retired"
+    viewer_protocol_policy = "https-only"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+}
