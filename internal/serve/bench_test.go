@@ -164,7 +164,7 @@ alerts:
 	var wg sync.WaitGroup
 	start := time.Now()
 	for _, ro := range roles {
-		cfg, err := ParseConfig(filepath.Join(b.TempDir(), "serve.yaml"), []byte(fmt.Sprintf(cfgText, conc, conc)))
+		cfg, err := ParseConfig(filepath.Join(b.TempDir(), "serve.yaml"), []byte(fmt.Sprintf(cfgText, conc, *benchConcurrency*3)))
 		if err != nil {
 			b.Fatal(err)
 		}

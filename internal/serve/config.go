@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,10 @@ type Config struct {
 	// it over (its worker is taken for dead); default the longest target
 	// timeout + 2 min. It must exceed every target's timeout + 30 s.
 	RescueAfter string `yaml:"rescue_after"`
+	// SlotLease is how long a worker's hold on one of a target's scan slots
+	// lasts unless renewed (every third of it) on PostgreSQL: a killed
+	// worker's slots free up after it; default 30s, at least 3s.
+	SlotLease string `yaml:"slot_lease"`
 	// DashboardURL is linked from alerts.
 	DashboardURL string         `yaml:"dashboard_url"`
 	Targets      []TargetConfig `yaml:"targets"`
@@ -48,6 +53,7 @@ type Config struct {
 
 	retention   time.Duration
 	rescueAfter time.Duration
+	slotLease   time.Duration
 	path        string
 }
 
@@ -83,8 +89,14 @@ type TargetConfig struct {
 	Rules []string `yaml:"rules"`
 	// IncludeDisabled evaluates disabled distributions.
 	IncludeDisabled bool `yaml:"include_disabled"`
-	// Concurrency bounds the scans of this target running at once in one worker; default 4.
+	// Concurrency bounds the scans of this target's accounts running at once,
+	// across every worker sharing the store; default 16.
 	Concurrency int `yaml:"concurrency"`
+	// Rates bound this target's AWS calls per second by service (cloudfront,
+	// iam, kinesis, sts, organizations; "*" for any other), summed over all
+	// its accounts and every worker; default none (each member account's own
+	// limits still apply).
+	Rates map[string]float64 `yaml:"rates"`
 	// Timeout bounds one account scan; default 10m.
 	Timeout string `yaml:"timeout"`
 
@@ -244,7 +256,15 @@ func (c *Config) check() error {
 			}
 		}
 		if t.Concurrency <= 0 {
-			t.Concurrency = 4
+			t.Concurrency = 16
+		}
+		for svc, r := range t.Rates {
+			if !slices.Contains([]string{"cloudfront", "iam", "kinesis", "sts", "organizations", "*"}, svc) {
+				return fmt.Errorf("target %s: rates: unknown service %q (want cloudfront, iam, kinesis, sts, organizations or *)", t.Name, svc)
+			}
+			if r <= 0 {
+				return fmt.Errorf("target %s: rates: %s: %v calls per second; want more than 0", t.Name, svc, r)
+			}
 		}
 		t.timeout = 10 * time.Minute
 		if t.Timeout != "" {
@@ -254,6 +274,14 @@ func (c *Config) check() error {
 			}
 			t.timeout = d
 		}
+	}
+	c.slotLease = 30 * time.Second
+	if c.SlotLease != "" {
+		d, err := ParseDuration(c.SlotLease)
+		if err != nil || d < 3*time.Second {
+			return fmt.Errorf("slot_lease %q: want a duration of at least 3s", c.SlotLease)
+		}
+		c.slotLease = d
 	}
 	c.rescueAfter = longestTimeout(c) + 2*time.Minute
 	if c.RescueAfter != "" {

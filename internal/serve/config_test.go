@@ -29,6 +29,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"targets:\n  - name: a\n    rules: [CF-999]", "unknown rule"},
 		{"targets:\n  - name: a\n    timeout: soon", "timeout"},
 		{"targets:\n  - name: a\n    settings: missing.yaml", "missing.yaml"},
+		{"targets:\n  - name: a\n    rates: {cloudfrnt: 10}", `rates: unknown service "cloudfrnt"`},
+		{"targets:\n  - name: a\n    rates: {sts: 0}", "rates: sts: 0 calls per second"},
+		{"slot_lease: 1s", "slot_lease"},
 		{"alerts:\n  - name: s\n    type: slack", "url_env or url_file"},
 		{"alerts:\n  - name: s\n    type: pager", "type"},
 		{"alerts:\n  - name: m\n    type: email\n    smtp: host:25", "from and to"},
@@ -52,7 +55,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 	tg := cfg.Targets[0]
 	if cfg.Listen != "127.0.0.1:8080" || cfg.retention != 400*24*time.Hour || cfg.Concurrency != 4 || !strings.HasPrefix(cfg.Store, "sqlite:") ||
-		tg.Schedule != "@every 1h" || tg.timeout != 10*time.Minute || len(tg.rules) != 3 || len(cfg.Alerts[0].Events) != 4 {
+		tg.Schedule != "@every 1h" || tg.timeout != 10*time.Minute || tg.Concurrency != 16 || len(tg.Rates) != 0 || cfg.slotLease != 30*time.Second || len(tg.rules) != 3 || len(cfg.Alerts[0].Events) != 4 {
 		t.Errorf("defaults: %+v %+v", cfg, tg)
 	}
 	if next := tg.schedule.Next(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); !next.Equal(time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)) {

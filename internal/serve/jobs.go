@@ -101,6 +101,12 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
 		}
 		return nil
 	})
+	var busy *SlotsBusyError
+	if errors.As(err, &busy) {
+		// Every scan slot of the target is held (by this or other workers): try
+		// again shortly, without using up an attempt or holding this worker.
+		return river.JobSnooze(busy.RetryIn)
+	}
 	return err
 }
 

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	stdcmp "cmp"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -42,10 +43,12 @@ func (s *syncBuffer) String() string {
 
 // TestWorkerKilledMidRound runs three `cloudassure serve --worker-only`
 // processes on one PostgreSQL store against the emulator's demo
-// Organization (300 ms per API call), kills one with SIGKILL while it scans,
-// and checks that the round still scans every account exactly once (River
-// rescues the job and another worker runs it), and that every alert arrives
-// exactly once.
+// Organization (300 ms per API call), the target limited to one scan at a
+// time across them, kills the one scanning with SIGKILL, and checks that
+// its scan slot frees up (the other accounts are scanned once its lease
+// runs out), that no two scans ever overlapped, that the round still scans
+// every account exactly once (River rescues the job and another worker
+// runs it), and that every alert arrives exactly once.
 func TestWorkerKilledMidRound(t *testing.T) {
 	stores := testStores(t)
 	dsn, ok := stores["postgres"]
@@ -71,8 +74,11 @@ func TestWorkerKilledMidRound(t *testing.T) {
 	cfgPath := filepath.Join(dir, "serve.yaml")
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`store: %q
 rescue_after: 40s
+slot_lease: 5s
+concurrency: 2
 targets:
   - name: demo-org
+    concurrency: 1
     org: true
     role_name: %s
     endpoint_url: %s
@@ -112,10 +118,10 @@ alerts:
 	}()
 	st := openStore(t, dsn)
 
-	// Kill the worker running the first scan job, while it runs.
+	// Kill the worker holding the target's one scan slot, while it scans.
 	var victim *worker
 	deadline := time.Now().Add(90 * time.Second)
-	waitFor(t, "a scan job to run", func() bool {
+	waitFor(t, "a scan to hold the target's slot", func() bool {
 		for _, w := range workers {
 			select {
 			case err := <-w.done:
@@ -127,8 +133,8 @@ alerts:
 			t.Fatalf("no scan job ran; worker 0:\n%s", workers[0].stderr.String())
 		}
 		var by string
-		err := st.DB().QueryRow(`SELECT COALESCE(attempted_by[array_length(attempted_by, 1)], '') FROM river_job
-			WHERE kind = 'cloudassure_scan' AND state = 'running' ORDER BY id LIMIT 1`).Scan(&by)
+		err := st.DB().QueryRow(`SELECT holder FROM target_slots
+			WHERE target = 'demo-org' AND expires_at > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT`).Scan(&by)
 		if err != nil {
 			return false
 		}
@@ -149,6 +155,16 @@ alerts:
 		t.Fatalf("scans running on the killed worker: %d, %v", killed, err)
 	}
 
+	// The slot frees up once the killed worker's lease runs out: the other
+	// three accounts are scanned (before the rescue, after 40 s, brings back
+	// the killed scan).
+	waitFor(t, "3 scans after the kill (the slot's lease ran out)", func() bool {
+		p, err := st.ListScans(ctx, store.ScanFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(p.Items) >= 3
+	})
 	// The round completes: every account once.
 	waitFor(t, "the round's 4 scans (after the rescue)", func() bool {
 		p, err := st.ListScans(ctx, store.ScanFilter{})
@@ -169,6 +185,12 @@ alerts:
 	slices.Sort(accounts)
 	if len(accounts) != 4 || len(slices.Compact(slices.Clone(accounts))) != 4 {
 		t.Errorf("scans recorded: %v, want each of 4 accounts once", accounts)
+	}
+	if n := maxConcurrentScans(t, st, "demo-org"); n != 1 {
+		t.Errorf("at most %d scans of the target at once, want 1 (its concurrency)", n)
+	}
+	if n, err := st.HeldSlots(ctx, "demo-org"); err != nil || n != 0 {
+		t.Errorf("%d scan slots still held after the round, %v; want 0", n, err)
 	}
 	var rescued int
 	st.DB().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'cloudassure_scan' AND attempt > 1`).Scan(&rescued)
@@ -210,4 +232,43 @@ alerts:
 			t.Logf("worker %d stderr:\n%s", w.cmd.Process.Pid, w.stderr.String())
 		}
 	}
+}
+
+// maxConcurrentScans is the most scans of target the store recorded as
+// running at one moment (each from its start to its end, in milliseconds).
+func maxConcurrentScans(t *testing.T, st *store.Store, target string) int {
+	t.Helper()
+	rows, err := st.DB().Query(`SELECT started_at, finished_at FROM scans WHERE target = $1`, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	type edge struct {
+		at    int64
+		delta int
+	}
+	var edges []edge
+	for rows.Next() {
+		var start, end int64
+		if err := rows.Scan(&start, &end); err != nil {
+			t.Fatal(err)
+		}
+		edges = append(edges, edge{start, 1}, edge{end, -1})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// An end at the moment of a start comes first: [start, end) intervals.
+	slices.SortFunc(edges, func(a, b edge) int {
+		if a.at != b.at {
+			return stdcmp.Compare(a.at, b.at)
+		}
+		return stdcmp.Compare(a.delta, b.delta)
+	})
+	n, most := 0, 0
+	for _, e := range edges {
+		n += e.delta
+		most = max(most, n)
+	}
+	return most
 }

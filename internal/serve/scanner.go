@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,14 +70,21 @@ func (s *LiveScanner) openOrg(ctx context.Context, t *TargetConfig, fresh bool) 
 
 var _ Scanner = (*LiveScanner)(nil)
 
+// base is the target's SDK configuration; every call made with it, or with
+// a configuration derived from it (members' roles), waits for the target's
+// call budget when the call's context carries one.
 func (s *LiveScanner) base(ctx context.Context, t *TargetConfig) (aws.Config, error) {
+	var cfg aws.Config
+	var err error
 	if s.BaseConfig != nil {
-		return s.BaseConfig(ctx, t)
+		cfg, err = s.BaseConfig(ctx, t)
+	} else if cfg, err = live.LoadConfig(ctx, live.ConfigOptions{Profile: t.Profile, Region: t.Region, EndpointURL: t.EndpointURL}); err != nil {
+		err = fmt.Errorf("target %s: %w", t.Name, err)
 	}
-	cfg, err := live.LoadConfig(ctx, live.ConfigOptions{Profile: t.Profile, Region: t.Region, EndpointURL: t.EndpointURL})
 	if err != nil {
-		return aws.Config{}, fmt.Errorf("target %s: %w", t.Name, err)
+		return aws.Config{}, err
 	}
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), attachCallBudget)
 	return cfg, nil
 }
 

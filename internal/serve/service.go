@@ -23,8 +23,8 @@ type Service struct {
 	// OnScan, when set, is told of each recorded scan (the demo prints it).
 	OnScan func(rec store.ScanRecord, res store.RecordResult)
 
-	queue Queue
-	sems  map[string]chan struct{}
+	queue  Queue
+	limits limits
 }
 
 // NewService checks cfg's alert channels (reading their secrets) and returns the service.
@@ -32,10 +32,12 @@ func NewService(cfg *Config, st *store.Store, sc Scanner, logger *slog.Logger) (
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{Config: cfg, Store: st, Scanner: sc, Logger: logger, sems: map[string]chan struct{}{}}
-	for i := range cfg.Targets {
-		t := &cfg.Targets[i]
-		s.sems[t.Name] = make(chan struct{}, t.Concurrency)
+	s := &Service{Config: cfg, Store: st, Scanner: sc, Logger: logger}
+	if st.Dialect() == store.Postgres {
+		// Any number of workers may share the store: the limits live in it.
+		s.limits = newSharedLimits(st, cfg.slotLease, logger)
+	} else {
+		s.limits = newLocalLimits(cfg)
 	}
 	chans, err := Channels(cfg, nil)
 	if err != nil {
@@ -119,7 +121,7 @@ func (s *Service) RoundScans(ctx context.Context, target, roundID string) ([]Sca
 		s.Logger.Warn("round of a target no longer configured", "target", target)
 		return nil, nil
 	}
-	accounts, err := s.Scanner.Accounts(ctx, t)
+	accounts, err := s.Scanner.Accounts(s.budgeted(ctx, t), t)
 	if err != nil {
 		return nil, err
 	}
@@ -142,20 +144,18 @@ func (s *Service) RunScan(ctx context.Context, args ScanArgs, done JobDone) erro
 		s.Logger.Warn("scan of a target no longer configured", "target", args.Target)
 		return nil
 	}
-	sem := s.sems[t.Name]
-	select {
-	case sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-sem }()
-	rec, err := s.Scanner.Scan(ctx, t, args.Account)
+	scan, release, err := s.limits.acquire(ctx, t)
 	if err != nil {
 		return fmt.Errorf("scan %s/%s: %w", args.Target, args.Account, err)
 	}
-	if ctx.Err() != nil {
-		// Interrupted (shutdown or job timeout): record nothing, the job runs again.
-		return fmt.Errorf("scan %s/%s: %w", args.Target, args.Account, ctx.Err())
+	defer release()
+	rec, err := s.Scanner.Scan(s.budgeted(scan, t), t, args.Account)
+	if err != nil {
+		return fmt.Errorf("scan %s/%s: %w", args.Target, args.Account, err)
+	}
+	if scan.Err() != nil {
+		// Interrupted (shutdown, job timeout, slot lost): record nothing, the job runs again.
+		return fmt.Errorf("scan %s/%s: %w", args.Target, args.Account, context.Cause(scan))
 	}
 	rec.RoundID = args.RoundID
 	if rec.RoundID == "" {
@@ -177,6 +177,14 @@ func (s *Service) RunScan(ctx context.Context, args ScanArgs, done JobDone) erro
 		s.OnScan(rec, res)
 	}
 	return nil
+}
+
+// budgeted gives ctx the call budget of target t, when t has rates.
+func (s *Service) budgeted(ctx context.Context, t *TargetConfig) context.Context {
+	if len(t.Rates) == 0 {
+		return ctx
+	}
+	return withCallBudget(ctx, func(ctx context.Context, service string) error { return s.limits.call(ctx, t, service) })
 }
 
 // record writes rec and runs done in one transaction.
