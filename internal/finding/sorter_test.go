@@ -437,3 +437,35 @@ func TestSorterErrors(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkSorter is what sorting on disk adds to a 15,000-file scan: its
+// 45,584 findings added (written in runs of DefaultRunLen), then read back
+// merged twice (the summary, then the report).
+func BenchmarkSorter(b *testing.B) {
+	fs := randomFindings(rand.New(rand.NewPCG(9, 10)), 45584)
+	for i := range fs {
+		fs[i].Resource.ID = fmt.Sprintf("aws_cloudfront_distribution.web_%d", i/2)
+		fs[i].Problems = []string{"the default behavior (*) has no real-time log config", "behavior /api/* has no real-time log config"}
+		fs[i].Behaviors = append(fs[i].Behaviors, Behavior{PathPattern: "/api/*", Position: 1, State: "absent"}, Behavior{PathPattern: "/img/*", Position: 2, State: "known"})
+	}
+	dir := b.TempDir()
+	for b.Loop() {
+		s := NewSorter(SortOptions{Dir: dir})
+		for _, f := range fs {
+			if _, err := s.Add(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+		out, err := s.Finish(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range 2 {
+			if err := out.Each(func(*Finding) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		out.Close()
+	}
+	b.ReportMetric(float64(len(fs)), "findings")
+}
