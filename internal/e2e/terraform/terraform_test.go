@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
@@ -351,6 +352,22 @@ func (w *workspace) checkEmpty() {
 		w.t.Errorf("after destroy the emulator still holds %d distributions, %d real-time log configs, %d streams, %d roles",
 			len(dists.DistributionList.Items), len(configs.RealtimeLogConfigs.Items), len(streams.StreamNames), len(roles.Roles))
 	}
+	cp, err := cf.ListCachePolicies(ctx, &cloudfront.ListCachePoliciesInput{Type: cftypes.CachePolicyTypeCustom})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	orp, err := cf.ListOriginRequestPolicies(ctx, &cloudfront.ListOriginRequestPoliciesInput{Type: cftypes.OriginRequestPolicyTypeCustom})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	rhp, err := cf.ListResponseHeadersPolicies(ctx, &cloudfront.ListResponseHeadersPoliciesInput{Type: cftypes.ResponseHeadersPolicyTypeCustom})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if n := len(cp.CachePolicyList.Items) + len(orp.OriginRequestPolicyList.Items) + len(rhp.ResponseHeadersPolicyList.Items); n != 0 {
+		w.t.Errorf("after destroy the emulator still holds %d cache, %d origin request and %d response headers policies",
+			len(cp.CachePolicyList.Items), len(orp.OriginRequestPolicyList.Items), len(rhp.ResponseHeadersPolicyList.Items))
+	}
 }
 
 // stackCase is a stack and what its code implies.
@@ -380,6 +397,13 @@ var stacks = []stackCase{
 			{"CF-003", "api", "FAIL"}, {"CF-003", "static", "SKIP"},
 		},
 		fixed: []string{"aws_cloudfront_distribution.api", "aws_cloudfront_distribution.static"},
+	},
+	{
+		name: "policies",
+		findings: []finding{
+			{"CF-001", "shop", "FAIL"}, {"CF-002", "shop", "PASS"}, {"CF-003", "shop", "PASS"},
+		},
+		fixed: []string{"aws_cloudfront_distribution.shop"},
 	},
 }
 
