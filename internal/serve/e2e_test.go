@@ -15,8 +15,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -243,8 +246,10 @@ func (e *e2e) waitDelivered(round string, hookMessages, mails int) {
 // several rounds while the test changes distributions, and checks that the
 // events, the current state and the alerts received by a local webhook and
 // SMTP server match exactly what changed; a partial scan (an account whose
-// audit role was removed) resolves nothing. On PostgreSQL three worker
-// services and a web-only one share the store.
+// audit role was removed) resolves nothing. On PostgreSQL three `serve
+// --worker-only` processes and a `serve --web-only` one share the store, the
+// target limited to 2 scans at once and 4 IAM calls per second, and
+// the test checks that the limits held across the workers.
 func TestEndToEnd(t *testing.T) {
 	for name, dsn := range testStores(t) {
 		t.Run(name, func(t *testing.T) {
@@ -266,38 +271,18 @@ func TestEndToEnd(t *testing.T) {
 			os.WriteFile(tokenFile, []byte(token+"\n"), 0o600)
 
 			cfgText := e2eConfig(dsn, "127.0.0.1:0", smtpAddr) + "token_file: " + tokenFile + "\n"
-			roles := []RunOptions{{}}
-			if strings.HasPrefix(dsn, "postgres") {
-				roles = []RunOptions{{WebOnly: true}, {WorkerOnly: true}, {WorkerOnly: true}, {WorkerOnly: true}}
-			}
-			addr := make(chan string, 1)
-			var wg sync.WaitGroup
-			errs := make(chan error, len(roles))
-			for _, ro := range roles {
-				cfg, err := ParseConfig(filepath.Join(t.TempDir(), "serve.yaml"), []byte(cfgText))
-				if err != nil {
-					t.Fatal(err)
-				}
-				ro.Config = cfg
-				ro.Scanner = &LiveScanner{BaseConfig: d.BaseConfig}
-				ro.AlertSettle = 300 * time.Millisecond
-				ro.SendEvery = 100 * time.Millisecond
-				ro.FetchPoll = 100 * time.Millisecond
-				ro.Logger = testLogger(t)
-				ro.Listening = func(a string) { addr <- a }
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					if err := Run(ctx, ro); err != nil {
-						errs <- err
-					}
-				}()
-			}
 			e := &e2e{t: t, d: d, hook: hook, mail: mail, token: token}
-			select {
-			case e.api = <-addr:
-			case err := <-errs:
-				t.Fatal(err)
+			var stop func()
+			var calls *callLog
+			if strings.HasPrefix(dsn, "postgres") {
+				// Three worker processes and a web-only one; the emulator behind a
+				// proxy that logs each call; the target's scans and calls limited.
+				calls = &callLog{}
+				proxy := httptest.NewServer(calls.proxy(t, d.URL))
+				defer proxy.Close()
+				e.api, stop = startProcesses(t, e2eProcessConfig(cfgText, proxy.URL))
+			} else {
+				e.api, stop = startInProcess(ctx, t, cfgText, d)
 			}
 			e.st = openStore(t, dsn)
 
@@ -398,14 +383,161 @@ func TestEndToEnd(t *testing.T) {
 					t.Errorf("%d deliveries to %s are %s", n, k[0], k[1])
 				}
 			}
-			cancel()
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
+			if calls != nil {
+				// The limits held across the three workers.
+				if n := maxConcurrentScans(t, e.st, "demo-org"); n > 2 {
+					t.Errorf("%d scans of the target at once, want at most 2 (its concurrency)", n)
+				}
+				calls.checkRate(t, "iam", 4)
 			}
+			stop()
 		})
 	}
+}
+
+// e2eProcessConfig is cfgText for serve processes: the target reached
+// through endpoint, at most 2 of its scans at once and 4 IAM calls per
+// second, 2 scans per worker, short slot leases.
+func e2eProcessConfig(cfgText, endpoint string) string {
+	target := "    role_name: " + auditrole.Name + "\n"
+	return strings.Replace(cfgText, target, target+"    endpoint_url: "+endpoint+"\n    region: us-east-1\n    concurrency: 2\n    rates: {iam: 4}\n", 1) +
+		"concurrency: 2\nslot_lease: 5s\n"
+}
+
+// startProcesses starts a `serve --web-only` process and three `serve
+// --worker-only` ones on cfgText; it returns the API's address and a stop
+// that ends them with SIGTERM and checks that they exit cleanly.
+func startProcesses(t *testing.T, cfgText string) (string, func()) {
+	t.Helper()
+	bin := buildCloudassure(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "serve.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := serveEnv(dir)
+	web := startServe(t, bin, env, "--web-only", "--config", cfgPath, "-v")
+	procs := []*serveProc{web}
+	for range 3 {
+		procs = append(procs, startServe(t, bin, env, "--worker-only", "--config", cfgPath, "-v"))
+	}
+	listening := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+	var api string
+	waitFor(t, "the web process to listen", func() bool {
+		select {
+		case err := <-web.done:
+			t.Fatalf("serve --web-only exited: %v\n%s", err, web.stderr.String())
+		default:
+		}
+		if m := listening.FindStringSubmatch(web.stderr.String()); m != nil {
+			api = m[1]
+		}
+		return api != ""
+	})
+	return api, func() {
+		for _, p := range procs {
+			p.stop(t)
+		}
+	}
+}
+
+// startInProcess runs one serve service (the in-process runner) on cfgText;
+// it returns the API's address and a stop that ends it.
+func startInProcess(ctx context.Context, t *testing.T, cfgText string, d *Demo) (string, func()) {
+	t.Helper()
+	cfg, err := ParseConfig(filepath.Join(t.TempDir(), "serve.yaml"), []byte(cfgText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	addr := make(chan string, 1)
+	errs := make(chan error, 1)
+	go func() {
+		errs <- Run(ctx, RunOptions{Config: cfg, Scanner: &LiveScanner{BaseConfig: d.BaseConfig}, AlertSettle: 300 * time.Millisecond,
+			SendEvery: 100 * time.Millisecond, Logger: testLogger(t), Listening: func(a string) { addr <- a }})
+	}()
+	select {
+	case a := <-addr:
+		return a, func() {
+			cancel()
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	case err := <-errs:
+		cancel()
+		t.Fatal(err)
+		return "", nil
+	}
+}
+
+// callLog records the AWS calls that reach the emulator through its proxy:
+// when each arrived and the service its signature names.
+type callLog struct {
+	mu    sync.Mutex
+	calls []loggedCall
+}
+
+type loggedCall struct {
+	at      time.Time
+	service string
+}
+
+var credentialScope = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request`)
+
+func (c *callLog) proxy(t *testing.T, target string) http.Handler {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(u)
+		r.Out.Host = r.In.Host // the host the request was signed for
+	}}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		service := ""
+		if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+			service = m[1]
+		}
+		c.mu.Lock()
+		c.calls = append(c.calls, loggedCall{at: time.Now(), service: service})
+		c.mu.Unlock()
+		rp.ServeHTTP(w, r)
+	})
+}
+
+// checkRate checks that the calls to service kept to perSecond with a burst
+// of as many: over any stretch of the log from one call to a later one, no
+// more calls than the burst plus the rate times its length, the length
+// taken 250 ms longer for the time between a worker's reservation and its
+// send (a busy machine may hold a process that long).
+func (c *callLog) checkRate(t *testing.T, service string, perSecond float64) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var at []time.Time
+	for _, call := range c.calls {
+		if call.service == service {
+			at = append(at, call.at)
+		}
+	}
+	if len(at) == 0 {
+		t.Fatalf("no %s call went through the proxy", service)
+	}
+	burst := float64(burstOf(perSecond))
+	for i := range at {
+		for j := i + 1; j < len(at); j++ {
+			if n := float64(j - i + 1); n > burst+perSecond*(at[j].Sub(at[i])+250*time.Millisecond).Seconds() {
+				t.Errorf("%d %s calls in %v: more than %v/s (burst %v) allows", j-i+1, service, at[j].Sub(at[i]), perSecond, burst)
+				return
+			}
+		}
+	}
+	by := map[string]int{}
+	for _, call := range c.calls {
+		by[call.service]++
+	}
+	t.Logf("%d %s calls over %v, within %v/s (calls by service: %v)", len(at), service, at[len(at)-1].Sub(at[0]).Round(time.Millisecond), perSecond, by)
 }
 
 // passingDistribution is a distribution of account that every rule passes.
