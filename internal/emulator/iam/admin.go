@@ -28,17 +28,13 @@ func (i *iamService) updateRole(p core.QueryParams) (any, *core.Error) {
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(name)
-	if err != nil {
-		return nil, err
-	}
-	if hasDescription {
-		r.description = description
-	}
-	r.maxSession = maxSession
-	return struct{}{}, nil // UpdateRoleResponse has no members but is present
+	return i.onRole(name, func(r *iamRole) (any, *core.Error) {
+		if hasDescription {
+			r.description = description
+		}
+		r.maxSession = maxSession
+		return struct{}{}, nil // UpdateRoleResponse has no members but is present
+	})
 }
 
 func (i *iamService) updateRoleDescription(p core.QueryParams) (any, *core.Error) {
@@ -53,17 +49,13 @@ func (i *iamService) updateRoleDescription(p core.QueryParams) (any, *core.Error
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(name)
-	if err != nil {
-		return nil, err
-	}
-	r.description = description
-	out := r.xml()
-	out.MaxSessionDuration = r.maxSession
-	out.Tags = iamTagList(r.tags)
-	return struct{ Role iamRoleXML }{out}, nil
+	return i.onRole(name, func(r *iamRole) (any, *core.Error) {
+		r.description = description
+		out := r.xml()
+		out.MaxSessionDuration = r.maxSession
+		out.Tags = iamTagList(r.tags)
+		return struct{ Role iamRoleXML }{out}, nil
+	})
 }
 
 // listInstanceProfilesForRole lists the instance profiles that hold a role.
@@ -74,20 +66,9 @@ func (i *iamService) listInstanceProfilesForRole(p core.QueryParams) (any, *core
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	if _, err := i.role(name); err != nil {
-		return nil, err
-	}
-	page, marker, truncated, err := iamPage(p, []struct{}{}, func(struct{}) string { return "" })
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		InstanceProfiles iamMembers[struct{}]
-		IsTruncated      bool
-		Marker           string `xml:",omitempty"`
-	}{iamMembers[struct{}]{Member: page}, truncated, marker}, nil
+	return i.onRole(name, func(*iamRole) (any, *core.Error) {
+		return iamList(p, "InstanceProfiles", []struct{}{}, func(struct{}) string { return "" })
+	})
 }
 
 func (i *iamService) listPolicyVersions(p core.QueryParams, rc *core.Request) (any, *core.Error) {
@@ -95,54 +76,34 @@ func (i *iamService) listPolicyVersions(p core.QueryParams, rc *core.Request) (a
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.policy(arn, rc)
-	if err != nil {
-		return nil, err
-	}
-	// Versions are listed newest first. The page key counts down from the
-	// newest version number, so keys ascend in list order and a marker
-	// survives deletions of other versions.
-	var versions []iamPolicyVersionXML
-	for n := len(pol.versions) - 1; n >= 0; n-- {
-		v := pol.versions[n]
-		versions = append(versions, iamPolicyVersionXML{VersionId: v.id, IsDefaultVersion: v.id == pol.defaultID, CreateDate: core.QueryTime(v.created)})
-	}
-	key := func(v iamPolicyVersionXML) string {
-		num, _ := strconv.Atoi(strings.TrimPrefix(v.VersionId, "v"))
-		return fmt.Sprintf("%010d", pol.lastVersion-num)
-	}
-	page, marker, truncated, err := iamPage(p, versions, key)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Versions    iamMembers[iamPolicyVersionXML]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{iamMembers[iamPolicyVersionXML]{Member: page}, truncated, marker}, nil
+	return i.onPolicy(arn, rc, "", func(pol *iamPolicy) (any, *core.Error) {
+		// Versions are listed newest first. The page key counts down from the
+		// newest version number, so keys ascend in list order and a marker
+		// survives deletions of other versions.
+		var versions []iamPolicyVersionXML
+		for n := len(pol.versions) - 1; n >= 0; n-- {
+			v := pol.versions[n]
+			versions = append(versions, iamPolicyVersionXML{VersionId: v.id, IsDefaultVersion: v.id == pol.defaultID, CreateDate: core.QueryTime(v.created)})
+		}
+		key := func(v iamPolicyVersionXML) string {
+			num, _ := strconv.Atoi(strings.TrimPrefix(v.VersionId, "v"))
+			return fmt.Sprintf("%010d", pol.lastVersion-num)
+		}
+		return iamList(p, "Versions", versions, key)
+	})
 }
 
 func (i *iamService) setDefaultPolicyVersion(p core.QueryParams, rc *core.Request) (any, *core.Error) {
-	arn, err := iamPolicyARN(p)
+	arn, id, err := iamPolicyVersionID(p)
 	if err != nil {
 		return nil, err
 	}
-	id, err := iamVersionID(p)
-	if err != nil {
-		return nil, err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.customerPolicy(arn, rc, "SetDefaultPolicyVersion")
-	if err != nil {
-		return nil, err
-	}
-	if pol.version(id) == nil {
-		return nil, core.QueryErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
-	}
-	pol.defaultID = id
-	pol.updated = i.s.Now()
-	return nil, nil
+	return i.onPolicy(arn, rc, "SetDefaultPolicyVersion", func(pol *iamPolicy) (any, *core.Error) {
+		if pol.version(id) == nil {
+			return nil, core.QueryErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
+		}
+		pol.defaultID = id
+		pol.updated = i.s.Now()
+		return nil, nil
+	})
 }

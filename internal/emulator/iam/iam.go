@@ -5,6 +5,7 @@ package iam
 import (
 	"encoding/base64"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"sort"
 	"strconv"
@@ -109,17 +110,17 @@ func (i *iamService) dispatch(action string, p core.QueryParams, rc *core.Reques
 	case "ListAttachedRolePolicies":
 		return i.listAttachedRolePolicies(p)
 	case "TagRole":
-		return i.tagRole(p)
+		return i.tag(p, i.roleTags())
 	case "UntagRole":
-		return i.untagRole(p)
+		return i.untag(p, i.roleTags())
 	case "ListRoleTags":
-		return i.listRoleTags(p)
+		return i.listTags(p, i.roleTags())
 	case "TagPolicy":
-		return i.tagPolicy(p, rc)
+		return i.tag(p, i.policyTags(rc, "TagPolicy"))
 	case "UntagPolicy":
-		return i.untagPolicy(p, rc)
+		return i.untag(p, i.policyTags(rc, "UntagPolicy"))
 	case "ListPolicyTags":
-		return i.listPolicyTags(p, rc)
+		return i.listTags(p, i.policyTags(rc, ""))
 	case "UpdateRole":
 		return i.updateRole(p)
 	case "UpdateRoleDescription":
@@ -255,6 +256,46 @@ func iamCheckDocument(doc string, trust bool) *core.Error {
 		}
 	}
 	return nil
+}
+
+// iamList answers a List* call: items sorted by key, one page of them in
+// a list called name, IsTruncated and Marker.
+func iamList[T any](p core.QueryParams, name string, items []T, key func(T) string) (any, *core.Error) {
+	sort.SliceStable(items, func(a, b int) bool { return key(items[a]) < key(items[b]) })
+	page, marker, truncated, err := iamPage(p, items, key)
+	if err != nil {
+		return nil, err
+	}
+	return iamListResult[T]{name: name, items: page, truncated: truncated, marker: marker}, nil
+}
+
+// iamListResult is a List* call's result:
+// <name><member>..</member></name><IsTruncated>..</IsTruncated>, and
+// <Marker> when truncated.
+type iamListResult[T any] struct {
+	name      string
+	items     []T
+	truncated bool
+	marker    string
+}
+
+// MarshalXML writes the result's members inside start.
+func (l iamListResult[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	if err := e.EncodeElement(iamMembers[T]{Member: l.items}, xml.StartElement{Name: xml.Name{Local: l.name}}); err != nil {
+		return err
+	}
+	if err := e.EncodeElement(l.truncated, xml.StartElement{Name: xml.Name{Local: "IsTruncated"}}); err != nil {
+		return err
+	}
+	if l.marker != "" {
+		if err := e.EncodeElement(l.marker, xml.StartElement{Name: xml.Name{Local: "Marker"}}); err != nil {
+			return err
+		}
+	}
+	return e.EncodeToken(start.End())
 }
 
 // iamPage returns one page of items, which are sorted by key. A marker is

@@ -129,35 +129,55 @@ func (i *iamService) customerPolicy(arn string, rc *core.Request, action string)
 	return pol, nil
 }
 
+// onPolicy runs f on the managed policy arn with i.mu held. A call that
+// changes a policy names its action, and the policy must be a customer
+// managed one (an AWS managed policy is AccessDenied); a read ("") may
+// look at either.
+func (i *iamService) onPolicy(arn string, rc *core.Request, action string, f func(pol *iamPolicy) (any, *core.Error)) (any, *core.Error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	var pol *iamPolicy
+	var err *core.Error
+	if action == "" {
+		pol, err = i.policy(arn, rc)
+	} else {
+		pol, err = i.customerPolicy(arn, rc, action)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f(pol)
+}
+
+// iamManagedDocument reads a managed policy's document from PolicyDocument:
+// a valid permissions policy within the managed policy quota.
+func iamManagedDocument(p core.QueryParams) (string, *core.Error) {
+	doc, err := iamDocument(p, "PolicyDocument", false)
+	if err != nil {
+		return "", err
+	}
+	if iamPolicySize(doc) > iamManagedPolicyQuota {
+		return "", core.QueryErr("LimitExceeded", "Cannot exceed quota for PolicySize: %d", iamManagedPolicyQuota)
+	}
+	return doc, nil
+}
+
 func (i *iamService) createPolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	name, err := iamPolicyName(p)
 	if err != nil {
 		return nil, err
 	}
-	path, err := p.Matching("Path", iamPolicyPathRe, 1, 512, false)
+	path, description, err := iamPathAndDescription(p, iamPolicyPathRe)
 	if err != nil {
 		return nil, err
 	}
-	if path == "" {
-		path = "/"
-	}
-	description, err := p.Matching("Description", nil, 0, 1000, false)
+	tags, err := iamCheckedTags(p)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := iamTags(p)
+	doc, err := iamManagedDocument(p)
 	if err != nil {
 		return nil, err
-	}
-	if err := iamCheckTags(tags); err != nil {
-		return nil, err
-	}
-	doc, err := iamDocument(p, "PolicyDocument", false)
-	if err != nil {
-		return nil, err
-	}
-	if iamPolicySize(doc) > iamManagedPolicyQuota {
-		return nil, core.QueryErr("LimitExceeded", "Cannot exceed quota for PolicySize: %d", iamManagedPolicyQuota)
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -191,13 +211,9 @@ func (i *iamService) getPolicy(p core.QueryParams, rc *core.Request) (any, *core
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.policy(arn, rc)
-	if err != nil {
-		return nil, err
-	}
-	return struct{ Policy iamPolicyXML }{pol.xml()}, nil
+	return i.onPolicy(arn, rc, "", func(pol *iamPolicy) (any, *core.Error) {
+		return struct{ Policy iamPolicyXML }{pol.xml()}, nil
+	})
 }
 
 // iamVersionID reads and checks the VersionId member.
@@ -205,31 +221,34 @@ func iamVersionID(p core.QueryParams) (string, *core.Error) {
 	return p.Matching("VersionId", iamVersionIDRe, 1, 128, true)
 }
 
+// iamPolicyVersionID reads and checks the PolicyArn and VersionId members.
+func iamPolicyVersionID(p core.QueryParams) (arn, id string, err *core.Error) {
+	if arn, err = iamPolicyARN(p); err != nil {
+		return "", "", err
+	}
+	if id, err = iamVersionID(p); err != nil {
+		return "", "", err
+	}
+	return arn, id, nil
+}
+
 func (i *iamService) getPolicyVersion(p core.QueryParams, rc *core.Request) (any, *core.Error) {
-	arn, err := iamPolicyARN(p)
+	arn, id, err := iamPolicyVersionID(p)
 	if err != nil {
 		return nil, err
 	}
-	id, err := iamVersionID(p)
-	if err != nil {
-		return nil, err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.policy(arn, rc)
-	if err != nil {
-		return nil, err
-	}
-	v := pol.version(id)
-	if v == nil {
-		return nil, core.QueryErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
-	}
-	return struct{ PolicyVersion iamPolicyVersionXML }{iamPolicyVersionXML{
-		Document:         iamEncodeDocument(v.doc),
-		VersionId:        v.id,
-		IsDefaultVersion: v.id == pol.defaultID,
-		CreateDate:       core.QueryTime(v.created),
-	}}, nil
+	return i.onPolicy(arn, rc, "", func(pol *iamPolicy) (any, *core.Error) {
+		v := pol.version(id)
+		if v == nil {
+			return nil, core.QueryErr("NoSuchEntity", "Policy %s version %s does not exist or is not attachable.", arn, id)
+		}
+		return struct{ PolicyVersion iamPolicyVersionXML }{iamPolicyVersionXML{
+			Document:         iamEncodeDocument(v.doc),
+			VersionId:        v.id,
+			IsDefaultVersion: v.id == pol.defaultID,
+			CreateDate:       core.QueryTime(v.created),
+		}}, nil
+	})
 }
 
 func (i *iamService) createPolicyVersion(p core.QueryParams, rc *core.Request) (any, *core.Error) {
@@ -241,62 +260,47 @@ func (i *iamService) createPolicyVersion(p core.QueryParams, rc *core.Request) (
 	if err != nil {
 		return nil, err
 	}
-	doc, err := iamDocument(p, "PolicyDocument", false)
+	doc, err := iamManagedDocument(p)
 	if err != nil {
 		return nil, err
 	}
-	if iamPolicySize(doc) > iamManagedPolicyQuota {
-		return nil, core.QueryErr("LimitExceeded", "Cannot exceed quota for PolicySize: %d", iamManagedPolicyQuota)
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.customerPolicy(arn, rc, "CreatePolicyVersion")
-	if err != nil {
-		return nil, err
-	}
-	if len(pol.versions) >= iamVersionsPerPolicy {
-		return nil, core.QueryErr("LimitExceeded", "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", iamVersionsPerPolicy)
-	}
-	now := i.s.Now()
-	pol.lastVersion++
-	v := &iamPolicyVersion{id: "v" + strconv.Itoa(pol.lastVersion), doc: doc, created: now}
-	pol.versions = append(pol.versions, v)
-	if setDefault {
-		pol.defaultID = v.id
-		pol.updated = now
-	}
-	return struct{ PolicyVersion iamPolicyVersionXML }{iamPolicyVersionXML{
-		VersionId:        v.id,
-		IsDefaultVersion: setDefault,
-		CreateDate:       core.QueryTime(v.created),
-	}}, nil
+	return i.onPolicy(arn, rc, "CreatePolicyVersion", func(pol *iamPolicy) (any, *core.Error) {
+		if len(pol.versions) >= iamVersionsPerPolicy {
+			return nil, core.QueryErr("LimitExceeded", "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", iamVersionsPerPolicy)
+		}
+		now := i.s.Now()
+		pol.lastVersion++
+		v := &iamPolicyVersion{id: "v" + strconv.Itoa(pol.lastVersion), doc: doc, created: now}
+		pol.versions = append(pol.versions, v)
+		if setDefault {
+			pol.defaultID = v.id
+			pol.updated = now
+		}
+		return struct{ PolicyVersion iamPolicyVersionXML }{iamPolicyVersionXML{
+			VersionId:        v.id,
+			IsDefaultVersion: setDefault,
+			CreateDate:       core.QueryTime(v.created),
+		}}, nil
+	})
 }
 
 func (i *iamService) deletePolicyVersion(p core.QueryParams, rc *core.Request) (any, *core.Error) {
-	arn, err := iamPolicyARN(p)
+	arn, id, err := iamPolicyVersionID(p)
 	if err != nil {
 		return nil, err
 	}
-	id, err := iamVersionID(p)
-	if err != nil {
-		return nil, err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.customerPolicy(arn, rc, "DeletePolicyVersion")
-	if err != nil {
-		return nil, err
-	}
-	if id == pol.defaultID {
-		return nil, core.QueryErr("DeleteConflict", "Cannot delete the default version of a policy.")
-	}
-	for n, v := range pol.versions {
-		if v.id == id {
-			pol.versions = append(pol.versions[:n:n], pol.versions[n+1:]...)
-			return nil, nil
+	return i.onPolicy(arn, rc, "DeletePolicyVersion", func(pol *iamPolicy) (any, *core.Error) {
+		if id == pol.defaultID {
+			return nil, core.QueryErr("DeleteConflict", "Cannot delete the default version of a policy.")
 		}
-	}
-	return nil, core.QueryErr("NoSuchEntity", "Policy %s version %s does not exist.", arn, id)
+		for n, v := range pol.versions {
+			if v.id == id {
+				pol.versions = append(pol.versions[:n:n], pol.versions[n+1:]...)
+				return nil, nil
+			}
+		}
+		return nil, core.QueryErr("NoSuchEntity", "Policy %s version %s does not exist.", arn, id)
+	})
 }
 
 func (i *iamService) deletePolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
@@ -304,20 +308,16 @@ func (i *iamService) deletePolicy(p core.QueryParams, rc *core.Request) (any, *c
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.customerPolicy(arn, rc, "DeletePolicy")
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case pol.attachments > 0:
-		return nil, core.QueryErr("DeleteConflict", "Cannot delete a policy attached to entities.")
-	case len(pol.versions) > 1:
-		return nil, core.QueryErr("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
-	}
-	delete(i.policies, pol.arn)
-	return nil, nil
+	return i.onPolicy(arn, rc, "DeletePolicy", func(pol *iamPolicy) (any, *core.Error) {
+		switch {
+		case pol.attachments > 0:
+			return nil, core.QueryErr("DeleteConflict", "Cannot delete a policy attached to entities.")
+		case len(pol.versions) > 1:
+			return nil, core.QueryErr("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+		}
+		delete(i.policies, pol.arn)
+		return nil, nil
+	})
 }
 
 // iamAWSManagedPolicies returns the AWS-managed policies the emulator knows.

@@ -2,7 +2,6 @@ package iam
 
 import (
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -79,6 +78,18 @@ func (i *iamService) role(name string) (*iamRole, *core.Error) {
 	return r, nil
 }
 
+// onRole runs f on the role called name with i.mu held; a role that does
+// not exist is NoSuchEntity.
+func (i *iamService) onRole(name string, f func(r *iamRole) (any, *core.Error)) (any, *core.Error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	r, err := i.role(name)
+	if err != nil {
+		return nil, err
+	}
+	return f(r)
+}
+
 // iamRoleName reads and checks the RoleName member.
 func iamRoleName(p core.QueryParams) (string, *core.Error) {
 	return p.Matching("RoleName", iamNameRe, 1, 64, true)
@@ -106,19 +117,29 @@ func iamTrustDocument(p core.QueryParams, member string) (string, *core.Error) {
 	return trust, nil
 }
 
+// iamPathAndDescription reads the Path (checked against re; "/" when
+// absent) and Description members that CreateRole and CreatePolicy share.
+func iamPathAndDescription(p core.QueryParams, re *regexp.Regexp) (path, description string, err *core.Error) {
+	path, err = p.Matching("Path", re, 1, 512, false)
+	if err != nil {
+		return "", "", err
+	}
+	if path == "" {
+		path = "/"
+	}
+	description, err = p.Matching("Description", nil, 0, 1000, false)
+	if err != nil {
+		return "", "", err
+	}
+	return path, description, nil
+}
+
 func (i *iamService) createRole(p core.QueryParams, rc *core.Request) (any, *core.Error) {
 	name, err := iamRoleName(p)
 	if err != nil {
 		return nil, err
 	}
-	path, err := p.Matching("Path", iamRolePathRe, 1, 512, false)
-	if err != nil {
-		return nil, err
-	}
-	if path == "" {
-		path = "/"
-	}
-	description, err := p.Matching("Description", nil, 0, 1000, false)
+	path, description, err := iamPathAndDescription(p, iamRolePathRe)
 	if err != nil {
 		return nil, err
 	}
@@ -126,11 +147,8 @@ func (i *iamService) createRole(p core.QueryParams, rc *core.Request) (any, *cor
 	if err != nil {
 		return nil, err
 	}
-	tags, err := iamTags(p)
+	tags, err := iamCheckedTags(p)
 	if err != nil {
-		return nil, err
-	}
-	if err := iamCheckTags(tags); err != nil {
 		return nil, err
 	}
 	trust, err := iamTrustDocument(p, "AssumeRolePolicyDocument")
@@ -165,17 +183,13 @@ func (i *iamService) getRole(p core.QueryParams) (any, *core.Error) {
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(name)
-	if err != nil {
-		return nil, err
-	}
-	out := r.xml()
-	out.MaxSessionDuration = r.maxSession
-	out.Tags = iamTagList(r.tags)
-	out.RoleLastUsed = &struct{}{}
-	return struct{ Role iamRoleXML }{out}, nil
+	return i.onRole(name, func(r *iamRole) (any, *core.Error) {
+		out := r.xml()
+		out.MaxSessionDuration = r.maxSession
+		out.Tags = iamTagList(r.tags)
+		out.RoleLastUsed = &struct{}{}
+		return struct{ Role iamRoleXML }{out}, nil
+	})
 }
 
 func (i *iamService) deleteRole(p core.QueryParams) (any, *core.Error) {
@@ -183,20 +197,16 @@ func (i *iamService) deleteRole(p core.QueryParams) (any, *core.Error) {
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(name)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case len(r.inline) > 0:
-		return nil, core.QueryErr("DeleteConflict", "Cannot delete entity, must delete policies first.")
-	case len(r.attached) > 0:
-		return nil, core.QueryErr("DeleteConflict", "Cannot delete entity, must detach all policies first.")
-	}
-	delete(i.roles, strings.ToLower(r.name))
-	return nil, nil
+	return i.onRole(name, func(r *iamRole) (any, *core.Error) {
+		switch {
+		case len(r.inline) > 0:
+			return nil, core.QueryErr("DeleteConflict", "Cannot delete entity, must delete policies first.")
+		case len(r.attached) > 0:
+			return nil, core.QueryErr("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+		}
+		delete(i.roles, strings.ToLower(r.name))
+		return nil, nil
+	})
 }
 
 func (i *iamService) listRoles(p core.QueryParams) (any, *core.Error) {
@@ -206,29 +216,37 @@ func (i *iamService) listRoles(p core.QueryParams) (any, *core.Error) {
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	var roles []*iamRole
+	var roles []iamRoleXML
 	for _, r := range i.roles {
 		if strings.HasPrefix(r.path, prefix) {
-			roles = append(roles, r)
+			x := r.xml()
+			x.MaxSessionDuration = r.maxSession
+			roles = append(roles, x)
 		}
 	}
-	key := func(r *iamRole) string { return strings.ToLower(r.name) }
-	sort.Slice(roles, func(a, b int) bool { return key(roles[a]) < key(roles[b]) })
-	page, marker, truncated, err := iamPage(p, roles, key)
-	if err != nil {
-		return nil, err
+	return iamList(p, "Roles", roles, func(x iamRoleXML) string { return strings.ToLower(x.RoleName) })
+}
+
+// iamRoleAndPolicyARN reads and checks the RoleName and PolicyArn members.
+func iamRoleAndPolicyARN(p core.QueryParams) (role, arn string, err *core.Error) {
+	if role, err = iamRoleName(p); err != nil {
+		return "", "", err
 	}
-	out := struct {
-		Roles       iamMembers[iamRoleXML]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{IsTruncated: truncated, Marker: marker}
-	for _, r := range page {
-		x := r.xml()
-		x.MaxSessionDuration = r.maxSession
-		out.Roles.Member = append(out.Roles.Member, x)
+	if arn, err = iamPolicyARN(p); err != nil {
+		return "", "", err
 	}
-	return out, nil
+	return role, arn, nil
+}
+
+// iamRoleAndPolicyName reads and checks the RoleName and PolicyName members.
+func iamRoleAndPolicyName(p core.QueryParams) (role, policy string, err *core.Error) {
+	if role, err = iamRoleName(p); err != nil {
+		return "", "", err
+	}
+	if policy, err = iamPolicyName(p); err != nil {
+		return "", "", err
+	}
+	return role, policy, nil
 }
 
 // iamPolicyName reads and checks the PolicyName member.
@@ -247,22 +265,14 @@ func (i *iamService) updateAssumeRolePolicy(p core.QueryParams) (any, *core.Erro
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(roleName)
-	if err != nil {
-		return nil, err
-	}
-	r.trust = trust
-	return nil, nil
+	return i.onRole(roleName, func(r *iamRole) (any, *core.Error) {
+		r.trust = trust
+		return nil, nil
+	})
 }
 
 func (i *iamService) putRolePolicy(p core.QueryParams) (any, *core.Error) {
-	roleName, err := iamRoleName(p)
-	if err != nil {
-		return nil, err
-	}
-	policyName, err := iamPolicyName(p)
+	roleName, policyName, err := iamRoleAndPolicyName(p)
 	if err != nil {
 		return nil, err
 	}
@@ -270,35 +280,27 @@ func (i *iamService) putRolePolicy(p core.QueryParams) (any, *core.Error) {
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(roleName)
-	if err != nil {
-		return nil, err
-	}
-	size := iamPolicySize(doc)
-	for k, pol := range r.inline {
-		if k != strings.ToLower(policyName) {
-			size += iamPolicySize(pol.doc)
+	return i.onRole(roleName, func(r *iamRole) (any, *core.Error) {
+		size := iamPolicySize(doc)
+		for k, pol := range r.inline {
+			if k != strings.ToLower(policyName) {
+				size += iamPolicySize(pol.doc)
+			}
 		}
-	}
-	if size > iamInlinePolicyQuota {
-		return nil, core.QueryErr("LimitExceeded", "Maximum policy size of %d bytes exceeded for role %s", iamInlinePolicyQuota, r.name)
-	}
-	if pol, ok := r.inline[strings.ToLower(policyName)]; ok {
-		pol.doc = doc // a put replaces the document and keeps the first name's case
-	} else {
-		r.inline[strings.ToLower(policyName)] = &iamInlinePolicy{name: policyName, doc: doc}
-	}
-	return nil, nil
+		if size > iamInlinePolicyQuota {
+			return nil, core.QueryErr("LimitExceeded", "Maximum policy size of %d bytes exceeded for role %s", iamInlinePolicyQuota, r.name)
+		}
+		if pol, ok := r.inline[strings.ToLower(policyName)]; ok {
+			pol.doc = doc // a put replaces the document and keeps the first name's case
+		} else {
+			r.inline[strings.ToLower(policyName)] = &iamInlinePolicy{name: policyName, doc: doc}
+		}
+		return nil, nil
+	})
 }
 
 func (i *iamService) inlinePolicy(p core.QueryParams) (*iamRole, *iamInlinePolicy, *core.Error) {
-	roleName, err := iamRoleName(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	policyName, err := iamPolicyName(p)
+	roleName, policyName, err := iamRoleAndPolicyName(p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -343,86 +345,57 @@ func (i *iamService) listRolePolicies(p core.QueryParams) (any, *core.Error) {
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(roleName)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(r.inline))
-	for _, pol := range r.inline {
-		names = append(names, pol.name)
-	}
-	key := strings.ToLower
-	sort.Slice(names, func(a, b int) bool { return key(names[a]) < key(names[b]) })
-	page, marker, truncated, err := iamPage(p, names, key)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		PolicyNames iamMembers[string]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{iamMembers[string]{Member: page}, truncated, marker}, nil
+	return i.onRole(roleName, func(r *iamRole) (any, *core.Error) {
+		names := make([]string, 0, len(r.inline))
+		for _, pol := range r.inline {
+			names = append(names, pol.name)
+		}
+		key := strings.ToLower
+		return iamList(p, "PolicyNames", names, key)
+	})
 }
 
 func (i *iamService) attachRolePolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
-	roleName, err := iamRoleName(p)
+	roleName, arn, err := iamRoleAndPolicyARN(p)
 	if err != nil {
 		return nil, err
 	}
-	arn, err := iamPolicyARN(p)
-	if err != nil {
-		return nil, err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(roleName)
-	if err != nil {
-		return nil, err
-	}
-	pol, err := i.policy(arn, rc)
-	if err != nil {
-		return nil, core.QueryErr("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
-	}
-	for _, a := range r.attached {
-		if a == pol.arn {
-			return nil, nil // attaching twice changes nothing
+	return i.onRole(roleName, func(r *iamRole) (any, *core.Error) {
+		pol, err := i.policy(arn, rc)
+		if err != nil {
+			return nil, core.QueryErr("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
 		}
-	}
-	if len(r.attached) >= iamPoliciesPerRole {
-		return nil, core.QueryErr("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", iamPoliciesPerRole)
-	}
-	r.attached = append(r.attached, pol.arn)
-	pol.attachments++
-	return nil, nil
+		for _, a := range r.attached {
+			if a == pol.arn {
+				return nil, nil // attaching twice changes nothing
+			}
+		}
+		if len(r.attached) >= iamPoliciesPerRole {
+			return nil, core.QueryErr("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", iamPoliciesPerRole)
+		}
+		r.attached = append(r.attached, pol.arn)
+		pol.attachments++
+		return nil, nil
+	})
 }
 
 func (i *iamService) detachRolePolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
-	roleName, err := iamRoleName(p)
+	roleName, arn, err := iamRoleAndPolicyARN(p)
 	if err != nil {
 		return nil, err
 	}
-	arn, err := iamPolicyARN(p)
-	if err != nil {
-		return nil, err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(roleName)
-	if err != nil {
-		return nil, err
-	}
-	for n, a := range r.attached {
-		if a == arn {
-			r.attached = append(r.attached[:n:n], r.attached[n+1:]...)
-			if pol, ok := i.policies[arn]; ok {
-				pol.attachments--
+	return i.onRole(roleName, func(r *iamRole) (any, *core.Error) {
+		for n, a := range r.attached {
+			if a == arn {
+				r.attached = append(r.attached[:n:n], r.attached[n+1:]...)
+				if pol, ok := i.policies[arn]; ok {
+					pol.attachments--
+				}
+				return nil, nil
 			}
-			return nil, nil
 		}
-	}
-	return nil, core.QueryErr("NoSuchEntity", "Policy %s was not found.", arn)
+		return nil, core.QueryErr("NoSuchEntity", "Policy %s was not found.", arn)
+	})
 }
 
 type iamAttachedPolicyXML struct {
@@ -439,30 +412,17 @@ func (i *iamService) listAttachedRolePolicies(p core.QueryParams) (any, *core.Er
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(roleName)
-	if err != nil {
-		return nil, err
-	}
-	var attached []iamAttachedPolicyXML
-	for _, arn := range r.attached {
-		pol := i.policies[arn]
-		if strings.HasPrefix(pol.path, prefix) {
-			attached = append(attached, iamAttachedPolicyXML{PolicyName: pol.name, PolicyArn: pol.arn})
+	return i.onRole(roleName, func(r *iamRole) (any, *core.Error) {
+		var attached []iamAttachedPolicyXML
+		for _, arn := range r.attached {
+			pol := i.policies[arn]
+			if strings.HasPrefix(pol.path, prefix) {
+				attached = append(attached, iamAttachedPolicyXML{PolicyName: pol.name, PolicyArn: pol.arn})
+			}
 		}
-	}
-	key := func(a iamAttachedPolicyXML) string { return strings.ToLower(a.PolicyName) + "\x00" + a.PolicyArn }
-	sort.Slice(attached, func(a, b int) bool { return key(attached[a]) < key(attached[b]) })
-	page, marker, truncated, err := iamPage(p, attached, key)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		AttachedPolicies iamMembers[iamAttachedPolicyXML]
-		IsTruncated      bool
-		Marker           string `xml:",omitempty"`
-	}{iamMembers[iamAttachedPolicyXML]{Member: page}, truncated, marker}, nil
+		key := func(a iamAttachedPolicyXML) string { return strings.ToLower(a.PolicyName) + "\x00" + a.PolicyArn }
+		return iamList(p, "AttachedPolicies", attached, key)
+	})
 }
 
 // FindRole returns the role called name, for STS's AssumeRole.

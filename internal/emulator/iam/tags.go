@@ -2,7 +2,6 @@ package iam
 
 import (
 	"regexp"
-	"sort"
 	"strconv"
 	"unicode/utf8"
 
@@ -91,52 +90,79 @@ func iamTagKeys(p core.QueryParams) ([]string, *core.Error) {
 	return keys, nil
 }
 
-// iamTagPage answers a List*Tags call: tags sorted by key, paged.
-func iamTagPage(p core.QueryParams, tags []iamTagXML) (any, *core.Error) {
-	sorted := append([]iamTagXML(nil), tags...)
-	sort.Slice(sorted, func(a, b int) bool { return sorted[a].Key < sorted[b].Key })
-	page, marker, truncated, err := iamPage(p, sorted, func(t iamTagXML) string { return t.Key })
+// iamCheckedTags reads the Tags member and checks each tag.
+func iamCheckedTags(p core.QueryParams) ([]iamTagXML, *core.Error) {
+	tags, err := iamTags(p)
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Tags        iamMembers[iamTagXML]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{iamMembers[iamTagXML]{Member: page}, truncated, marker}, nil
+	if err := iamCheckTags(tags); err != nil {
+		return nil, err
+	}
+	return tags, nil
 }
 
-func (i *iamService) tagRole(p core.QueryParams) (any, *core.Error) {
-	name, err := iamRoleName(p)
+// iamTagged is what the tag calls need of the resource they are for: a
+// role or a customer managed policy. The three calls are the same for both.
+type iamTagged struct {
+	// member reads the request member that names the resource.
+	member func(p core.QueryParams) (string, *core.Error)
+	// on runs f on the resource's tags with i.mu held.
+	on func(id string, f func(tags *[]iamTagXML) (any, *core.Error)) (any, *core.Error)
+	// quota names the tag quota in LimitExceeded.
+	quota string
+}
+
+// roleTags is a role's, for TagRole, UntagRole and ListRoleTags.
+func (i *iamService) roleTags() iamTagged {
+	return iamTagged{
+		member: iamRoleName,
+		on: func(name string, f func(*[]iamTagXML) (any, *core.Error)) (any, *core.Error) {
+			return i.onRole(name, func(r *iamRole) (any, *core.Error) { return f(&r.tags) })
+		},
+		quota: "TagsPerRole",
+	}
+}
+
+// policyTags is a managed policy's, for TagPolicy and UntagPolicy (which
+// name their action and take customer managed policies only) and
+// ListPolicyTags (action "").
+func (i *iamService) policyTags(rc *core.Request, action string) iamTagged {
+	return iamTagged{
+		member: iamPolicyARN,
+		on: func(arn string, f func(*[]iamTagXML) (any, *core.Error)) (any, *core.Error) {
+			return i.onPolicy(arn, rc, action, func(pol *iamPolicy) (any, *core.Error) { return f(&pol.tags) })
+		},
+		quota: "TagsPerPolicy",
+	}
+}
+
+// tag adds or replaces tags (TagRole, TagPolicy).
+func (i *iamService) tag(p core.QueryParams, t iamTagged) (any, *core.Error) {
+	id, err := t.member(p)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := iamTags(p)
+	tags, err := iamCheckedTags(p)
 	if err != nil {
 		return nil, err
 	}
 	if len(tags) == 0 {
 		return nil, core.QueryErr("ValidationError", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
 	}
-	if err := iamCheckTags(tags); err != nil {
-		return nil, err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(name)
-	if err != nil {
-		return nil, err
-	}
-	merged, err := iamMergeTags(r.tags, tags, "TagsPerRole")
-	if err != nil {
-		return nil, err
-	}
-	r.tags = merged
-	return nil, nil
+	return t.on(id, func(dst *[]iamTagXML) (any, *core.Error) {
+		merged, err := iamMergeTags(*dst, tags, t.quota)
+		if err != nil {
+			return nil, err
+		}
+		*dst = merged
+		return nil, nil
+	})
 }
 
-func (i *iamService) untagRole(p core.QueryParams) (any, *core.Error) {
-	name, err := iamRoleName(p)
+// untag removes tags by key (UntagRole, UntagPolicy).
+func (i *iamService) untag(p core.QueryParams, t iamTagged) (any, *core.Error) {
+	id, err := t.member(p)
 	if err != nil {
 		return nil, err
 	}
@@ -144,88 +170,20 @@ func (i *iamService) untagRole(p core.QueryParams) (any, *core.Error) {
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(name)
-	if err != nil {
-		return nil, err
-	}
-	r.tags = iamRemoveTags(r.tags, keys)
-	return nil, nil
+	return t.on(id, func(dst *[]iamTagXML) (any, *core.Error) {
+		*dst = iamRemoveTags(*dst, keys)
+		return nil, nil
+	})
 }
 
-func (i *iamService) listRoleTags(p core.QueryParams) (any, *core.Error) {
-	name, err := iamRoleName(p)
+// listTags lists tags by key (ListRoleTags, ListPolicyTags).
+func (i *iamService) listTags(p core.QueryParams, t iamTagged) (any, *core.Error) {
+	id, err := t.member(p)
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	r, err := i.role(name)
-	if err != nil {
-		return nil, err
-	}
-	return iamTagPage(p, r.tags)
-}
-
-func (i *iamService) tagPolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
-	arn, err := iamPolicyARN(p)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := iamTags(p)
-	if err != nil {
-		return nil, err
-	}
-	if len(tags) == 0 {
-		return nil, core.QueryErr("ValidationError", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
-	}
-	if err := iamCheckTags(tags); err != nil {
-		return nil, err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.customerPolicy(arn, rc, "TagPolicy")
-	if err != nil {
-		return nil, err
-	}
-	merged, err := iamMergeTags(pol.tags, tags, "TagsPerPolicy")
-	if err != nil {
-		return nil, err
-	}
-	pol.tags = merged
-	return nil, nil
-}
-
-func (i *iamService) untagPolicy(p core.QueryParams, rc *core.Request) (any, *core.Error) {
-	arn, err := iamPolicyARN(p)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := iamTagKeys(p)
-	if err != nil {
-		return nil, err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.customerPolicy(arn, rc, "UntagPolicy")
-	if err != nil {
-		return nil, err
-	}
-	pol.tags = iamRemoveTags(pol.tags, keys)
-	return nil, nil
-}
-
-func (i *iamService) listPolicyTags(p core.QueryParams, rc *core.Request) (any, *core.Error) {
-	arn, err := iamPolicyARN(p)
-	if err != nil {
-		return nil, err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	pol, err := i.policy(arn, rc)
-	if err != nil {
-		return nil, err
-	}
-	return iamTagPage(p, pol.tags)
+	return t.on(id, func(tags *[]iamTagXML) (any, *core.Error) {
+		sorted := append([]iamTagXML(nil), *tags...) // the stored order is the order tags came in
+		return iamList(p, "Tags", sorted, func(t iamTagXML) string { return t.Key })
+	})
 }
