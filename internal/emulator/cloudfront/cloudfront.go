@@ -62,7 +62,7 @@ const cfMaxBody = 4 << 20
 
 func (c *cloudFront) serve(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 	if err := c.route(w, r, rc); err != nil {
-		protocol.WriteError(w, rc, err)
+		protocol().WriteError(w, rc, err)
 	}
 }
 
@@ -171,14 +171,14 @@ func (c *cloudFront) newETag() string { return "E" + c.s.RandomID(core.UpperAlnu
 const cloudFrontNS = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 
 // protocol is CloudFront's: REST-XML in the 2020-05-31 namespace.
-var protocol = core.RESTXML{Namespace: cloudFrontNS}
+func protocol() core.RESTXML { return core.RESTXML{Namespace: cloudFrontNS} }
 
 // Service is CloudFront's registry entry: REST-XML under /2020-05-31/, its
 // state kept per account.
 func Service() core.Service {
 	return core.Service{
 		Name:     "cloudfront",
-		Protocol: protocol,
+		Protocol: protocol(),
 		Matches:  func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, cfPathPrefix) },
 		Action: func(r *http.Request) string {
 			if op := cloudFrontOperation(r); op != "" {

@@ -65,10 +65,10 @@ func (i *iamService) serve(w http.ResponseWriter, r *http.Request, rc *core.Requ
 	p := core.QueryParams{Form: r.Form}
 	result, err := i.dispatch(action, p, rc)
 	if err != nil {
-		iamProtocol.WriteError(w, rc, err)
+		iamProtocol().WriteError(w, rc, err)
 		return
 	}
-	iamProtocol.WriteResponse(w, action, rc, result)
+	iamProtocol().WriteResponse(w, action, rc, result)
 }
 
 func (i *iamService) dispatch(action string, p core.QueryParams, rc *core.Request) (any, *core.Error) {
@@ -323,7 +323,7 @@ func iamPage[T any](p core.QueryParams, items []T, key func(T) string) (page []T
 const iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
 // iamProtocol is IAM's: the query protocol in the 2010-05-08 namespace.
-var iamProtocol = core.Query{Namespace: iamNS}
+func iamProtocol() core.Query { return core.Query{Namespace: iamNS} }
 
 // Service is IAM's registry entry: the query protocol, signed for iam, or
 // any other form POST or Action query; STS actions among them are rerouted
@@ -331,7 +331,7 @@ var iamProtocol = core.Query{Namespace: iamNS}
 func Service() core.Service {
 	return core.Service{
 		Name:     "iam",
-		Protocol: iamProtocol,
+		Protocol: iamProtocol(),
 		Matches: func(r *http.Request) bool {
 			return core.ServiceFromAuth(r.Header.Get("Authorization")) == "iam" ||
 				(r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")) ||

@@ -142,15 +142,15 @@ func (k *kinesisService) serve(w http.ResponseWriter, r *http.Request, rc *core.
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			kinesisProtocol.WriteError(w, rc, &kinError{Status: http.StatusRequestEntityTooLarge, Code: "ValidationException", Message: "Request body is too large."})
+			kinesisProtocol().WriteError(w, rc, &kinError{Status: http.StatusRequestEntityTooLarge, Code: "ValidationException", Message: "Request body is too large."})
 			return
 		}
-		kinesisProtocol.WriteError(w, rc, &kinError{Status: http.StatusBadRequest, Code: "SerializationException", Message: err.Error()})
+		kinesisProtocol().WriteError(w, rc, &kinError{Status: http.StatusBadRequest, Code: "SerializationException", Message: err.Error()})
 		return
 	}
 	out, kerr := k.dispatch(op, rc, body)
 	if kerr != nil {
-		kinesisProtocol.WriteError(w, rc, kerr)
+		kinesisProtocol().WriteError(w, rc, kerr)
 		return
 	}
 	if out == nil { // operations without output answer with an empty body
@@ -352,9 +352,11 @@ func (k *kinesisService) setStreamStatus(region, name, status string) error {
 
 // kinesisProtocol is Kinesis's: JSON 1.1 by target header, throttled with
 // LimitExceededException.
-var kinesisProtocol = core.JSON{
-	TargetPrefix: "Kinesis_20131202.",
-	Throttle:     core.Error{Status: http.StatusBadRequest, Code: "LimitExceededException", Message: "Rate exceeded for stream operations."},
+func kinesisProtocol() core.JSON {
+	return core.JSON{
+		TargetPrefix: "Kinesis_20131202.",
+		Throttle:     core.Error{Status: http.StatusBadRequest, Code: "LimitExceededException", Message: "Rate exceeded for stream operations."},
+	}
 }
 
 // Service is Kinesis's registry entry: JSON 1.1 by target header, its
@@ -362,8 +364,8 @@ var kinesisProtocol = core.JSON{
 func Service() core.Service {
 	return core.Service{
 		Name:     "kinesis",
-		Protocol: kinesisProtocol,
-		Matches:  kinesisProtocol.Matches,
+		Protocol: kinesisProtocol(),
+		Matches:  kinesisProtocol().Matches,
 		NewState: func(s *core.Server, _ string) any { return newKinesis(s) },
 		Serve: func(w http.ResponseWriter, r *http.Request, rc *core.Request) {
 			rc.Caller.Account.State("kinesis").(*kinesisService).serve(w, r, rc)

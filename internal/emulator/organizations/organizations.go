@@ -422,18 +422,20 @@ func (o *organization) children(parent string) ([]*orgMember, []*orgUnit) {
 
 // orgProtocol is Organizations': JSON 1.1 by target header, throttled
 // with TooManyRequestsException.
-var orgProtocol = core.JSON{
-	TargetPrefix: orgTargetPrefix,
-	Throttle: core.Error{Status: http.StatusBadRequest, Code: "TooManyRequestsException",
-		Message: "AWS Organizations can't complete your request because another request is already in progress. Try again later."},
+func orgProtocol() core.JSON {
+	return core.JSON{
+		TargetPrefix: orgTargetPrefix,
+		Throttle: core.Error{Status: http.StatusBadRequest, Code: "TooManyRequestsException",
+			Message: "AWS Organizations can't complete your request because another request is already in progress. Try again later."},
+	}
 }
 
 // Service is Organizations' registry entry: JSON 1.1 by target header.
 func (s *Organizations) Service() core.Service {
 	return core.Service{
 		Name:     "organizations",
-		Protocol: orgProtocol,
-		Matches:  orgProtocol.Matches,
+		Protocol: orgProtocol(),
+		Matches:  orgProtocol().Matches,
 		Serve:    s.serveOrganizations,
 	}
 }

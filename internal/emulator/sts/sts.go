@@ -29,10 +29,10 @@ func (s *stsService) serve(w http.ResponseWriter, r *http.Request, rc *core.Requ
 		err = core.QueryErr("InvalidAction", "Could not find operation %s for version 2011-06-15", action)
 	}
 	if err != nil {
-		stsProtocol.WriteError(w, rc, err)
+		stsProtocol().WriteError(w, rc, err)
 		return
 	}
-	stsProtocol.WriteResponse(w, action, rc, result)
+	stsProtocol().WriteResponse(w, action, rc, result)
 }
 
 type stsCallerIdentityXML struct {
@@ -89,7 +89,7 @@ type stsService struct{ s *core.Server }
 const stsNS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 // stsProtocol is STS's: the query protocol in the 2011-06-15 namespace.
-var stsProtocol = core.Query{Namespace: stsNS}
+func stsProtocol() core.Query { return core.Query{Namespace: stsNS} }
 
 // Service is STS's registry entry for the emulator s: the query protocol,
 // signed for sts (IAM hands it the STS actions signed for IAM, or
@@ -98,7 +98,7 @@ func Service(s *core.Server) core.Service {
 	sts := &stsService{s: s}
 	return core.Service{
 		Name:     "sts",
-		Protocol: stsProtocol,
+		Protocol: stsProtocol(),
 		Matches:  func(r *http.Request) bool { return core.ServiceFromAuth(r.Header.Get("Authorization")) == "sts" },
 		Serve:    sts.serve,
 	}
