@@ -2,6 +2,7 @@ package cloudfront
 
 import (
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -135,10 +136,7 @@ func policyOperation(r *http.Request, parts []string) string {
 	}
 	switch {
 	case len(parts) == 1 && r.Method == http.MethodGet:
-		if noun == "ResponseHeadersPolicy" {
-			return "ListResponseHeadersPolicies"
-		}
-		return "List" + strings.TrimSuffix(noun, "y") + "ies"
+		return "List" + strings.TrimSuffix(noun, "y") + "ies" // ListCachePolicies
 	case len(parts) == 1 && r.Method == http.MethodPost:
 		return "Create" + noun
 	case len(parts) == 2 && r.Method == http.MethodGet:
@@ -272,7 +270,7 @@ func readPolicyConfig[C any](k *policyKind[C], r *http.Request) (C, *cfError) {
 	}
 	root := k.item + "Config"
 	if doc.XMLName.Local != root || doc.XMLName.Space != cloudFrontNS {
-		return cfg, cfMalformedXML(errRoot(root))
+		return cfg, cfMalformedXML(fmt.Errorf("root element must be %s in namespace %s", root, cloudFrontNS))
 	}
 	if err := checkQuantities(body); err != nil {
 		return cfg, err
@@ -286,14 +284,6 @@ func readPolicyConfig[C any](k *policyKind[C], r *http.Request) (C, *cfError) {
 	}
 	return cfg, nil
 }
-
-type rootError string
-
-func (e rootError) Error() string {
-	return "root element must be " + string(e) + " in namespace " + cloudFrontNS
-}
-
-func errRoot(root string) error { return rootError(root) }
 
 // nameTaken reports whether another custom policy of the kind has the
 // name. Call with c.mu held.
