@@ -261,10 +261,11 @@ func (q *riverQueue) insertScans(ctx context.Context, tx *sql.Tx, scans []ScanAr
 }
 
 // NewQueue makes the service's queue. On PostgreSQL it is River
-// (riverdatabasesql on a pool of its own; River's tables are migrated): with Work it runs scans, rounds on each
-// target's schedule, and rescues the jobs of workers that died; without, it
-// only inserts (web-only processes). On SQLite it is the in-process runner
-// (memQueue) running the same jobs.
+// (riverdatabasesql on a pool of its own; River's tables are migrated):
+// with Work it runs scans, rounds on each target's schedule, and rescues
+// the jobs of workers that died; without, it only inserts (web-only
+// processes). On SQLite it is the in-process runner (memQueue) running the
+// same jobs.
 func NewQueue(ctx context.Context, svc *Service, opts QueueOptions) (Queue, error) {
 	if svc.Store.Dialect() == store.SQLite {
 		// riversqlite lost jobs in our tests (rows vanished from river_job
