@@ -37,14 +37,11 @@ func newScanIaCCmd(ios *IO) *cobra.Command {
 				return err
 			}
 			prog := newProgress(ios.Err, ios.ErrTTY)
-			mem := newIACMemory()
-			defer mem.restore()
 			src := engine.IaC{Options: iac.Options{
 				Paths:    args,
 				Exclude:  exclude,
 				VarFiles: varFiles,
 				Progress: func(done, total int) {
-					mem.files(total)
 					prog.Count("reading files", done, total)
 				},
 			}}
