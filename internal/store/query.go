@@ -112,7 +112,7 @@ func (s *Store) UpsertTarget(ctx context.Context, t Target) error {
 
 // ListTargets lists the targets, by name.
 func (s *Store) ListTargets(ctx context.Context) ([]Target, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, kind, schedule, updated_at FROM targets ORDER BY name`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT name, kind, schedule, updated_at FROM targets ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: targets: %w", err)
 	}
@@ -139,7 +139,7 @@ type AccountFilter struct {
 func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]Account, error) {
 	var w where
 	w.eq("a.target", f.Target)
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT a.target, a.account_id, a.name, a.first_seen,
+	rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT a.target, a.account_id, a.name, a.first_seen,
 		COALESCE((SELECT MAX(finished_at) FROM scans s WHERE s.target = a.target AND s.account_id = a.account_id), 0),
 		COALESCE((SELECT MAX(finished_at) FROM scans s WHERE s.target = a.target AND s.account_id = a.account_id AND s.complete = 1), 0),
 		(SELECT COUNT(*) FROM findings f WHERE f.target = a.target AND f.account_id = a.account_id AND f.status = 'FAIL' AND f.suppressed = 0 AND f.deleted = 0),
@@ -221,7 +221,7 @@ func (s *Store) ListFindings(ctx context.Context, f FindingFilter) (Page[Finding
 	}
 	limit := limitOf(f.Limit)
 	cols := prefixed(findingColumns, "f.")
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+cols+`,
+	rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT `+cols+`,
 		COALESCE((SELECT MAX(finished_at) FROM scans s WHERE s.target = f.target AND s.account_id = f.account_id), 0)
 		FROM findings f`+w.String()+` ORDER BY f.target, f.account_id, f.rule_id, f.resource_id LIMIT `+strconv.Itoa(limit+1)), w.args...)
 	if err != nil {
@@ -346,7 +346,7 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) (Page[Event], err
 		}
 	}
 	limit := limitOf(f.Limit)
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+eventColumns+` FROM events`+w.String()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit+1)), w.args...)
+	rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT `+eventColumns+` FROM events`+w.String()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit+1)), w.args...)
 	if err != nil {
 		return Page[Event]{}, fmt.Errorf("store: events: %w", err)
 	}
@@ -371,7 +371,7 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) (Page[Event], err
 
 // FindingHistory lists one finding's events, oldest first.
 func (s *Store) FindingHistory(ctx context.Context, k Key) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+eventColumns+` FROM events
+	rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT `+eventColumns+` FROM events
 		WHERE target = ? AND account_id = ? AND rule_id = ? AND resource_id = ? ORDER BY id`), k.Target, k.AccountID, k.RuleID, k.ResourceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: history of %s %s: %w", k.RuleID, k.ResourceID, err)
@@ -422,7 +422,7 @@ func (s *Store) ListScans(ctx context.Context, f ScanFilter) (Page[Scan], error)
 		w.add("id < ?", id)
 	}
 	limit := limitOf(f.Limit)
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, target, account_id, round_id, started_at, finished_at, complete, pass, fail, skip,
+	rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT id, target, account_id, round_id, started_at, finished_at, complete, pass, fail, skip,
 		error, suppressed, stale, resources, changes, api_calls, api_calls_json, errors_json, duration_ms FROM scans`+w.String()+
 		` ORDER BY id DESC LIMIT `+strconv.Itoa(limit+1)), w.args...)
 	if err != nil {
@@ -501,7 +501,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[Deli
 		w.add("id < ?", id)
 	}
 	limit := limitOf(f.Limit)
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+deliveryColumns+` FROM deliveries`+w.String()+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit+1)), w.args...)
+	rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT `+deliveryColumns+` FROM deliveries`+w.String()+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit+1)), w.args...)
 	if err != nil {
 		return Page[Delivery]{}, fmt.Errorf("store: deliveries: %w", err)
 	}
@@ -532,7 +532,7 @@ type FailingCount struct {
 
 // FailingCounts counts the current unsuppressed FAIL findings by target, account, rule and risk.
 func (s *Store) FailingCounts(ctx context.Context) ([]FailingCount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT target, account_id, rule_id, risk, COUNT(*) FROM findings
+	rows, err := s.rdb.QueryContext(ctx, `SELECT target, account_id, rule_id, risk, COUNT(*) FROM findings
 		WHERE status = 'FAIL' AND suppressed = 0 AND deleted = 0 GROUP BY target, account_id, rule_id, risk ORDER BY target, account_id, rule_id, risk`)
 	if err != nil {
 		return nil, fmt.Errorf("store: failing counts: %w", err)
@@ -551,7 +551,7 @@ func (s *Store) FailingCounts(ctx context.Context) ([]FailingCount, error) {
 
 // DeliveryCounts counts deliveries by channel and status.
 func (s *Store) DeliveryCounts(ctx context.Context) (map[[2]string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT channel, status, COUNT(*) FROM deliveries GROUP BY channel, status`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT channel, status, COUNT(*) FROM deliveries GROUP BY channel, status`)
 	if err != nil {
 		return nil, fmt.Errorf("store: delivery counts: %w", err)
 	}

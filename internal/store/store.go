@@ -52,7 +52,8 @@ const (
 
 // Store is the service's database.
 type Store struct {
-	db      *sql.DB
+	db      *sql.DB // writes, and reads inside them (SQLite: one connection)
+	rdb     *sql.DB // reads outside a transaction (PostgreSQL: db)
 	dialect Dialect
 	dsn     string
 }
@@ -65,38 +66,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		path = strings.TrimPrefix(path, "//")
-		if path == "" {
-			return nil, errors.New("store: sqlite: empty path")
-		}
-		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
-			}
-		}
-		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Add("_pragma", "foreign_keys(ON)")
-		q.Set("_txlock", "immediate")
-		db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-		if err != nil {
-			return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
-		}
-		db.SetMaxOpenConns(4)
-		s := &Store{db: db, dialect: SQLite, dsn: "sqlite:" + path}
-		if err := s.Ping(ctx); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
-		}
-		return s, nil
+		return openSQLiteFile(ctx, path, sqliteBusyTimeout)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: postgres: %w", err)
 		}
 		db.SetMaxOpenConns(8)
-		s := &Store{db: db, dialect: Postgres, dsn: dsn}
+		s := &Store{db: db, rdb: db, dialect: Postgres, dsn: dsn}
 		if err := s.Ping(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: postgres %s: %w", Redact(dsn), err)
@@ -104,6 +81,62 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("store: %q: want sqlite:PATH or postgres://...", Redact(dsn))
+}
+
+// sqliteBusyTimeout is how long a SQLite statement waits for a lock another
+// connection holds before it fails with SQLITE_BUSY ("database is locked").
+const sqliteBusyTimeout = 10 * time.Second
+
+// openSQLiteFile opens the SQLite store at path with the given busy timeout.
+func openSQLiteFile(ctx context.Context, path string, busy time.Duration) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("store: sqlite: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+		}
+	}
+	pragmas := func(extra ...string) string {
+		q := url.Values{}
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+		for _, p := range extra {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		return "file:" + path + "?" + q.Encode()
+	}
+	// SQLite has one write lock per file, and a writer waiting for it polls
+	// in the busy handler, which is no queue: with several writing
+	// connections one can wait past the busy timeout and fail with
+	// SQLITE_BUSY. So the writes have a pool of one connection (callers
+	// queue in database/sql, bounded by their context) and the reads a pool
+	// of their own (WAL: they never wait for the writer).
+	db, err := sql.Open("sqlite", pragmas("journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"))
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	s := &Store{db: db, rdb: db, dialect: SQLite, dsn: "sqlite:" + path}
+	// The writer connection first: it turns WAL on, which the readers need.
+	if err := s.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+	}
+	rdb, err := sql.Open("sqlite", pragmas("query_only(1)"))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(4)
+	rdb.SetMaxIdleConns(4)
+	s.rdb = rdb
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+	}
+	return s, nil
 }
 
 // Redact returns dsn without its password, for messages.
@@ -124,17 +157,28 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // DSN is the connection string the store was opened with (it may hold a password: do not print it).
 func (s *Store) DSN() string { return s.dsn }
 
-// DB is the underlying connection pool.
+// DB is the connection pool for writes, and for the reads of a transaction
+// that writes. On SQLite it holds one connection, so writers queue for it:
+// a transaction on it must not wait for another connection of it.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.rdb != s.db {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	return err
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	return s.db.PingContext(ctx)
+	if err := s.db.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.rdb.PingContext(ctx)
 }
 
 // migration is one embedded schema step.
@@ -251,7 +295,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 // SchemaVersion is the newest migration the database has applied (0 for none).
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+	err := s.rdb.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
 	if err != nil {
 		return 0, fmt.Errorf("store: schema version: %w", err)
 	}

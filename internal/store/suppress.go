@@ -157,7 +157,7 @@ func (s *Store) ListSuppressions(ctx context.Context, target, account string) ([
 	var w where
 	w.eq("target", target)
 	w.eq("account_id", account)
-	return s.suppressions(ctx, s.db, w)
+	return s.suppressions(ctx, s.rdb, w)
 }
 
 func (s *Store) suppressions(ctx context.Context, q queryer, w where) ([]Suppression, error) {
