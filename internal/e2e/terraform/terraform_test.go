@@ -119,6 +119,8 @@ type workspace struct {
 	home string
 	emu  *emulator.Server
 	url  string
+	// providerLog receives the provider's debug log (TF_LOG_PROVIDER).
+	providerLog string
 }
 
 func newWorkspace(t *testing.T, tc toolchain, stack string) *workspace {
@@ -127,12 +129,19 @@ func newWorkspace(t *testing.T, tc toolchain, stack string) *workspace {
 }
 
 // newWorkspaceWith is newWorkspace with an emulator made with opts (its
-// Logger is set here).
+// Logger is set here, and a Latency when opts has none).
 func newWorkspaceWith(t *testing.T, tc toolchain, stack string, opts emulator.Options) *workspace {
 	t.Helper()
-	// The emulator's request log (operations and status codes, never
-	// bodies) is shown when the test fails.
-	logPath := filepath.Join(t.TempDir(), "emulator.log")
+	// The emulator's request log (operations, status codes and client
+	// connections, never bodies) and the provider's debug log (its SDK
+	// logs every attempt and why it retried) are shown when the test
+	// fails; CLOUDASSURE_E2E_LOG_DIR keeps them.
+	logDir := os.Getenv("CLOUDASSURE_E2E_LOG_DIR")
+	if logDir == "" {
+		logDir = t.TempDir()
+	}
+	prefix := filepath.Join(logDir, strings.ReplaceAll(t.Name(), "/", "_"))
+	logPath, providerLog := prefix+".emulator.log", prefix+".provider.log"
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -143,10 +152,21 @@ func newWorkspaceWith(t *testing.T, tc toolchain, stack string, opts emulator.Op
 			if b, err := os.ReadFile(logPath); err == nil {
 				t.Logf("emulator requests of %s:\n%s", stack, tail(string(b), 80))
 			}
+			if b, err := os.ReadFile(providerLog); err == nil {
+				t.Logf("the provider's retried and failed attempts in %s:\n%s", stack, sdkRetries(string(b)))
+			}
 		}
 	})
 	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opts.Logger = log
+	// Latency: a real endpoint is a network round trip away. On loopback the
+	// emulator would answer a large request within microseconds, before the
+	// provider's SDK has finished writing it, and that SDK then loses the
+	// answer and sends the request again (TestLostResponseRetriedCreate in
+	// internal/emulator/cloudfront); AWS answers in tens of milliseconds.
+	if opts.Faults.Latency == 0 {
+		opts.Faults.Latency = 20 * time.Millisecond
+	}
 	emu := emulator.New(opts)
 	url, err := emu.Start("127.0.0.1:0")
 	if err != nil {
@@ -157,7 +177,26 @@ func newWorkspaceWith(t *testing.T, tc toolchain, stack string, opts emulator.Op
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", stack))); err != nil {
 		t.Fatal(err)
 	}
-	return &workspace{t: t, tc: tc, dir: dir, home: t.TempDir(), emu: emu, url: url}
+	return &workspace{t: t, tc: tc, dir: dir, home: t.TempDir(), emu: emu, url: url, providerLog: providerLog}
+}
+
+// sdkRetries picks from the provider's debug log the lines that say why an
+// attempt failed or was made again, shortened to their message.
+func sdkRetries(log string) string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, "retrying request") || strings.Contains(line, "request failed with") ||
+			(strings.Contains(line, "attempt=") && !strings.Contains(line, `attempt=1;`)) {
+			if len(line) > 400 {
+				line = line[:400] + "…"
+			}
+			out = append(out, line)
+		}
+	}
+	if len(out) == 0 {
+		return "(none)"
+	}
+	return tail(strings.Join(out, "\n"), 40)
 }
 
 // run runs a command in the workspace and returns its exit code and
@@ -175,6 +214,9 @@ func (w *workspace) run(timeout time.Duration, name string, args ...string) (int
 		"AWS_ENDPOINT_URL=" + w.url, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1",
 		"AWS_CONFIG_FILE=" + filepath.Join(w.home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(w.home, "none"),
 		"AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1",
+	}
+	if name == w.tc.terraform {
+		cmd.Env = append(cmd.Env, "TF_LOG_PROVIDER=DEBUG", "TF_LOG_PATH="+w.providerLog)
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

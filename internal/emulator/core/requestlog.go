@@ -49,5 +49,6 @@ func (s *Server) logRequest(ctx context.Context, r *http.Request, svc Service, k
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
 		slog.String("request_id", rc.RequestID),
+		slog.String("remote", r.RemoteAddr),
 	)
 }

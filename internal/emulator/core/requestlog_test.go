@@ -66,6 +66,14 @@ func TestRequestLog(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
 	}
+	// Each request names the client connection it came on, and the
+	// connections' states are logged, so that a lost answer can be told
+	// from a request sent twice (the client closing right after a 201).
+	for _, want := range []string{`status=201 request_id=`, ` remote=127.0.0.1:`, `msg=conn remote=127.0.0.1:`, ` state=active`, ` state=idle`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
 	if strings.Contains(out, secret) {
 		t.Errorf("log holds a request body value:\n%s", out)
 	}

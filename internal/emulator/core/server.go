@@ -38,7 +38,8 @@ type Options struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Logger receives one debug record per request (service, operation,
-	// path, status; never bodies). Nil logs nothing.
+	// path, status, client address; never bodies) and one per client
+	// connection state. Nil logs nothing.
 	Logger *slog.Logger
 }
 
@@ -143,6 +144,15 @@ func (s *Server) Start(addr string) (string, error) {
 	}
 	s.listener = l
 	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	if s.log != nil {
+		// net/http's own errors, and each client connection's states at
+		// debug level: with the request log's remote address they show
+		// whether a client closed a connection right after an answer.
+		s.httpSrv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
+		s.httpSrv.ConnState = func(c net.Conn, st http.ConnState) {
+			s.log.Debug("conn", slog.String("remote", c.RemoteAddr().String()), slog.String("state", st.String()))
+		}
+	}
 	go func() {
 		if err := s.httpSrv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			_ = err // the listener was closed under us; nothing to report to
