@@ -91,6 +91,7 @@ func newEmulatorCmd(ios *IO) *cobra.Command {
 	cmd.Flags().IntVar(&demoOrg, "demo-org", 0, "make the emulator an AWS Organization: a management account and this many members (at least 4) holding the demo's cases")
 	cmd.Flags().StringVar(&account, "account", emulator.DefaultAccountID, "AWS account ID the emulator serves")
 	cmd.Flags().DurationVar(&opts.Faults.Latency, "latency", 0, "add this latency to every request")
+	cmd.Flags().DurationVar(&opts.Faults.LargeBodyLatency, "large-body-latency", 0, "add this latency to requests with bodies over 4 KiB (use 250ms with the Terraform AWS provider: docs/emulator.md)")
 	cmd.Flags().Float64Var(&opts.Faults.ThrottleRate, "throttle-rate", 0, "fraction of requests answered with a throttling error (0-1)")
 	cmd.Flags().Float64Var(&opts.Faults.ServerErrorRate, "error-rate", 0, "fraction of requests answered with a 5xx error (0-1)")
 	cmd.Flags().DurationVar(&opts.StreamActivationDelay, "stream-delay", 0, "how long new Kinesis streams stay CREATING")

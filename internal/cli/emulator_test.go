@@ -19,6 +19,7 @@ func TestEmulatorFaultFlags(t *testing.T) {
 		{[]string{"--throttle-rate", "-1"}, "--throttle-rate must be between 0 and 1, got -1"},
 		{[]string{"--throttle-rate", "NaN"}, "--throttle-rate must be between 0 and 1"},
 		{[]string{"--latency", "-5s"}, "--latency must not be negative, got -5s"},
+		{[]string{"--large-body-latency", "-1ms"}, "--large-body-latency must not be negative, got -1ms"},
 		{[]string{"--throttle-rate", "0.7", "--error-rate", "0.5"}, "--throttle-rate and --error-rate add up to 1.2"},
 		{[]string{"--stream-delay", "-1s"}, "--stream-delay must not be negative"},
 		{[]string{"--deploy-delay", "-1m"}, "--deploy-delay must not be negative"},

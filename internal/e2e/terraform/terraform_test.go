@@ -164,8 +164,13 @@ func newWorkspaceWith(t *testing.T, tc toolchain, stack string, opts emulator.Op
 	// provider's SDK has finished writing it, and that SDK then loses the
 	// answer and sends the request again (TestLostResponseRetriedCreate in
 	// internal/emulator/cloudfront); AWS answers in tens of milliseconds.
+	// The answer to a body over 4 KiB (a distribution's config) waits longer:
+	// only such a request can be lost, and the provider sends few of them.
 	if opts.Faults.Latency == 0 {
 		opts.Faults.Latency = 20 * time.Millisecond
+	}
+	if opts.Faults.LargeBodyLatency == 0 {
+		opts.Faults.LargeBodyLatency = 250 * time.Millisecond
 	}
 	emu := emulator.New(opts)
 	url, err := emu.Start("127.0.0.1:0")

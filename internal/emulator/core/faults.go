@@ -24,7 +24,24 @@ func (f Faults) Validate() error {
 	if f.Latency < 0 {
 		return fmt.Errorf("--latency must not be negative, got %v", f.Latency)
 	}
+	if f.LargeBodyLatency < 0 {
+		return fmt.Errorf("--large-body-latency must not be negative, got %v", f.LargeBodyLatency)
+	}
 	return nil
+}
+
+// LargeBody is the request body size above which Faults.LargeBodyLatency
+// applies: net/http's default transport write buffer (4 KiB). A smaller
+// body leaves the client in one flush, after the client's last look at it.
+const LargeBody = 4 << 10
+
+// delay is how long a request with a body of contentLength bytes (-1:
+// unknown) waits before it is answered.
+func (f Faults) delay(contentLength int64) time.Duration {
+	if contentLength > LargeBody {
+		return f.Latency + f.LargeBodyLatency
+	}
+	return f.Latency
 }
 
 // injectFault applies the configured latency and, by chance, answers with a
@@ -41,8 +58,8 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, svc Service
 	}
 	s.mu.Unlock()
 
-	if f.Latency > 0 {
-		t := time.NewTimer(f.Latency)
+	if delay := f.delay(r.ContentLength); delay > 0 {
+		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():

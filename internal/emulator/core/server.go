@@ -47,6 +47,13 @@ type Options struct {
 type Faults struct {
 	// Latency is added to every request.
 	Latency time.Duration
+	// LargeBodyLatency is added, on top of Latency, to a request whose body
+	// is larger than LargeBody. aws-sdk-go-v2 clients (the Terraform AWS
+	// provider among them) lose the answer to such a request when it
+	// arrives before their transport's write loop is done, and send the
+	// request again (docs/emulator.md); across a network that never
+	// happens, on a busy loopback it can.
+	LargeBodyLatency time.Duration
 	// ThrottleRate is the fraction (0..1) of requests answered with the
 	// service's throttling error.
 	ThrottleRate float64
